@@ -1,0 +1,83 @@
+# Two commands matter: `make run` and `make test`. Everything else is a convenience around them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+RUN_STAMP := $(VENV)/.run-deps
+DEV_STAMP := $(VENV)/.dev-deps
+NODE_STAMP := node_modules/.installed
+SYS_STAMP := .cache/.system-deps
+CDK_CONTEXT ?=
+PYTEST_ARGS ?=
+
+# The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
+SERVE := $(BIN)/python -m service
+
+.PHONY: help run test lint fmt stack stack-down synth bench train evaluate publish deps dev-deps node-deps system-deps clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(RUN_STAMP) $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(SYS_STAMP): scripts/install_system_deps.sh
+	bash scripts/install_system_deps.sh
+	mkdir -p $(dir $@) && touch $@
+
+deps: $(RUN_STAMP)
+dev-deps: $(DEV_STAMP)
+node-deps: $(NODE_STAMP)
+system-deps: $(SYS_STAMP)
+
+run: $(RUN_STAMP) ## install on first use and serve the bundled model on http://127.0.0.1:8000
+	$(SERVE)
+
+test: $(DEV_STAMP) $(NODE_STAMP) $(SYS_STAMP) ## install what the tests need and run the whole suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP) ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: $(DEV_STAMP) ## format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+stack: $(DEV_STAMP) $(SYS_STAMP) ## local production-like stack: moto S3 + service + nginx/TLS on https://127.0.0.1:8443
+	$(BIN)/python scripts/stack.py up
+
+stack-down: ## stop exactly what `make stack` started
+	$(BIN)/python scripts/stack.py down
+
+synth: $(DEV_STAMP) $(NODE_STAMP) ## synthesize the CDK app offline into cdk.out/ (pass CDK_CONTEXT="-c key=value ...")
+	PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk synth --quiet $(CDK_CONTEXT)
+
+bench: $(DEV_STAMP) ## measure the service against the in-process limit and its peers
+	$(BIN)/python scripts/bench.py
+
+train: $(DEV_STAMP) ## train the shipped model on LFW (../shared/data/lfw)
+	$(BIN)/python scripts/train.py
+
+evaluate: $(DEV_STAMP) ## LFW View 2, identity-disjoint cross-validation; writes docs/ figures
+	$(BIN)/python scripts/evaluate.py
+
+clean: ## remove caches (keeps the venv)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache cdk.out .cache/stack

@@ -1,0 +1,282 @@
+"""The ECS cluster and the Fargate service: one task = the app on loopback + nginx/TLS in front."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy, Size, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.config import (
+    APP_GRACEFUL_TIMEOUT_S,
+    APP_HOST,
+    APP_PORT,
+    CONTAINER_STOP_TIMEOUT_S,
+    LIVENESS_PATH,
+    MAX_REQUEST_BYTES,
+    NGINX_HTTP_PORT,
+    NGINX_HTTPS_PORT,
+    NGINX_PROXY_READ_TIMEOUT_S,
+)
+from infra.nag import acknowledge
+
+APP_CONTAINER = "app"
+NGINX_CONTAINER = "nginx"
+CPU_TARGET_PERCENT = 60
+
+RETENTION: Mapping[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+# The image is python:slim without curl; urlopen raises (exit 1) on a refused connection or non-2xx.
+LIVENESS_COMMAND = [
+    "CMD",
+    "python",
+    "-c",
+    f"import urllib.request; urllib.request.urlopen('http://{APP_HOST}:{APP_PORT}{LIVENESS_PATH}', timeout=4)",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskSize:
+    """Fargate task size and how many tasks run."""
+
+    cpu: int
+    memory_mib: int
+    desired_count: int
+    max_count: int
+
+
+def _task_role_principal(stack: Stack) -> iam.IPrincipal:
+    """ecs-tasks may assume the task role only for tasks of this account (confused deputy).
+
+    The conditions are those of the ECS guide's "Task IAM role" trust policy; the execution role
+    keeps the plain service principal, as the ECS guide shows it.
+    """
+    return iam.ServicePrincipal("ecs-tasks.amazonaws.com").with_conditions(
+        {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:*"},
+        }
+    )
+
+
+class ModelService(Construct):
+    """Cluster, roles, log groups, task definition, security group, service and its autoscaling.
+
+    Exposes `service`, `task_role`, `execution_role`, `task_definition`, `app_container`,
+    `nginx_container`, `security_group`, `cluster` and the two log groups. The caller grants the
+    task role its S3 read (where the bucket is visible) and attaches the load balancer.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        task_subnets: ec2.SubnetSelection,
+        assign_public_ip: bool,
+        app_image: ecs.ContainerImage,
+        nginx_image: ecs.ContainerImage,
+        model_uri: str,
+        model_sha256: str | None,
+        size: TaskSize,
+        log_retention_days: int,
+        health_check_grace: Duration,
+        api_key_secret: secretsmanager.ISecret | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+
+        self.cluster = ecs.Cluster(
+            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
+        )
+
+        # Two roles: the execution role is ECS's (pull images, write logs, read the API-key
+        # secret); the task role is the app's own and gets only the model read (see the stack).
+        self.execution_role = iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="ECS agent: pull the two images, write the two log groups, read API keys",
+        )
+        self.task_role = iam.Role(
+            self,
+            "TaskRole",
+            assumed_by=_task_role_principal(stack),
+            description="facesim app: read the model objects, nothing else",
+        )
+
+        retention = RETENTION[log_retention_days]
+        self.app_logs = logs.LogGroup(
+            self, "AppLogs", retention=retention, removal_policy=RemovalPolicy.RETAIN
+        )
+        self.nginx_logs = logs.LogGroup(
+            self, "NginxLogs", retention=retention, removal_policy=RemovalPolicy.RETAIN
+        )
+
+        self.task_definition = ecs.FargateTaskDefinition(
+            self,
+            "TaskDefinition",
+            family=f"{stack.stack_name}-facesim",
+            cpu=size.cpu,
+            memory_limit_mib=size.memory_mib,
+            runtime_platform=ecs.RuntimePlatform(
+                cpu_architecture=ecs.CpuArchitecture.X86_64,  # tensorflow-cpu wheels are x86-64
+                operating_system_family=ecs.OperatingSystemFamily.LINUX,
+            ),
+            execution_role=self.execution_role,
+            task_role=self.task_role,
+        )
+
+        secrets = {}
+        if api_key_secret is not None:
+            secrets["API_KEYS"] = ecs.Secret.from_secrets_manager(api_key_secret)
+        app_environment = {
+            "HOST": APP_HOST,  # loopback: reachable from nginx in this task, from nothing else
+            "PORT": str(APP_PORT),
+            "MODEL_URI": model_uri,
+            "GRACEFUL_TIMEOUT": str(APP_GRACEFUL_TIMEOUT_S),
+            "MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
+            "LOG_LEVEL": "info",
+            "AWS_REGION": stack.region,
+        }
+        if model_sha256 is not None:
+            app_environment["MODEL_SHA256"] = model_sha256
+        self.app_container = self.task_definition.add_container(
+            "App",
+            container_name=APP_CONTAINER,
+            image=app_image,
+            essential=True,
+            environment=app_environment,
+            secrets=secrets or None,
+            # No port mapping: nothing outside the task may reach the app.
+            health_check=ecs.HealthCheck(
+                command=LIVENESS_COMMAND,
+                interval=Duration.seconds(30),
+                timeout=Duration.seconds(5),
+                retries=3,
+                start_period=Duration.seconds(60),
+            ),
+            stop_timeout=Duration.seconds(CONTAINER_STOP_TIMEOUT_S),
+            logging=ecs.LogDrivers.aws_logs(
+                stream_prefix=APP_CONTAINER,
+                log_group=self.app_logs,
+                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+                max_buffer_size=Size.mebibytes(25),
+            ),
+        )
+
+        # Names and meanings: nginx/entrypoint (its defaults cover the rest of the template).
+        nginx_environment = {
+            "LISTEN_HTTPS_PORT": str(NGINX_HTTPS_PORT),
+            "LISTEN_HTTP_PORT": str(NGINX_HTTP_PORT),
+            "PUBLIC_HTTPS_PORT": "443",
+            "UPSTREAM_HOST": APP_HOST,
+            "UPSTREAM_PORT": str(APP_PORT),
+            "MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
+            "PROXY_READ_TIMEOUT": f"{NGINX_PROXY_READ_TIMEOUT_S}s",
+            # Only the ALB, inside the VPC, connects; its X-Forwarded-For entry is trusted.
+            "REAL_IP_FROM": vpc.vpc_cidr_block,
+        }
+        self.nginx_container = self.task_definition.add_container(
+            "Nginx",
+            container_name=NGINX_CONTAINER,
+            image=nginx_image,
+            essential=True,
+            environment=nginx_environment,
+            port_mappings=[
+                ecs.PortMapping(
+                    container_port=NGINX_HTTPS_PORT, protocol=ecs.Protocol.TCP, name="https"
+                )
+            ],
+            # The image's STOPSIGNAL is SIGQUIT: nginx finishes open requests before exiting.
+            stop_timeout=Duration.seconds(CONTAINER_STOP_TIMEOUT_S),
+            logging=ecs.LogDrivers.aws_logs(
+                stream_prefix=NGINX_CONTAINER,
+                log_group=self.nginx_logs,
+                mode=ecs.AwsLogDriverMode.NON_BLOCKING,
+                max_buffer_size=Size.mebibytes(25),
+            ),
+        )
+        # nginx starts once the app is alive, and (reverse order on stop) is stopped before it.
+        self.nginx_container.add_container_dependencies(
+            ecs.ContainerDependency(
+                container=self.app_container, condition=ecs.ContainerDependencyCondition.HEALTHY
+            )
+        )
+        acknowledge(
+            self.task_definition,
+            "AwsSolutions-ECS2",
+            "The environment holds only non-secret settings (ports, model URI, timeouts); the "
+            "one secret, API_KEYS, comes from Secrets Manager through ecs.Secret.",
+        )
+
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "TaskSecurityGroup",
+            vpc=vpc,
+            description="facesim tasks: nginx HTTPS from the load balancer only",
+            # Egress: ECR, CloudWatch Logs and Secrets Manager over HTTPS (S3 via the endpoint).
+            allow_all_outbound=True,
+        )
+
+        self.service = ecs.FargateService(
+            self,
+            "Service",
+            cluster=self.cluster,
+            task_definition=self.task_definition,
+            desired_count=size.desired_count,
+            vpc_subnets=task_subnets,
+            assign_public_ip=assign_public_ip,
+            security_groups=[self.security_group],
+            platform_version=ecs.FargatePlatformVersion.LATEST,
+            min_healthy_percent=100,
+            max_healthy_percent=200,
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            # Download + checksum + load + warm-up of the model before /readyz says 200.
+            health_check_grace_period=health_check_grace,
+            availability_zone_rebalancing=ecs.AvailabilityZoneRebalancing.ENABLED,
+            enable_ecs_managed_tags=True,
+            propagate_tags=ecs.PropagatedTagSource.SERVICE,
+            enable_execute_command=False,
+        )
+
+        self.scaling = self.service.auto_scale_task_count(
+            min_capacity=size.desired_count, max_capacity=size.max_count
+        )
+        # Inference is CPU-bound, so CPU tracks load better than request counts of varying cost.
+        self.scaling.scale_on_cpu_utilization(
+            "CpuTarget",
+            target_utilization_percent=CPU_TARGET_PERCENT,
+            scale_out_cooldown=Duration.seconds(60),
+            scale_in_cooldown=Duration.seconds(300),
+        )

@@ -1,0 +1,1 @@
+"""facesim service: a siamese face-similarity model behind a FastAPI app."""

@@ -1,0 +1,41 @@
+"""The one server command: `python -m service` (make run, the Dockerfile and the Procfile use it)."""
+
+from __future__ import annotations
+
+import sys
+
+import uvicorn
+from pydantic import ValidationError
+
+from service.config import Settings, describe_error
+from service.logs import configure_logging
+from service.main import create_app
+
+
+def main() -> int:
+    """Validate settings, serve until stopped, and exit non-zero if no valid model could be had."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(describe_error(exc), file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.graceful_timeout),
+        timeout_keep_alive=65,  # longer than the ALB's and nginx's idle timeouts
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        server_header=False,
+    )
+    uvicorn.Server(config).run()
+    return 1 if app.state.runtime.fatal_error else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

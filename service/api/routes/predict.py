@@ -1,0 +1,92 @@
+"""POST /predict (anchor vs two candidates) and POST /verify (two images)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from service.api.deps import ApiKeyDep, MetricsDep, RequestIdDep, RuntimeDep, SettingsDep
+from service.api.routes.openapi_bodies import error_responses, image_body
+from service.pipeline import face_out, prepare_faces
+from service.schemas import ModelRef, PredictResponse, Score, Scores, VerifyResponse
+from service.similarity import compare, judge
+from service.uploads import read_images
+
+router = APIRouter(tags=["similarity"], dependencies=[ApiKeyDep])
+
+PREDICT_FIELDS = ("anchor", "img1", "img2")
+VERIFY_FIELDS = ("img1", "img2")
+PURPOSE = {
+    "anchor": "the reference face",
+    "img1": "first candidate",
+    "img2": "second candidate",
+}
+ERRORS = error_responses(400, 401, 413, 415, 422, 503)
+ReturnCrops = Annotated[
+    bool, Query(description="include each exact model input as a PNG data: URL")
+]
+
+
+@router.post(
+    "/predict",
+    response_model=PredictResponse,
+    responses=ERRORS,
+    openapi_extra=image_body(PREDICT_FIELDS, PURPOSE),
+)
+async def predict(
+    request: Request,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    request_id: RequestIdDep,
+    return_crops: ReturnCrops = False,
+) -> PredictResponse:
+    """Which of img1 and img2 shows the same person as the anchor, with distances and verdicts."""
+    loaded, queue = runtime.require_ready()
+    images = await read_images(request, PREDICT_FIELDS, settings.max_request_bytes)
+    faces = await prepare_faces(images, loaded, settings, metrics)
+    d1, d2 = await queue.distances(faces["anchor"][0].pixels, faces["img1"][0].pixels, faces["img2"][0].pixels)
+    result = compare(d1, d2, loaded.threshold)
+    return PredictResponse(
+        most_similar=result.most_similar,
+        scores=Scores(
+            img1=Score(distance=result.img1.distance, same_person=result.img1.same_person),
+            img2=Score(distance=result.img2.distance, same_person=result.img2.same_person),
+        ),
+        threshold=loaded.threshold,
+        model=ModelRef(name=loaded.manifest.name, version=loaded.manifest.version),
+        faces={n: face_out(*faces[n], with_png=return_crops) for n in PREDICT_FIELDS},
+        request_id=request_id,
+    )
+
+
+@router.post(
+    "/verify",
+    response_model=VerifyResponse,
+    responses=ERRORS,
+    openapi_extra=image_body(VERIFY_FIELDS, {"img1": "first face", "img2": "second face"}),
+)
+async def verify(
+    request: Request,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    request_id: RequestIdDep,
+    return_crops: ReturnCrops = False,
+) -> VerifyResponse:
+    """Whether img1 and img2 show the same person."""
+    loaded, queue = runtime.require_ready()
+    images = await read_images(request, VERIFY_FIELDS, settings.max_request_bytes)
+    faces = await prepare_faces(images, loaded, settings, metrics)
+    first, second = faces["img1"][0].pixels, faces["img2"][0].pixels
+    distance, _ = await queue.distances(first, second, second)
+    verdict = judge(distance, loaded.threshold)
+    return VerifyResponse(
+        distance=verdict.distance,
+        same_person=verdict.same_person,
+        threshold=loaded.threshold,
+        model=ModelRef(name=loaded.manifest.name, version=loaded.manifest.version),
+        faces={n: face_out(*faces[n], with_png=return_crops) for n in VERIFY_FIELDS},
+        request_id=request_id,
+    )

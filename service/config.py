@@ -1,0 +1,100 @@
+"""All settings in one place: environment variables with documented defaults, validated at start-up."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-lfw-1.0.0.h5"
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Service configuration; every field maps to the upper-case environment variable of its name."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", protected_namespaces=(), frozen=True
+    )
+
+    model_uri: str = Field(
+        str(DEFAULT_MODEL), description="s3://bucket/key.h5 or a local path to the .h5"
+    )
+    model_sha256: str | None = Field(
+        None, description="expected sha256 of the .h5; default: the manifest's"
+    )
+    model_cache_dir: Path = Field(
+        REPO_ROOT / ".cache" / "models", description="where S3 downloads are kept"
+    )
+    distance_threshold: float | None = Field(
+        None, ge=0.0, le=2.0, description="override the manifest's same-person threshold"
+    )
+    max_upload_bytes: int = Field(8 * MIB, gt=0, description="per image, bytes")
+    max_request_bytes: int = Field(32 * MIB, gt=0, description="whole request body, bytes")
+    max_image_pixels: int = Field(40_000_000, gt=0, description="per image, width x height")
+    host: str = Field("127.0.0.1", min_length=1)
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    graceful_timeout: float = Field(
+        20.0, gt=0, description="seconds in-flight requests get after SIGTERM"
+    )
+    s3_max_attempts: int = Field(5, ge=1, le=20, description="per S3 call, with backoff")
+    s3_connect_timeout: float = Field(5.0, gt=0)
+    s3_read_timeout: float = Field(30.0, gt=0)
+    max_batch_size: int = Field(8, ge=1, le=256, description="requests fused into one forward pass")
+    max_queue: int = Field(
+        64, ge=1, description="requests waiting for the model before 503 Overloaded"
+    )
+    tf_threads: int = Field(0, ge=0, description="TensorFlow intra-op threads; 0 = all cores")
+    api_keys: str = Field(
+        "", description="comma-separated keys for X-API-Key; empty = no auth", repr=False
+    )
+    cors_origins: str = Field("", description="comma-separated allowed origins; empty = CORS off")
+    docs_enabled: bool = Field(True, description="serve /docs, /redoc and /openapi.json")
+
+    @field_validator("model_sha256")
+    @classmethod
+    def _sha256_hex(cls, value: str | None) -> str | None:
+        """A sha256 is 64 hex digits; anything else is a typo that would fail later."""
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            raise ValueError("must be 64 hexadecimal characters")
+        return value.lower()
+
+    @field_validator("model_uri")
+    @classmethod
+    def _uri_shape(cls, value: str) -> str:
+        """Catch malformed S3 URIs and wrong file kinds before anything is downloaded."""
+        if value.startswith("s3://"):
+            bucket, _, key = value[5:].partition("/")
+            if not bucket or not key:
+                raise ValueError("an S3 URI needs a bucket and a key: s3://bucket/path/model.h5")
+        if not value.lower().endswith((".h5", ".hdf5")):
+            raise ValueError("must point at a Keras .h5 file")
+        return value
+
+    @cached_property
+    def api_key_set(self) -> frozenset[str]:
+        """The accepted API keys."""
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @cached_property
+    def cors_origin_list(self) -> list[str]:
+        """The allowed CORS origins."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line naming each wrong setting, for the start-up failure message."""
+    parts = []
+    for err in exc.errors():
+        name = ".".join(str(p) for p in err["loc"]).upper() or "SETTINGS"
+        parts.append(f"{name}: {err['msg']} (got {err.get('input')!r})")
+    return "invalid configuration: " + "; ".join(parts)

@@ -1,0 +1,74 @@
+"""Wires the app: settings, runtime, middleware, error handlers and routers. No logic lives here."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from service.api.handlers import register_error_handlers
+from service.api.routes import health, model_info, page, predict
+from service.api.routes import metrics as metrics_route
+from service.api.routes.page import STATIC_DIR
+from service.config import Settings
+from service.metrics import Metrics
+from service.middleware import RequestContextMiddleware
+from service.runtime import Runtime
+
+DESCRIPTION = (
+    "Upload an anchor face and two candidates; learn which candidate is the same person. "
+    "Errors are always `{\"error\": {\"code\", \"field\", \"message\"}}`."
+)
+
+
+def stop_process(reason: str) -> None:
+    """Default fatal-start-up action: ask uvicorn to shut down; __main__ then exits non-zero."""
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def create_app(
+    settings: Settings | None = None, *, on_fatal: Callable[[str], None] = stop_process
+) -> FastAPI:
+    """Build the FastAPI application."""
+    settings = settings or Settings()
+    metrics = Metrics()
+    runtime = Runtime(settings, metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime.start(on_fatal)
+        yield
+        await runtime.stop()
+
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="facesim",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.runtime = runtime
+    register_error_handlers(app)
+    for module in (predict, health, model_info, metrics_route, page):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app
+

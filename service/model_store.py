@@ -1,0 +1,214 @@
+"""All S3 access: fetch a model (+ manifest) for serving, verify it, and publish one for deploys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from service.errors import ModelError
+from service.manifest import ModelManifest, manifest_path_for, read_manifest
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = logging.getLogger(__name__)
+
+# Errors that no retry can fix: report them at once.
+PERMANENT_S3_CODES = {"404", "NoSuchKey", "NoSuchBucket", "403", "AccessDenied", "InvalidAccessKeyId"}
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """A bucket and key parsed from s3://bucket/key."""
+
+    bucket: str
+    key: str
+
+    @classmethod
+    def parse(cls, uri: str) -> S3Location:
+        """Split an s3:// URI; the settings already checked its shape."""
+        if not uri.startswith("s3://"):
+            raise ModelError(f"not an S3 URI: {uri}")
+        bucket, _, key = uri[5:].partition("/")
+        if not bucket or not key:
+            raise ModelError(f"an S3 URI needs a bucket and a key: {uri}")
+        return cls(bucket, key)
+
+    @property
+    def uri(self) -> str:
+        """Back to s3://bucket/key."""
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class FetchedModel:
+    """A verified local copy of a model and its manifest."""
+
+    path: Path
+    manifest: ModelManifest
+    source_uri: str
+    sha256: str
+    download_seconds: float
+
+
+@dataclass(frozen=True)
+class S3Options:
+    """Retry and timeout policy for S3 calls."""
+
+    max_attempts: int = 5
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+
+
+def s3_client(options: S3Options = S3Options()) -> S3Client:
+    """A boto3 S3 client with bounded retries (standard mode backs off) and timeouts.
+
+    boto3 itself honours AWS_ENDPOINT_URL, so the same code reaches moto's server or AWS.
+    """
+    config = Config(
+        retries={"max_attempts": options.max_attempts, "mode": "standard"},
+        connect_timeout=options.connect_timeout,
+        read_timeout=options.read_timeout,
+    )
+    return boto3.client("s3", config=config)
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fetch_model(
+    uri: str,
+    *,
+    cache_dir: Path,
+    expected_sha256: str | None = None,
+    options: S3Options = S3Options(),
+    client: S3Client | None = None,
+) -> FetchedModel:
+    """Download (or locate) the .h5 and its manifest and verify the checksum; never returns a bad one."""
+    started = time.perf_counter()
+    if uri.startswith("s3://"):
+        location = S3Location.parse(uri)
+        s3 = client or s3_client(options)
+        target = cache_dir / location.bucket / location.key
+        manifest_location = S3Location(location.bucket, manifest_path_for(Path(location.key)).as_posix())
+        manifest_file = manifest_path_for(target)
+        _download(s3, manifest_location, manifest_file, options)
+        manifest = read_manifest(manifest_file)
+        want = expected_sha256 or manifest.sha256
+        if target.exists() and sha256_of(target) == want:
+            log.info("model found in cache", extra={"path": str(target)})
+        else:
+            _download(s3, location, target, options)
+    else:
+        target = Path(uri).expanduser().resolve()
+        if not target.is_file():
+            raise ModelError(f"model file {target} does not exist")
+        manifest = read_manifest(manifest_path_for(target))
+    got = sha256_of(target)
+    _check_checksums(uri, got, manifest, expected_sha256)
+    return FetchedModel(target, manifest, uri, got, time.perf_counter() - started)
+
+
+def _check_checksums(uri: str, got: str, manifest: ModelManifest, expected: str | None) -> None:
+    """The file must match the manifest, and MODEL_SHA256 when it is given."""
+    if expected and expected != manifest.sha256:
+        raise ModelError(
+            f"MODEL_SHA256 {expected} differs from the manifest's sha256 {manifest.sha256} for {uri}"
+        )
+    if got != manifest.sha256:
+        raise ModelError(
+            f"checksum mismatch for {uri}: file sha256 {got}, manifest says {manifest.sha256}; "
+            "refusing to serve it"
+        )
+
+
+def _download(s3: S3Client, location: S3Location, target: Path, options: S3Options) -> None:
+    """Download to a temporary name and rename, retrying transient failures with backoff."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    for attempt in range(1, options.max_attempts + 1):
+        try:
+            s3.download_file(location.bucket, location.key, str(partial))
+            partial.replace(target)
+            return
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in PERMANENT_S3_CODES:
+                raise ModelError(f"cannot read {location.uri}: {code} {_reason(code)}") from exc
+            last: Exception = exc
+        except (BotoCoreError, OSError) as exc:
+            last = exc
+        finally:
+            partial.unlink(missing_ok=True)
+        delay = min(8.0, 0.5 * 2 ** (attempt - 1))
+        log.warning(
+            "S3 download failed, retrying",
+            extra={"uri": location.uri, "attempt": attempt, "delay_s": delay, "error": str(last)},
+        )
+        if attempt < options.max_attempts:
+            time.sleep(delay)
+    raise ModelError(f"cannot download {location.uri} after {options.max_attempts} attempts: {last}")
+
+
+def _reason(code: str) -> str:
+    """A short explanation of a permanent S3 error code."""
+    if code in {"404", "NoSuchKey"}:
+        return "(no such object)"
+    if code == "NoSuchBucket":
+        return "(no such bucket)"
+    return "(access denied: check the task role's read grant on this prefix)"
+
+
+def publish_model(
+    model_path: Path,
+    *,
+    bucket: str,
+    prefix: str | None = None,
+    set_latest: bool = False,
+    client: S3Client | None = None,
+) -> str:
+    """Upload .h5 + manifest to s3://bucket/<prefix>/<version>/ and return the .h5's URI."""
+    manifest = read_manifest(manifest_path_for(model_path))
+    actual = sha256_of(model_path)
+    if actual != manifest.sha256:
+        raise ModelError(f"{model_path} sha256 {actual} does not match its manifest; not publishing")
+    s3 = client or s3_client()
+    base = f"{(prefix or manifest.name).strip('/')}/{manifest.version}"
+    model_key = f"{base}/{model_path.name}"
+    metadata = {"sha256": actual, "model-name": manifest.name, "model-version": manifest.version}
+    s3.upload_file(
+        str(model_path), bucket, model_key, ExtraArgs={"Metadata": metadata, "ContentType": "application/x-hdf5"}
+    )
+    s3.upload_file(
+        str(manifest_path_for(model_path)),
+        bucket,
+        manifest_path_for(Path(model_key)).as_posix(),
+        ExtraArgs={"Metadata": metadata, "ContentType": "application/json"},
+    )
+    uri = f"s3://{bucket}/{model_key}"
+    if set_latest:
+        pointer: dict[str, Any] = {"version": manifest.version, "model_uri": uri, "sha256": actual}
+        s3.put_object(
+            Bucket=bucket,
+            Key=f"{(prefix or manifest.name).strip('/')}/latest.json",
+            Body=json.dumps(pointer).encode(),
+            ContentType="application/json",
+        )
+    return uri

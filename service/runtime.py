@@ -1,0 +1,154 @@
+"""The process's one model: fetched, verified, loaded and warmed in the background; readiness follows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from service.config import Settings
+from service.errors import ModelError, ModelNotReady
+from service.inference import InferenceQueue
+from service.manifest import ModelManifest
+from service.metrics import Metrics
+from service.model_store import S3Options, fetch_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """Everything a request needs to know about the model being served."""
+
+    manifest: ModelManifest
+    sha256: str
+    source_uri: str
+    loaded_at: datetime
+    input_shape: tuple[int, int, int]
+    threshold: float
+    threshold_source: Literal["manifest", "DISTANCE_THRESHOLD"]
+
+
+class Runtime:
+    """Owns start-up, readiness and the inference queue of one process."""
+
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.loaded: LoadedModel | None = None
+        self.queue: InferenceQueue | None = None
+        self.fatal_error: str | None = None
+        self.stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Model verified, loaded and warmed, and not shutting down."""
+        return self.loaded is not None and self.queue is not None and not self.stopping
+
+    def require_ready(self) -> tuple[LoadedModel, InferenceQueue]:
+        """The model and queue, or 503 while start-up is still running (or stopping)."""
+        if self.stopping:
+            raise ModelNotReady("the service is shutting down")
+        if self.loaded is None or self.queue is None:
+            detail = self.fatal_error or "the model is still loading"
+            raise ModelNotReady(f"not ready: {detail}")
+        return self.loaded, self.queue
+
+    def start(self, on_fatal: Callable[[str], None]) -> None:
+        """Begin loading in the background so /healthz answers while the model is fetched."""
+        self._task = asyncio.get_running_loop().create_task(self._start(on_fatal), name="model-load")
+
+    async def stop(self) -> None:
+        """Refuse new work, then stop the inference loop."""
+        self.stopping = True
+        self.metrics.ready.set(0)
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        if self.queue is not None:
+            await self.queue.stop()
+
+    async def _start(self, on_fatal: Callable[[str], None]) -> None:
+        """Load in a worker thread; on failure log one clear line and ask the process to exit."""
+        try:
+            model, loaded = await asyncio.to_thread(self._load)
+        except ModelError as exc:
+            self.fatal_error = str(exc)
+            log.error("no valid model; exiting", extra={"reason": str(exc)})
+            on_fatal(str(exc))
+            return
+        except Exception as exc:  # anything else during start-up is equally fatal
+            self.fatal_error = f"{type(exc).__name__}: {exc}"
+            log.exception("model start-up failed; exiting")
+            on_fatal(self.fatal_error)
+            return
+        queue = InferenceQueue(
+            model,
+            max_batch=self.settings.max_batch_size,
+            max_queue=self.settings.max_queue,
+            observe=self.metrics.observe_batch,
+        )
+        queue.start()
+        self.queue = queue
+        self.loaded = loaded
+        self.metrics.ready.set(1)
+        log.info(
+            "ready",
+            extra={"model": loaded.manifest.name, "version": loaded.manifest.version},
+        )
+
+    def _load(self) -> tuple[object, LoadedModel]:
+        """Fetch + verify, import TensorFlow, load, check the manifest against the model, warm up."""
+        s = self.settings
+        phases: dict[str, float] = {}
+        t0 = time.perf_counter()
+        fetched = fetch_model(
+            s.model_uri,
+            cache_dir=s.model_cache_dir,
+            expected_sha256=s.model_sha256,
+            options=S3Options(s.s3_max_attempts, s.s3_connect_timeout, s.s3_read_timeout),
+        )
+        phases["download"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        from service import model as model_module  # TensorFlow is imported here, off the event loop
+
+        model_module.configure_threads(s.tf_threads)
+        phases["import"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        model = model_module.load_siamese(fetched.path)
+        phases["load"] = time.perf_counter() - t2
+        if tuple(fetched.manifest.input_shape) != model.input_shape:
+            raise ModelError(
+                f"manifest input_shape {list(fetched.manifest.input_shape)} differs from the "
+                f"model's {list(model.input_shape)}"
+            )
+        t3 = time.perf_counter()
+        model.warm_up()
+        phases["warmup"] = time.perf_counter() - t3
+        for phase, seconds in phases.items():
+            self.metrics.startup.labels(phase).set(seconds)
+        manifest = fetched.manifest
+        self.metrics.model_info.labels(manifest.name, manifest.version, fetched.sha256).set(1)
+        override = s.distance_threshold
+        loaded = LoadedModel(
+            manifest=manifest,
+            sha256=fetched.sha256,
+            source_uri=fetched.source_uri,
+            loaded_at=datetime.now(UTC),
+            input_shape=model.input_shape,
+            threshold=override if override is not None else manifest.threshold,
+            threshold_source="DISTANCE_THRESHOLD" if override is not None else "manifest",
+        )
+        log.info(
+            "model loaded",
+            extra={
+                "uri": fetched.source_uri,
+                "sha256": fetched.sha256,
+                **{f"{k}_s": round(v, 3) for k, v in phases.items()},
+            },
+        )
+        return model, loaded

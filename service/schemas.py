@@ -1,0 +1,110 @@
+"""Response bodies, as the OpenAPI schema shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong and which request field it was about."""
+
+    code: str = Field(examples=["no_face"])
+    field: str | None = Field(examples=["img2"])
+    message: str = Field(examples=["no face found in 'img2': use a photo where the face is frontal"])
+
+
+class ErrorResponse(BaseModel):
+    """Every error the service returns has this shape."""
+
+    error: ErrorDetail
+
+
+class Score(BaseModel):
+    """One candidate's distance to the anchor and the verdict at the threshold."""
+
+    distance: float = Field(description="cosine distance to the anchor; lower is more similar")
+    same_person: bool = Field(description="distance <= threshold")
+
+
+class Scores(BaseModel):
+    """Scores of both candidates."""
+
+    img1: Score
+    img2: Score
+
+
+class BoxOut(BaseModel):
+    """A box in the uploaded image's pixel coordinates (after EXIF orientation)."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+class FaceOut(BaseModel):
+    """How the face in one image was found and cropped."""
+
+    box: BoxOut = Field(description="the face the model compared (the largest one found)")
+    crop: BoxOut = Field(description="the square cut around it (may extend past the edges)")
+    faces_found: int = Field(description="faces detected in the image; the largest is used")
+    image_width: int
+    image_height: int
+    crop_png: str | None = Field(
+        None, description="data: URL of the exact model input, when return_crops=true"
+    )
+
+
+class ModelRef(BaseModel):
+    """Which model answered."""
+
+    name: str
+    version: str
+
+
+class PredictResponse(BaseModel):
+    """Which candidate shows the same person as the anchor."""
+
+    most_similar: Literal["img1", "img2"] = Field(
+        description="the candidate closer to the anchor (img1 on an exact tie)"
+    )
+    scores: Scores
+    threshold: float = Field(description="same-person threshold on the distance")
+    model: ModelRef
+    faces: dict[str, FaceOut] = Field(description="keyed by anchor, img1, img2")
+    request_id: str
+
+
+class VerifyResponse(BaseModel):
+    """Whether two images show the same person."""
+
+    distance: float
+    same_person: bool
+    threshold: float
+    model: ModelRef
+    faces: dict[str, FaceOut] = Field(description="keyed by img1, img2")
+    request_id: str
+
+
+class ModelInfo(BaseModel):
+    """The model being served and where it came from."""
+
+    name: str
+    version: str
+    sha256: str
+    source_uri: str
+    loaded_at: datetime
+    input_shape: tuple[int, int, int]
+    threshold: float
+    threshold_source: Literal["manifest", "DISTANCE_THRESHOLD"]
+    distance: str
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: str
+    detail: str | None = None

@@ -1,0 +1,174 @@
+"""Read the request's images into memory only: multipart form fields or JSON base64 / data: URLs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from service.errors import InvalidImage, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+
+DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?),(?P<data>.*)$", re.S)
+
+
+@dataclass
+class _Part:
+    """One multipart part being received."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    chunks: list[bytes] = field(default_factory=list)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refusing it as soon as it passes the limit (it is never spooled to disk)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {limit} bytes")
+    received = bytearray()
+    async for chunk in request.stream():
+        received.extend(chunk)
+        if len(received) > limit:
+            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+    return bytes(received)
+
+
+async def read_images(request: Request, names: tuple[str, ...], limit: int) -> dict[str, bytes]:
+    """The named images from a multipart form or a JSON object, each exactly once."""
+    content_type = request.headers.get("content-type", "")
+    media, params = parse_options_header(content_type)
+    body = await read_body(request, limit)
+    if media == b"multipart/form-data":
+        boundary = params.get(b"boundary")
+        if not boundary:
+            raise InvalidRequest("multipart/form-data without a boundary parameter")
+        found = parse_multipart(body, boundary)
+    elif media == b"application/json":
+        found = parse_json(body)
+    else:
+        shown = content_type or "none"
+        raise UnsupportedMediaType(
+            f"content type {shown!r} is not accepted; send multipart/form-data with fields "
+            f"{', '.join(names)}, or application/json with those fields as base64 or data: URLs"
+        )
+    return _exactly(found, names)
+
+
+def _exactly(found: dict[str, list[bytes]], names: tuple[str, ...]) -> dict[str, bytes]:
+    """Every expected field once; unknown or repeated fields are named in the error."""
+    for name, values in found.items():
+        if name not in names:
+            raise InvalidRequest(
+                f"unexpected field '{name}'; expected {', '.join(names)}", field=name
+            )
+        if len(values) > 1:
+            raise InvalidRequest(f"field '{name}' was sent {len(values)} times", field=name)
+    for name in names:
+        if name not in found:
+            raise InvalidRequest(f"field '{name}' is missing", field=name)
+    return {name: found[name][0] for name in names}
+
+
+def parse_multipart(body: bytes, boundary: bytes) -> dict[str, list[bytes]]:
+    """Parse multipart/form-data entirely in memory; returns field name -> list of payloads."""
+    parts: list[_Part] = []
+    current: list[_Part] = []
+    header_field = bytearray()
+    header_value = bytearray()
+
+    def on_part_begin() -> None:
+        current.append(_Part())
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        current[-1].chunks.append(data[start:end])
+
+    def on_part_end() -> None:
+        parts.append(current.pop())
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header_field.extend(data[start:end])
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header_value.extend(data[start:end])
+
+    def on_header_end() -> None:
+        current[-1].headers[header_field.decode("latin-1").lower()] = header_value.decode("latin-1")
+        header_field.clear()
+        header_value.clear()
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+        },
+        max_header_count=16,
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except Exception as exc:  # python-multipart raises its own error types for malformed bodies
+        raise InvalidRequest(f"malformed multipart body: {exc}") from exc
+    if current:
+        raise InvalidRequest("malformed multipart body: a part is not terminated")
+    found: dict[str, list[bytes]] = {}
+    for part in parts:
+        _, options = parse_options_header(part.headers.get("content-disposition", ""))
+        name = options.get(b"name")
+        if not name:
+            raise InvalidRequest("a multipart part has no name in its Content-Disposition")
+        found.setdefault(name.decode("utf-8", "replace"), []).append(b"".join(part.chunks))
+    return found
+
+
+def parse_json(body: bytes) -> dict[str, list[bytes]]:
+    """A JSON object whose values are base64 strings or data: URLs of images."""
+    try:
+        doc = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise InvalidRequest("JSON body must be an object with the image fields")
+    found: dict[str, list[bytes]] = {}
+    for name, value in doc.items():
+        if not isinstance(value, str):
+            raise InvalidRequest(
+                f"field '{name}' must be a base64 string or a data: URL, not {type(value).__name__}",
+                field=name,
+            )
+        found[name] = [decode_base64_image(value, name)]
+    return found
+
+
+def decode_base64_image(value: str, field: str) -> bytes:
+    """Bytes from plain base64 (standard or URL-safe) or a data: URL whose type is an image."""
+    text = value.strip()
+    if text.startswith("data:"):
+        match = DATA_URL.match(text)
+        if match is None:
+            raise InvalidImage(f"'{field}' is not a well-formed data: URL", field=field)
+        media = (match.group("type") or "text/plain").lower()
+        if not media.startswith("image/"):
+            raise UnsupportedMediaType(
+                f"'{field}' is a data: URL of type {media}; only image/* is accepted", field=field
+            )
+        if ";base64" not in match.group("params").lower():
+            raise InvalidImage(f"'{field}' data: URL must be base64-encoded", field=field)
+        text = match.group("data")
+    compact = re.sub(r"\s+", "", text)
+    if not compact:
+        raise InvalidImage(f"'{field}' is empty", field=field)
+    try:
+        if "-" in compact or "_" in compact:
+            return base64.urlsafe_b64decode(compact + "=" * (-len(compact) % 4))
+        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidImage(f"'{field}' is not valid base64: {exc}", field=field) from exc

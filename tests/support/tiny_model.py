@@ -1,0 +1,57 @@
+"""A tiny but real Keras siamese model that follows the service's contract, for fast API tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+
+def build_tiny_siamese(input_shape: tuple[int, int, int] = (32, 32, 3), seed: int = 7) -> Any:
+    """Three inputs -> two cosine distances, built only from standard layers (no custom objects)."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    image = keras.Input(shape=input_shape)
+    x = layers.Rescaling(1.0 / 127.5, offset=-1.0)(image)
+    x = layers.Conv2D(8, 3, strides=2, activation="relu")(x)
+    x = layers.Conv2D(16, 3, strides=2, activation="relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(16)(x)
+    embed = keras.Model(image, x, name="embedding")
+    anchor = keras.Input(shape=input_shape, name="anchor")
+    img1 = keras.Input(shape=input_shape, name="img1")
+    img2 = keras.Input(shape=input_shape, name="img2")
+    ea, e1, e2 = embed(anchor), embed(img1), embed(img2)
+    d1 = layers.Rescaling(-1.0, offset=1.0, name="d_img1")(layers.Dot(axes=1, normalize=True)([ea, e1]))
+    d2 = layers.Rescaling(-1.0, offset=1.0, name="d_img2")(layers.Dot(axes=1, normalize=True)([ea, e2]))
+    return keras.Model([anchor, img1, img2], [d1, d2], name="tiny_siamese")
+
+
+def write_model(
+    directory: Path,
+    *,
+    name: str = "tiny",
+    version: str = "0.0.1",
+    threshold: float = 0.5,
+    input_shape: tuple[int, int, int] = (32, 32, 3),
+    manifest_overrides: dict[str, Any] | None = None,
+) -> Path:
+    """Save the tiny model as <name>-<version>.h5 with a correct manifest beside it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}-{version}.h5"
+    build_tiny_siamese(input_shape).save(path)
+    manifest: dict[str, Any] = {
+        "name": name,
+        "version": version,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "input_shape": list(input_shape),
+        "crop": {"box_scale": 1.2, "y_offset": 0.0},
+        "threshold": threshold,
+        "distance": "cosine",
+    }
+    manifest.update(manifest_overrides or {})
+    path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
+    return path

@@ -1,0 +1,140 @@
+"""Crop every LFW image once with the service's own decode + crop code and cache the arrays."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from service.face_crop import CropRecipe, crop_face
+from service.images import ImageLimits, decode_image
+
+# The service's default per-image limits (MAX_UPLOAD_BYTES, MAX_IMAGE_PIXELS): training decodes as serving does.
+LIMITS = ImageLimits(max_bytes=8_388_608, max_pixels=40_000_000)
+# An image whose channels differ by less than this on average (JPEG chroma noise) is a greyscale photo.
+GREY_CHANNEL_SPREAD = 2.0
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CropSet:
+    """Cropped model inputs for a list of images, with the per-image facts the slices need."""
+
+    keys: list[str]
+    pixels: NDArray[np.uint8]  # (N, H, W, C)
+    detected: NDArray[np.bool_]  # face found by the detector (False: centred fallback square)
+    greyscale: NDArray[np.bool_]  # the source photo has no colour
+    brightness: NDArray[np.float32]  # mean luma of the RGB crop, 0..255
+
+    def index(self) -> dict[str, int]:
+        """Row of each image key."""
+        return {key: row for row, key in enumerate(self.keys)}
+
+    def subset(self, keys: list[str]) -> CropSet:
+        """The rows of the given keys, in that order."""
+        rows = self.index()
+        take = np.array([rows[k] for k in keys], dtype=np.int64)
+        return CropSet(
+            list(keys),
+            self.pixels[take],
+            self.detected[take],
+            self.greyscale[take],
+            self.brightness[take],
+        )
+
+
+@dataclass(frozen=True)
+class CropSpec:
+    """Everything that determines a crop: the recipe and the model's input shape."""
+
+    recipe: CropRecipe
+    size: tuple[int, int]
+    channels: int
+
+    def cache_name(self, keys: list[str]) -> str:
+        """A file name that changes whenever the recipe, the shape or the image list changes."""
+        blob = json.dumps(
+            {
+                "format": CACHE_FORMAT,
+                "recipe": self.recipe.model_dump(),
+                "size": list(self.size),
+                "channels": self.channels,
+                "keys": hashlib.sha256("\n".join(keys).encode()).hexdigest(),
+            },
+            sort_keys=True,
+        )
+        return f"crops-{self.size[0]}x{self.size[1]}x{self.channels}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}.npz"
+
+
+def crop_file(path: Path, spec: CropSpec) -> tuple[NDArray[np.uint8], bool, bool, float]:
+    """One image through decode_image and crop_face(fallback=True), exactly as the service crops it."""
+    image = decode_image(path.read_bytes(), field=path.name, limits=LIMITS)
+    face = crop_face(image, spec.recipe, size=spec.size, channels=spec.channels, fallback=True)
+    spread = np.abs(np.diff(image.astype(np.int16), axis=2)).mean()
+    rgb_crop = face.pixels if spec.channels == 3 else None
+    luma = face.pixels.mean() if rgb_crop is None else _luma(rgb_crop)
+    return face.pixels, face.detected, bool(spread < GREY_CHANNEL_SPREAD), float(luma)
+
+
+def _luma(rgb: NDArray[np.uint8]) -> float:
+    """Mean ITU-R BT.601 luma, the brightness measure of the slices."""
+    weights = np.array([0.299, 0.587, 0.114], dtype=np.float64)
+    return float((rgb.astype(np.float64) @ weights).mean())
+
+
+def _crop_chunk(args: tuple[Path, list[str], CropSpec]) -> list[tuple[NDArray[np.uint8], bool, bool, float]]:
+    """Worker: crop a chunk of images (top-level so process pools can pickle it)."""
+    images_dir, keys, spec = args
+    return [crop_file(images_dir / key, spec) for key in keys]
+
+
+def load_or_build(
+    images_dir: Path, keys: list[str], spec: CropSpec, cache_dir: Path, *, workers: int | None = None
+) -> CropSet:
+    """The cached crops for these images and spec, building the cache on first use."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / spec.cache_name(keys)
+    if path.is_file():
+        with np.load(path) as data:
+            return CropSet(
+                list(data["keys"].tolist()),
+                data["pixels"],
+                data["detected"],
+                data["greyscale"],
+                data["brightness"],
+            )
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    chunk = 64
+    jobs = [(images_dir, keys[i : i + chunk], spec) for i in range(0, len(keys), chunk)]
+    results: list[tuple[NDArray[np.uint8], bool, bool, float]] = []
+    if workers == 1:
+        for job in jobs:
+            results.extend(_crop_chunk(job))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for part in pool.map(_crop_chunk, jobs):
+                results.extend(part)
+    crops = CropSet(
+        list(keys),
+        np.stack([r[0] for r in results]),
+        np.array([r[1] for r in results], dtype=bool),
+        np.array([r[2] for r in results], dtype=bool),
+        np.array([r[3] for r in results], dtype=np.float32),
+    )
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(
+        tmp,
+        keys=np.array(crops.keys),
+        pixels=crops.pixels,
+        detected=crops.detected,
+        greyscale=crops.greyscale,
+        brightness=crops.brightness,
+    )
+    tmp.replace(path)
+    return crops

@@ -1,0 +1,119 @@
+"""Fit the embedding as an identity classifier with a CosFace margin, on cached crops, deterministically."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from service.face_crop import CropRecipe
+from training.crops import CropSet
+
+# The crop the model is trained and served with: a square 1.1x the detector's box, centred on it.
+DEFAULT_RECIPE = CropRecipe(box_scale=1.1, y_offset=0.0, center_fraction=0.5)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every knob of one training run; stored in the manifest and the evaluation results."""
+
+    size: int = 64
+    channels: int = 3
+    epochs: int = 20
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    weight_decay: float = 5e-4
+    cosface_scale: float = 30.0
+    cosface_margin: float = 0.25
+    embedding_dim: int = 128
+    widths: tuple[int, ...] = (32, 64, 128, 256)
+    blocks: tuple[int, ...] = (1, 1, 1, 1)
+    dropout: float = 0.2
+    augment: bool = True
+    flip_tta: bool = True
+    seed: int = 1234
+    threads: int = 2
+    recipe: dict[str, object] = field(default_factory=DEFAULT_RECIPE.model_dump)
+
+    def crop_recipe(self) -> CropRecipe:
+        """The recipe as the service's type."""
+        return CropRecipe(**self.recipe)  # type: ignore[arg-type]
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return json.loads(json.dumps(asdict(self)))  # type: ignore[no-any-return]
+
+
+def to_channels(pixels: NDArray[np.uint8], channels: int) -> NDArray[np.uint8]:
+    """RGB crops as the model's channels, with the same cv2 conversion the service's cut() applies."""
+    if channels == pixels.shape[-1]:
+        return pixels
+    if channels == 1 and pixels.shape[-1] == 3:
+        grey = np.stack([cv2.cvtColor(p, cv2.COLOR_RGB2GRAY) for p in pixels])
+        return grey[..., None]
+    raise ValueError(f"cannot turn {pixels.shape[-1]} channels into {channels}")
+
+
+def identity_labels(keys: list[str]) -> tuple[NDArray[np.int32], list[str]]:
+    """Class index per image from its person folder, and the class names."""
+    names = sorted({k.split("/", 1)[0] for k in keys})
+    index = {n: i for i, n in enumerate(names)}
+    return np.array([index[k.split("/", 1)[0]] for k in keys], dtype=np.int32), names
+
+
+def fit_embedding(
+    crops: CropSet, config: TrainConfig, log: Callable[[str], None] = print
+) -> tuple[object, list[dict[str, float]]]:
+    """Train the embedding on these crops (one class per person) and return it with per-epoch stats."""
+    import keras
+    import tensorflow as tf
+
+    from training import network
+
+    network.configure_threads(config.threads)
+    keras.utils.set_random_seed(config.seed)
+    labels, names = identity_labels(crops.keys)
+    pixels = to_channels(crops.pixels, config.channels)
+    net = network.NetConfig(
+        (config.size, config.size, config.channels),
+        config.widths,
+        config.blocks,
+        config.embedding_dim,
+        config.dropout,
+    )
+    embedding = network.build_embedding(net)
+    trainer = network.build_trainer(embedding, len(names), augment=config.augment)
+    steps = len(labels) // config.batch_size
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate * 0.1,
+        decay_steps=max(1, steps * (config.epochs - 1)),
+        alpha=0.01,
+        warmup_target=config.learning_rate,
+        warmup_steps=steps,
+    )
+    trainer.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        loss=network.cosface_loss(config.cosface_scale, config.cosface_margin),
+    )
+    dataset = (
+        tf.data.Dataset.from_tensor_slices((pixels, labels))
+        .shuffle(len(labels), seed=config.seed, reshuffle_each_iteration=True)
+        .batch(config.batch_size, drop_remainder=True)
+        .map(lambda x, y: (tf.cast(x, tf.float32), y))
+        .prefetch(2)
+    )
+    log(f"training on {len(labels)} images of {len(names)} people, {steps} steps/epoch")
+    history: list[dict[str, float]] = []
+    for epoch in range(config.epochs):
+        start = time.perf_counter()
+        result = trainer.fit(dataset, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
+        loss = float(result.history["loss"][-1])
+        seconds = time.perf_counter() - start
+        history.append({"epoch": epoch + 1, "loss": loss, "seconds": seconds})
+        log(f"epoch {epoch + 1}/{config.epochs} loss {loss:.4f} ({seconds:.0f} s)")
+    return embedding, history
