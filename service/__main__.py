@@ -20,7 +20,13 @@ def main() -> int:
         print(describe_error(exc), file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    app = create_app(settings)
+    servers: list[uvicorn.Server] = []
+
+    def stop_server(reason: str) -> None:
+        # Ask uvicorn to shut down from inside; a signal would be re-raised and hide our exit code.
+        servers[0].should_exit = True
+
+    app = create_app(settings, on_fatal=stop_server)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -33,7 +39,8 @@ def main() -> int:
         forwarded_allow_ips="127.0.0.1",
         server_header=False,
     )
-    uvicorn.Server(config).run()
+    servers.append(uvicorn.Server(config))
+    servers[0].run()
     return 1 if app.state.runtime.fatal_error else 0
 
 

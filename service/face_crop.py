@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import threading
+from dataclasses import dataclass
 from typing import Literal
 
 import cv2
@@ -30,7 +30,9 @@ class CropRecipe(BaseModel):
 
     detector: Literal["opencv-haar-frontalface"] = "opencv-haar-frontalface"
     box_scale: float = Field(1.0, gt=0.2, le=4.0, description="square side = max(w, h) * box_scale")
-    y_offset: float = Field(0.0, ge=-1.0, le=1.0, description="centre shift, in box heights, + is down")
+    y_offset: float = Field(
+        0.0, ge=-1.0, le=1.0, description="centre shift, in box heights, + is down"
+    )
     min_face_fraction: float = Field(0.1, gt=0.0, lt=1.0, description="of the shorter image side")
     center_fraction: float = Field(
         0.5, gt=0.0, le=1.0, description="fallback crop: centred square, fraction of shorter side"
@@ -77,7 +79,7 @@ def _cascade() -> cv2.CascadeClassifier:
     """
     cascade: cv2.CascadeClassifier | None = getattr(_local, "cascade", None)
     if cascade is None:
-        path = f"{cv2.data.haarcascades}haarcascade_frontalface_default.xml"
+        path = f"{cv2.data.haarcascades}haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
         cascade = cv2.CascadeClassifier(path)
         if cascade.empty():
             raise RuntimeError(f"cannot load the face cascade from {path}")
@@ -91,16 +93,18 @@ def detect_faces(image: RGBImage, recipe: CropRecipe) -> list[Box]:
     if min(height, width) < MIN_IMAGE_SIDE:
         return []
     scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    grey: NDArray[np.uint8] = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.uint8, copy=False)
     if scale < 1.0:
         grey = cv2.resize(
             grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
-        )
-    grey = cv2.equalizeHist(grey)
+        ).astype(np.uint8, copy=False)
+    grey = cv2.equalizeHist(grey).astype(np.uint8, copy=False)
     boxes = _run_cascade(grey, recipe, pad=0)
     if not boxes:
         pad = round(max(grey.shape) * TIGHT_CROP_PAD)
-        padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE).astype(
+            np.uint8, copy=False
+        )
         boxes = _run_cascade(padded, recipe, pad=pad)
     mapped = [
         Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
@@ -140,9 +144,13 @@ def cut(image: RGBImage, box: Box, size: tuple[int, int], channels: int) -> NDAr
     top, left = max(0, -box.y), max(0, -box.x)
     bottom = max(0, box.y + box.h - height)
     right = max(0, box.x + box.w - width)
-    region = image[max(0, box.y) : min(height, box.y + box.h), max(0, box.x) : min(width, box.x + box.w)]
+    region = image[
+        max(0, box.y) : min(height, box.y + box.h), max(0, box.x) : min(width, box.x + box.w)
+    ]
     if top or left or bottom or right:
-        region = cv2.copyMakeBorder(region, top, bottom, left, right, cv2.BORDER_REPLICATE)
+        region = cv2.copyMakeBorder(region, top, bottom, left, right, cv2.BORDER_REPLICATE).astype(
+            np.uint8, copy=False
+        )
     out_h, out_w = size
     interp = cv2.INTER_AREA if region.shape[0] > out_h else cv2.INTER_LINEAR
     resized = cv2.resize(region, (out_w, out_h), interpolation=interp)

@@ -89,7 +89,9 @@ def decode_image(data: bytes, *, field: str, limits: ImageLimits) -> RGBImage:
     try:
         img = Image.open(io.BytesIO(data), formats=[fmt])
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InvalidImage(f"'{field}' looks like {fmt} but its header is broken", field=field) from exc
+        raise InvalidImage(
+            f"'{field}' looks like {fmt} but its header is broken", field=field
+        ) from exc
     with img:
         width, height = img.size
         if width * height > limits.max_pixels:

@@ -28,8 +28,10 @@ class JsonFormatter(logging.Formatter):
             "request_id": request_id_var.get(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+            if key not in _STANDARD and not key.startswith("_") and key != "color_message":
+                entry[key] = (
+                    value if isinstance(value, str | int | float | bool | None) else str(value)
+                )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

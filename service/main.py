@@ -22,7 +22,7 @@ from service.runtime import Runtime
 
 DESCRIPTION = (
     "Upload an anchor face and two candidates; learn which candidate is the same person. "
-    "Errors are always `{\"error\": {\"code\", \"field\", \"message\"}}`."
+    'Errors are always `{"error": {"code", "field", "message"}}`.'
 )
 
 
@@ -71,4 +71,3 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
-

@@ -8,10 +8,10 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-from numpy.typing import NDArray  # noqa: E402
+import numpy as np
+from numpy.typing import NDArray
 
-from service.errors import ModelError  # noqa: E402
+from service.errors import ModelError
 
 Batch = NDArray[np.float32]
 
@@ -28,7 +28,7 @@ class SiameseModel:
 
         # One compiled graph for every batch size: calling the model directly avoids predict()'s
         # per-call data-pipeline set-up, which dominates for batches of a few images.
-        @tf.function(input_signature=[spec, spec, spec], reduce_retracing=True)
+        @tf.function(input_signature=[spec, spec, spec], reduce_retracing=True)  # type: ignore[untyped-decorator]
         def forward(a: Any, b: Any, c: Any) -> Any:
             return keras_model([a, b, c], training=False)
 

@@ -24,7 +24,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Errors that no retry can fix: report them at once.
-PERMANENT_S3_CODES = {"404", "NoSuchKey", "NoSuchBucket", "403", "AccessDenied", "InvalidAccessKeyId"}
+PERMANENT_S3_CODES = {
+    "404",
+    "NoSuchKey",
+    "NoSuchBucket",
+    "403",
+    "AccessDenied",
+    "InvalidAccessKeyId",
+}
 CHUNK = 1024 * 1024
 
 
@@ -107,7 +114,9 @@ def fetch_model(
         location = S3Location.parse(uri)
         s3 = client or s3_client(options)
         target = cache_dir / location.bucket / location.key
-        manifest_location = S3Location(location.bucket, manifest_path_for(Path(location.key)).as_posix())
+        manifest_location = S3Location(
+            location.bucket, manifest_path_for(Path(location.key)).as_posix()
+        )
         manifest_file = manifest_path_for(target)
         _download(s3, manifest_location, manifest_file, options)
         manifest = read_manifest(manifest_file)
@@ -164,7 +173,9 @@ def _download(s3: S3Client, location: S3Location, target: Path, options: S3Optio
         )
         if attempt < options.max_attempts:
             time.sleep(delay)
-    raise ModelError(f"cannot download {location.uri} after {options.max_attempts} attempts: {last}")
+    raise ModelError(
+        f"cannot download {location.uri} after {options.max_attempts} attempts: {last}"
+    )
 
 
 def _reason(code: str) -> str:
@@ -188,13 +199,18 @@ def publish_model(
     manifest = read_manifest(manifest_path_for(model_path))
     actual = sha256_of(model_path)
     if actual != manifest.sha256:
-        raise ModelError(f"{model_path} sha256 {actual} does not match its manifest; not publishing")
+        raise ModelError(
+            f"{model_path} sha256 {actual} does not match its manifest; not publishing"
+        )
     s3 = client or s3_client()
     base = f"{(prefix or manifest.name).strip('/')}/{manifest.version}"
     model_key = f"{base}/{model_path.name}"
     metadata = {"sha256": actual, "model-name": manifest.name, "model-version": manifest.version}
     s3.upload_file(
-        str(model_path), bucket, model_key, ExtraArgs={"Metadata": metadata, "ContentType": "application/x-hdf5"}
+        str(model_path),
+        bucket,
+        model_key,
+        ExtraArgs={"Metadata": metadata, "ContentType": "application/x-hdf5"},
     )
     s3.upload_file(
         str(manifest_path_for(model_path)),

@@ -16,7 +16,9 @@ from service.runtime import LoadedModel
 from service.schemas import BoxOut, FaceOut
 
 
-def prepare_one(data: bytes, field: str, model: LoadedModel, limits: ImageLimits) -> tuple[FaceCrop, int, int]:
+def prepare_one(
+    data: bytes, field: str, model: LoadedModel, limits: ImageLimits
+) -> tuple[FaceCrop, int, int]:
     """Decode one upload and crop its face with the model's recipe."""
     image = decode_image(data, field=field, limits=limits)
     height, width, channels = model.input_shape

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from service.config import Settings
 from service.errors import ModelError, ModelNotReady
@@ -16,6 +16,9 @@ from service.inference import InferenceQueue
 from service.manifest import ModelManifest
 from service.metrics import Metrics
 from service.model_store import S3Options, fetch_model
+
+if TYPE_CHECKING:
+    from service.model import SiameseModel
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,9 @@ class Runtime:
 
     def start(self, on_fatal: Callable[[str], None]) -> None:
         """Begin loading in the background so /healthz answers while the model is fetched."""
-        self._task = asyncio.get_running_loop().create_task(self._start(on_fatal), name="model-load")
+        self._task = asyncio.get_running_loop().create_task(
+            self._start(on_fatal), name="model-load"
+        )
 
     async def stop(self) -> None:
         """Refuse new work, then stop the inference loop."""
@@ -101,7 +106,7 @@ class Runtime:
             extra={"model": loaded.manifest.name, "version": loaded.manifest.version},
         )
 
-    def _load(self) -> tuple[object, LoadedModel]:
+    def _load(self) -> tuple[SiameseModel, LoadedModel]:
         """Fetch + verify, import TensorFlow, load, check the manifest against the model, warm up."""
         s = self.settings
         phases: dict[str, float] = {}

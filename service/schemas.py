@@ -13,7 +13,9 @@ class ErrorDetail(BaseModel):
 
     code: str = Field(examples=["no_face"])
     field: str | None = Field(examples=["img2"])
-    message: str = Field(examples=["no face found in 'img2': use a photo where the face is frontal"])
+    message: str = Field(
+        examples=["no face found in 'img2': use a photo where the face is frontal"]
+    )
 
 
 class ErrorResponse(BaseModel):

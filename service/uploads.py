@@ -13,7 +13,9 @@ from starlette.requests import Request
 
 from service.errors import InvalidImage, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
-DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?),(?P<data>.*)$", re.S)
+DATA_URL = re.compile(
+    r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?),(?P<data>.*)$", re.S
+)
 
 
 @dataclass

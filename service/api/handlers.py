@@ -22,7 +22,9 @@ def error_response(exc: ApiError, request: Request) -> JSONResponse:
     if exc.status_code >= 500 and exc.code != "not_ready":
         log.warning("unavailable", extra={"code": exc.code, "reason": exc.message})
     else:
-        log.info("client error", extra={"code": exc.code, "field": exc.field, "reason": exc.message})
+        log.info(
+            "client error", extra={"code": exc.code, "field": exc.field, "reason": exc.message}
+        )
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers())
 
 
@@ -38,7 +40,9 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "header", "path")]
     field = ".".join(loc) or None
-    return error_response(InvalidRequest(f"{field or 'request'}: {first['msg']}", field=field), request)
+    return error_response(
+        InvalidRequest(f"{field or 'request'}: {first['msg']}", field=field), request
+    )
 
 
 async def on_http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from service.errors import NoFaceFound
-from service.face_crop import Box, CropRecipe, center_square, crop_face, cut, detect_faces, square_around
+from service.face_crop import (
+    Box,
+    CropRecipe,
+    center_square,
+    crop_face,
+    cut,
+    detect_faces,
+    square_around,
+)
 from service.images import ImageLimits, decode_image
 
 LIMITS = ImageLimits(8 << 20, 40_000_000)
@@ -39,7 +47,11 @@ def test_photo_with_face_off_centre_in_a_larger_scene(faces: dict[str, bytes]) -
     scene = np.full((600, 900, 3), 90, dtype=np.uint8)
     scene[300:550, 600:850] = face_img
     found = detect_faces(scene, RECIPE)
-    assert found and 600 <= found[0].x + found[0].w / 2 <= 850 and 300 <= found[0].y + found[0].h / 2 <= 550
+    assert (
+        found
+        and 600 <= found[0].x + found[0].w / 2 <= 850
+        and 300 <= found[0].y + found[0].h / 2 <= 550
+    )
 
 
 def test_several_faces_pick_the_largest_and_count_them(faces: dict[str, bytes]) -> None:
@@ -67,7 +79,9 @@ def test_tiny_image_says_it_is_too_small() -> None:
 
 def test_fallback_uses_the_centre_square() -> None:
     flat = np.full((100, 200, 3), 127, dtype=np.uint8)
-    crop = crop_face(flat, CropRecipe(center_fraction=0.5), size=(16, 16), channels=1, fallback=True)
+    crop = crop_face(
+        flat, CropRecipe(center_fraction=0.5), size=(16, 16), channels=1, fallback=True
+    )
     assert not crop.detected and crop.crop == Box(75, 25, 50, 50)
     assert crop.pixels.shape == (16, 16, 1)
 
@@ -75,7 +89,7 @@ def test_fallback_uses_the_centre_square() -> None:
 def test_square_around_scales_and_shifts() -> None:
     sq = square_around(Box(10, 20, 100, 80), CropRecipe(box_scale=1.5, y_offset=0.1))
     assert sq.w == sq.h == 150
-    assert sq.x == round(60 - 75) and sq.y == round(60 + 8 - 75)
+    assert sq.x == (60 - 75) and sq.y == (60 + 8 - 75)
 
 
 def test_cut_pads_outside_the_image_with_edge_pixels() -> None:
@@ -86,7 +100,9 @@ def test_cut_pads_outside_the_image_with_edge_pixels() -> None:
 
 
 def test_center_square_is_centred() -> None:
-    assert center_square(np.zeros((100, 300, 3), np.uint8), CropRecipe(center_fraction=1.0)) == Box(100, 0, 100, 100)
+    assert center_square(np.zeros((100, 300, 3), np.uint8), CropRecipe(center_fraction=1.0)) == Box(
+        100, 0, 100, 100
+    )
 
 
 def test_crop_is_deterministic(faces: dict[str, bytes]) -> None:
@@ -102,5 +118,9 @@ def test_crops_in_parallel_threads_match_serial_ones(faces: dict[str, bytes]) ->
     images = [load(faces[k]) for k in ("a1", "a2", "a3", "b1", "b2", "c1")] * 4
     serial = [crop_face(i, RECIPE, size=(48, 48), channels=3).pixels.tobytes() for i in images]
     with ThreadPoolExecutor(6) as pool:
-        parallel = list(pool.map(lambda i: crop_face(i, RECIPE, size=(48, 48), channels=3).pixels.tobytes(), images))
+        parallel = list(
+            pool.map(
+                lambda i: crop_face(i, RECIPE, size=(48, 48), channels=3).pixels.tobytes(), images
+            )
+        )
     assert parallel == serial

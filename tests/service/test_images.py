@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
+import struct
 import time
 import zipfile
 import zlib
-import struct
 
 import numpy as np
 import pytest
@@ -129,8 +129,11 @@ def test_jpeg_truncated_mid_scan_is_invalid() -> None:
 
 def png_claiming(width: int, height: int) -> bytes:
     """A valid PNG header and a tiny compressed body that claims huge dimensions."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\x00" * (width + 1) * 8, 9)  # only the first rows; enough to look real

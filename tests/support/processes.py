@@ -30,7 +30,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(url: str, *, status: int = 200, timeout: float = 120.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for(
+    url: str,
+    *,
+    status: int = 200,
+    timeout: float = 120.0,
+    proc: subprocess.Popen[bytes] | None = None,
+) -> None:
     """Poll url until it answers `status`; fail early if the process died."""
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -86,7 +92,13 @@ def service_env(**overrides: str) -> dict[str, str]:
 
 
 @contextmanager
-def service_process(env: dict[str, str], *, port: int | None = None, log: Path | None = None, wait_ready: bool = True) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def service_process(
+    env: dict[str, str],
+    *,
+    port: int | None = None,
+    log: Path | None = None,
+    wait_ready: bool = True,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`python -m service` as a subprocess (the real server command). Yields (base URL, process)."""
     port = port or free_port()
     out = log.open("wb") if log else subprocess.DEVNULL

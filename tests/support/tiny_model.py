@@ -25,8 +25,12 @@ def build_tiny_siamese(input_shape: tuple[int, int, int] = (32, 32, 3), seed: in
     img1 = keras.Input(shape=input_shape, name="img1")
     img2 = keras.Input(shape=input_shape, name="img2")
     ea, e1, e2 = embed(anchor), embed(img1), embed(img2)
-    d1 = layers.Rescaling(-1.0, offset=1.0, name="d_img1")(layers.Dot(axes=1, normalize=True)([ea, e1]))
-    d2 = layers.Rescaling(-1.0, offset=1.0, name="d_img2")(layers.Dot(axes=1, normalize=True)([ea, e2]))
+    d1 = layers.Rescaling(-1.0, offset=1.0, name="d_img1")(
+        layers.Dot(axes=1, normalize=True)([ea, e1])
+    )
+    d2 = layers.Rescaling(-1.0, offset=1.0, name="d_img2")(
+        layers.Dot(axes=1, normalize=True)([ea, e2])
+    )
     return keras.Model([anchor, img1, img2], [d1, d2], name="tiny_siamese")
 
 

@@ -46,7 +46,9 @@ async def predict(
     loaded, queue = runtime.require_ready()
     images = await read_images(request, PREDICT_FIELDS, settings.max_request_bytes)
     faces = await prepare_faces(images, loaded, settings, metrics)
-    d1, d2 = await queue.distances(faces["anchor"][0].pixels, faces["img1"][0].pixels, faces["img2"][0].pixels)
+    d1, d2 = await queue.distances(
+        faces["anchor"][0].pixels, faces["img1"][0].pixels, faces["img2"][0].pixels
+    )
     result = compare(d1, d2, loaded.threshold)
     return PredictResponse(
         most_similar=result.most_similar,

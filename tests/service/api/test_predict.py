@@ -23,7 +23,9 @@ def assert_error(response, status: int, code: str, field: str | None) -> None:  
     assert err["code"] == code and err["field"] == field and err["message"]
 
 
-def test_predict_multipart_returns_the_contract(client: TestClient, faces: dict[str, bytes]) -> None:
+def test_predict_multipart_returns_the_contract(
+    client: TestClient, faces: dict[str, bytes]
+) -> None:
     response = client.post("/predict", files=multipart(faces))
     assert response.status_code == 200, response.text
     body = response.json()
@@ -40,7 +42,9 @@ def test_predict_multipart_returns_the_contract(client: TestClient, faces: dict[
     assert response.headers["x-request-id"] == body["request_id"]
 
 
-def test_predict_json_base64_and_data_urls_match_multipart(client: TestClient, faces: dict[str, bytes]) -> None:
+def test_predict_json_base64_and_data_urls_match_multipart(
+    client: TestClient, faces: dict[str, bytes]
+) -> None:
     via_form = client.post("/predict", files=multipart(faces)).json()
     doc = {
         "anchor": base64.b64encode(faces["a1"]).decode(),
@@ -66,7 +70,10 @@ def test_same_image_twice_has_distance_zero(client: TestClient, faces: dict[str,
 
 
 def test_verify(client: TestClient, faces: dict[str, bytes]) -> None:
-    files = {"img1": ("a.jpg", faces["a1"], "image/jpeg"), "img2": ("b.jpg", faces["a1"], "image/jpeg")}
+    files = {
+        "img1": ("a.jpg", faces["a1"], "image/jpeg"),
+        "img2": ("b.jpg", faces["a1"], "image/jpeg"),
+    }
     body = client.post("/verify", files=files).json()
     assert body["distance"] == pytest.approx(0.0, abs=1e-5) and body["same_person"] is True
     assert set(body["faces"]) == {"img1", "img2"}
@@ -80,7 +87,9 @@ def test_predict_rejects_text_file(client: TestClient, faces: dict[str, bytes]) 
 def test_predict_reports_no_face(client: TestClient, faces: dict[str, bytes]) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (200, 200), (128, 128, 128)).save(buf, "PNG")
-    assert_error(client.post("/predict", files=multipart(faces, img1=buf.getvalue())), 422, "no_face", "img1")
+    assert_error(
+        client.post("/predict", files=multipart(faces, img1=buf.getvalue())), 422, "no_face", "img1"
+    )
 
 
 def test_missing_field_is_named(client: TestClient, faces: dict[str, bytes]) -> None:
@@ -114,7 +123,12 @@ def test_data_url_of_non_image_type(client: TestClient, faces: dict[str, bytes])
 
 
 def test_json_value_of_wrong_type(client: TestClient) -> None:
-    assert_error(client.post("/predict", json={"anchor": 1, "img1": "a", "img2": "b"}), 422, "invalid_request", "anchor")
+    assert_error(
+        client.post("/predict", json={"anchor": 1, "img1": "a", "img2": "b"}),
+        422,
+        "invalid_request",
+        "anchor",
+    )
 
 
 def test_json_that_is_not_an_object(client: TestClient) -> None:
@@ -135,7 +149,9 @@ def test_body_over_limit_is_413(make_client, tiny_model, faces: dict[str, bytes]
         assert_error(c.post("/predict", files=multipart(faces)), 413, "too_large", None)
 
 
-def test_image_over_byte_limit_names_the_field(make_client, tiny_model, faces: dict[str, bytes]) -> None:  # type: ignore[no-untyped-def]
+def test_image_over_byte_limit_names_the_field(
+    make_client, tiny_model, faces: dict[str, bytes]
+) -> None:  # type: ignore[no-untyped-def]
     with make_client(model_uri=str(tiny_model), max_upload_bytes=9500) as c:
         response = c.post("/predict", files=multipart(faces, img2=faces["c1"]))
         assert_error(response, 413, "too_large", "img2")
@@ -158,9 +174,15 @@ def test_api_key_required_when_configured(make_client, tiny_model, faces: dict[s
         assert c.get("/healthz").status_code == 200
 
 
-def test_concurrent_requests_are_batched_and_all_answered(client: TestClient, faces: dict[str, bytes]) -> None:
+def test_concurrent_requests_are_batched_and_all_answered(
+    client: TestClient, faces: dict[str, bytes]
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(8) as pool:
-        codes = list(pool.map(lambda _: client.post("/predict", files=multipart(faces)).status_code, range(16)))
+        codes = list(
+            pool.map(
+                lambda _: client.post("/predict", files=multipart(faces)).status_code, range(16)
+            )
+        )
     assert codes == [200] * 16
