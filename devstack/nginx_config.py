@@ -1,4 +1,4 @@
-"""Render nginx/nginx.conf.template exactly as the container's envsubst does, for the local stack."""
+"""Render nginx/nginx.conf.template for the local stack exactly as the container's envsubst does."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def local_config(run_dir: Path, **overrides: object) -> NginxConfig:
 
 
 def render(config: NginxConfig, template: str | None = None) -> str:
-    """Substitute the template's ${VARIABLES}; raise ValueError on an unsafe value or unknown name."""
+    """Substitute the template's ${VARIABLES}; ValueError on an unsafe value or an unknown name."""
     text = TEMPLATE_PATH.read_text() if template is None else template
     values = config.variables()
     for name, value in values.items():

@@ -51,7 +51,7 @@ def spawn(
     cwd: Path | None = None,
     stop_signal: int = signal.SIGTERM,
 ) -> tuple[subprocess.Popen[bytes], ProcessRecord]:
-    """Start argv in its own session (Ctrl-C in the caller's terminal does not reach it), output to log_path."""
+    """Start argv in its own session (the caller's Ctrl-C does not reach it), output to log_path."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
@@ -125,7 +125,7 @@ def wait_until(
     alive: Callable[[], bool] | None = None,
     log_path: Path | None = None,
 ) -> None:
-    """Poll `check` every 0.1 s; fail early if `alive` says the process died. Errors quote the log."""
+    """Poll `check` every 0.1 s; fail early if `alive` says the process died; quote the log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

@@ -24,6 +24,8 @@ from devstack.nginx_config import REPO_ROOT, local_config
 from devstack.processes import ProcessRecord
 
 HOST = "127.0.0.1"
+# What `up` creates under run_dir (besides the state file); a fresh `up` removes these first.
+RUN_DIR_PARTS = ("logs", "nginx", "model-cache")
 PUBLISH_SCRIPT = REPO_ROOT / "scripts" / "publish_model.py"
 # AWS settings that could send the stack's S3 calls to a real account: never inherited.
 _AWS_LEAKS = (
@@ -81,8 +83,9 @@ def up(config: StackConfig) -> state.StackState:
         raise StackError(f"port(s) {busy} on {HOST} are in use; stop what uses them")
     if not config.model.exists():
         raise StackError(f"model {config.model} not found")
-    shutil.rmtree(config.run_dir, ignore_errors=True)
-    config.run_dir.mkdir(parents=True)
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in RUN_DIR_PARTS:  # only what an earlier `up` made: --run-dir may be any folder
+        shutil.rmtree(config.run_dir / leftover, ignore_errors=True)
     current = state.StackState()
     try:
         _start_all(config, current)
@@ -94,7 +97,7 @@ def up(config: StackConfig) -> state.StackState:
 
 
 def down(run_dir: Path) -> list[str]:
-    """Stop the processes the last `up` in run_dir started (if still the same); say what happened."""
+    """Stop what the last `up` in run_dir started (if still the same processes); report it."""
     current = state.read(run_dir)
     if current is None:
         return []
@@ -188,6 +191,7 @@ def _start_all(config: StackConfig, current: state.StackState) -> None:
         "service": config.service_url,
         "s3": config.s3_url,
         "logs": str(logs),
+        "nginx_logs": str(Path(nginx_config.access_log).parent),
     }
     state.write(run_dir, current)
 
@@ -200,9 +204,7 @@ def _stop_all(records: list[ProcessRecord]) -> None:
 
 def _aws_env(config: StackConfig) -> dict[str, str]:
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in _AWS_LEAKS and k not in _SERVICE_OVERRIDES
+        k: v for k, v in os.environ.items() if k not in _AWS_LEAKS and k not in _SERVICE_OVERRIDES
     }
     env.update(
         AWS_ACCESS_KEY_ID="testing",

@@ -1,8 +1,8 @@
 """The deployment's configuration: CDK context keys validated into one typed, frozen object.
 
 `infra/app.py` reads the context once (`read_context`) and passes the result down; no construct
-calls `try_get_context`. The module also holds the numbers the task, nginx and the load balancer
-must agree on (docs/dev/CONTRACT.md), so there is one place to read them.
+calls `try_get_context`. The fixed numbers the containers and the load balancer agree on are in
+infra/contract.py.
 """
 
 from __future__ import annotations
@@ -14,27 +14,6 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
-
-# --- The contract between the app container, nginx and the load balancer --------------------
-APP_HOST: Final = "127.0.0.1"  # the app listens on loopback: only nginx, in the same task, reaches it
-APP_PORT: Final = 8000
-NGINX_HTTPS_PORT: Final = 8443  # the only port the load balancer reaches
-NGINX_HTTP_PORT: Final = 8080  # nginx's own HTTP -> HTTPS redirect; not exposed by the task
-LIVENESS_PATH: Final = "/healthz"  # ECS container health check
-READINESS_PATH: Final = "/readyz"  # target-group health check (503 until the model is warm)
-MAX_REQUEST_BYTES: Final = 32 * 1024 * 1024  # app MAX_REQUEST_BYTES = nginx client_max_body_size
-
-# Shutdown ordering, so that in-flight requests finish when a task is replaced:
-#   1. the ALB stops sending new requests and drains the target for DEREGISTRATION_DELAY_S;
-#   2. ECS then stops nginx first (it depends on the app): SIGQUIT, nginx lets open requests finish;
-#      no request waits longer than NGINX_PROXY_READ_TIMEOUT_S for the app;
-#   3. then the app gets SIGTERM and uvicorn finishes its requests within APP_GRACEFUL_TIMEOUT_S,
-#      which is below CONTAINER_STOP_TIMEOUT_S, after which ECS would SIGKILL.
-NGINX_PROXY_READ_TIMEOUT_S: Final = 30
-DEREGISTRATION_DELAY_S: Final = 30  # >= the longest request nginx lets run
-APP_GRACEFUL_TIMEOUT_S: Final = 20
-CONTAINER_STOP_TIMEOUT_S: Final = 30  # > APP_GRACEFUL_TIMEOUT_S; Fargate allows up to 120
-ALB_IDLE_TIMEOUT_S: Final = 60  # >= nginx proxy_read_timeout; < nginx keepalive_timeout (75 s)
 
 # Log retention values CloudWatch Logs accepts (days).
 LOG_RETENTION_DAYS: Final = (
@@ -59,6 +38,10 @@ _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 _SEMVER = re.compile(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?")
 _S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+_ARN = r"arn:aws[a-z-]*:{service}:[a-z0-9-]+:\d{{12}}:{resource}"
+_CERTIFICATE_ARN = re.compile(_ARN.format(service="acm", resource=r"certificate/.+"))
+_SECRET_ARN = re.compile(_ARN.format(service="secretsmanager", resource=r"secret:.+"))
+_TOPIC_ARN = re.compile(_ARN.format(service="sns", resource=r"[\w-]+"))
 
 
 class TaskSubnets(StrEnum):
@@ -98,7 +81,9 @@ class DeployConfig(BaseModel):
     model_name: str = "facesim-lfw"
     model_version: str = "1.0.0"
     model_prefix: str | None = Field(None, description="S3 prefix the task may read; default name")
-    model_key: str | None = Field(None, description="default <prefix>/<version>/<name>-<version>.h5")
+    model_key: str | None = Field(
+        None, description="default <prefix>/<version>/<name>-<version>.h5"
+    )
     model_sha256: str | None = Field(None, description="pins the .h5 (MODEL_SHA256)")
     image_tag: str = Field("1.0.0", description="tag of both images in the ECR repositories")
     task_cpu: int = 2048
@@ -145,21 +130,21 @@ class DeployConfig(BaseModel):
     @field_validator("certificate_arn")
     @classmethod
     def _certificate_arn(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/.+", value):
+        if value is not None and not _CERTIFICATE_ARN.fullmatch(value):
             raise ValueError("not an ACM certificate ARN")
         return value
 
     @field_validator("api_key_secret_arn")
     @classmethod
     def _secret_arn(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+", value):
+        if value is not None and not _SECRET_ARN.fullmatch(value):
             raise ValueError("not a Secrets Manager secret ARN")
         return value
 
     @field_validator("alarm_topic_arn")
     @classmethod
     def _topic_arn(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+", value):
+        if value is not None and not _TOPIC_ARN.fullmatch(value):
             raise ValueError("not an SNS topic ARN")
         return value
 
@@ -212,27 +197,35 @@ class DeployConfig(BaseModel):
         if allowed is None:
             raise ValueError(f"taskCpu must be one of {sorted(FARGATE_MEMORY_MIB)}")
         if self.task_memory not in allowed:
-            raise ValueError(f"taskMemory {self.task_memory} is not valid with taskCpu {self.task_cpu}")
+            raise ValueError(
+                f"taskMemory {self.task_memory} is not valid with taskCpu {self.task_cpu}"
+            )
         if self.max_count < self.desired_count:
             raise ValueError("maxCount must be >= desiredCount")
         if (self.hosted_zone_id is None) != (self.hosted_zone_name is None):
             raise ValueError("hostedZoneId and hostedZoneName go together")
-        if self.hosted_zone_name is not None or self.certificate_arn is not None:
-            if self.domain_name is None:
-                raise ValueError("hostedZoneId/hostedZoneName/certificateArn need domainName")
+        zone_or_certificate = self.hosted_zone_name is not None or self.certificate_arn is not None
+        if zone_or_certificate and self.domain_name is None:
+            raise ValueError("hostedZoneId/hostedZoneName/certificateArn need domainName")
         if self.domain_name is not None:
             if self.hosted_zone_name is None and self.certificate_arn is None:
                 raise ValueError("domainName needs hostedZoneId+hostedZoneName or certificateArn")
             zone = self.hosted_zone_name
-            if zone is not None and not (self.domain_name == zone or self.domain_name.endswith("." + zone)):
+            if zone is not None and not (
+                self.domain_name == zone or self.domain_name.endswith("." + zone)
+            ):
                 raise ValueError(f"domainName {self.domain_name} is not inside zone {zone}")
         if self.task_subnets is TaskSubnets.PRIVATE and self.nat_gateways == 0:
             raise ValueError("private task subnets need natGateways >= 1 (or taskSubnets=public)")
         if self.task_subnets is TaskSubnets.PUBLIC and self.nat_gateways:
             raise ValueError("taskSubnets=public needs no NAT gateway; leave natGateways unset")
         key = self.model_key
-        if key is not None and not (key.startswith(self.model_read_prefix + "/") and key.endswith(".h5")):
-            raise ValueError(f"modelKey must be a .h5 under the readable prefix {self.model_read_prefix}/")
+        if key is not None and not (
+            key.startswith(self.model_read_prefix + "/") and key.endswith(".h5")
+        ):
+            raise ValueError(
+                f"modelKey must be a .h5 under the readable prefix {self.model_read_prefix}/"
+            )
         return self
 
     @property
@@ -281,7 +274,7 @@ def read_context(get: Callable[[str], Any]) -> DeployConfig:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "context"
-            problems.append(f"{where}: {err['msg']}")
+            message = err["msg"].removeprefix("Value error, ")
+            where = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{where}: {message}" if where else message)
         raise ConfigError("invalid CDK context: " + "; ".join(problems)) from exc
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import uvicorn
@@ -40,6 +41,11 @@ def main() -> int:
         server_header=False,
     )
     servers.append(uvicorn.Server(config))
+    # uvicorn re-raises SIGTERM/SIGINT once its graceful shutdown is over (the process would then
+    # die by the signal, exit status 143); every request was answered or GRACEFUL_TIMEOUT passed by
+    # then, so this is a clean stop: the handlers uvicorn restores ignore it and we exit 0.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
     servers[0].run()
     return 1 if app.state.runtime.fatal_error else 0
 

@@ -48,9 +48,11 @@ class Settings(BaseSettings):
     s3_read_timeout: float = Field(30.0, gt=0)
     max_batch_size: int = Field(8, ge=1, le=256, description="requests fused into one forward pass")
     max_queue: int = Field(
-        64, ge=1, description="requests waiting for the model before 503 Overloaded"
+        64, ge=1, description="requests in progress (decoding or waiting) before 503 Overloaded"
     )
-    tf_threads: int = Field(0, ge=0, description="TensorFlow intra-op threads; 0 = all cores")
+    tf_threads: int = Field(
+        0, ge=0, description="TensorFlow intra-op threads; 0 = the CPUs the process may use"
+    )
     api_keys: str = Field(
         "", description="comma-separated keys for X-API-Key; empty = no auth", repr=False
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -32,7 +32,8 @@ class InferenceQueue:
     """Serialises model calls on one thread; whatever queued while the model ran becomes one batch.
 
     There is no waiting for a batch to fill, so a lone request pays nothing; under load the batch
-    grows up to max_batch. A full queue answers 503 at once instead of letting latency grow.
+    grows up to max_batch. At most max_queue requests are admitted (being decoded or waiting for
+    the model); the next one is answered 503 at once instead of letting latency grow.
     """
 
     def __init__(
@@ -49,6 +50,8 @@ class InferenceQueue:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         self._observe = observe
         self._worker: asyncio.Task[None] | None = None
+        self._max_queue = max_queue
+        self._admitted = 0
 
     def start(self) -> None:
         """Start the batching loop on the running event loop."""
@@ -66,6 +69,23 @@ class InferenceQueue:
     def depth(self) -> int:
         """Requests waiting for the model."""
         return self._queue.qsize()
+
+    @contextlib.asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        """Hold one of max_queue places from decoding to the answer; 503 at once when none is free.
+
+        Decoding and face detection cost more than a forward pass, so the bound covers them too:
+        counting only the requests waiting for the model let latency grow with concurrency.
+        """
+        if self._admitted >= self._max_queue:
+            raise Overloaded(
+                f"the service is at capacity ({self._max_queue} requests in progress); retry shortly"
+            )
+        self._admitted += 1  # the event loop's thread only: no lock needed
+        try:
+            yield
+        finally:
+            self._admitted -= 1
 
     async def distances(self, anchor: Pixels, img1: Pixels, img2: Pixels) -> tuple[float, float]:
         """Queue one triplet and wait for its (anchor-img1, anchor-img2) distances."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from numpy.typing import NDArray
 from service.errors import ModelError
 
 Batch = NDArray[np.float32]
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 class SiameseModel:
@@ -67,13 +69,46 @@ class SiameseModel:
             raise ModelError("warm-up inference returned non-finite distances")
 
 
+def cgroup_cpu_quota(root: Path = CGROUP_ROOT) -> float | None:
+    """The container's CPU quota in CPUs (cgroup v2 cpu.max or v1 CFS files); None when unlimited."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return None if quota_us <= 0 or period_us <= 0 else quota_us / period_us
+
+
+def available_cpus(root: Path = CGROUP_ROOT) -> int:
+    """CPUs this process may use: its affinity mask, capped by the container's CPU quota."""
+    cpus = len(os.sched_getaffinity(0))
+    quota = cgroup_cpu_quota(root)
+    return cpus if quota is None else max(1, min(cpus, math.ceil(quota)))
+
+
 def configure_threads(intra_op: int) -> None:
-    """Pin TensorFlow's thread pools before the first op (0 keeps TensorFlow's default)."""
+    """Size TensorFlow's thread pools before the first op: TF_THREADS, or the CPUs the task may use.
+
+    TensorFlow's own default counts the cores it can see, which in a container with a CPU quota
+    (docker --cpus, ECS on EC2, fractional Fargate sizes) is more threads than the quota can run.
+    """
     import tensorflow as tf
 
     if intra_op > 0:
         tf.config.threading.set_intra_op_parallelism_threads(intra_op)
         tf.config.threading.set_inter_op_parallelism_threads(1)
+        return
+    cpus = available_cpus()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(cpus)
+        tf.config.threading.set_inter_op_parallelism_threads(cpus)
+    except RuntimeError:
+        pass  # TensorFlow already ran in this process (tests, several apps): its pools stay
 
 
 def load_siamese(path: Path) -> SiameseModel:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -33,6 +34,8 @@ PERMANENT_S3_CODES = {
     "InvalidAccessKeyId",
 }
 CHUNK = 1024 * 1024
+# s3transfer retries a broken body stream itself (5 times by default); _download counts attempts.
+ONE_TRY = TransferConfig(num_download_attempts=1)
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,16 @@ class S3Options:
     read_timeout: float = 30.0
 
 
-def s3_client(options: S3Options = S3Options()) -> S3Client:
-    """A boto3 S3 client with bounded retries (standard mode backs off) and timeouts.
+def s3_client(options: S3Options = S3Options(), *, sdk_retries: bool = True) -> S3Client:
+    """A boto3 S3 client with bounded attempts per call (standard mode backs off) and timeouts.
 
-    boto3 itself honours AWS_ENDPOINT_URL, so the same code reaches moto's server or AWS.
+    With sdk_retries=False each call is tried once: the caller retries, so that S3_MAX_ATTEMPTS
+    counts attempts instead of multiplying botocore's own. boto3 itself honours AWS_ENDPOINT_URL,
+    so the same code reaches moto's server or AWS.
     """
+    attempts = options.max_attempts if sdk_retries else 1
     config = Config(
-        retries={"max_attempts": options.max_attempts, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         connect_timeout=options.connect_timeout,
         read_timeout=options.read_timeout,
     )
@@ -112,7 +118,7 @@ def fetch_model(
     started = time.perf_counter()
     if uri.startswith("s3://"):
         location = S3Location.parse(uri)
-        s3 = client or s3_client(options)
+        s3 = client or s3_client(options, sdk_retries=False)  # _download retries, and logs it
         target = cache_dir / location.bucket / location.key
         manifest_location = S3Location(
             location.bucket, manifest_path_for(Path(location.key)).as_posix()
@@ -154,7 +160,7 @@ def _download(s3: S3Client, location: S3Location, target: Path, options: S3Optio
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     for attempt in range(1, options.max_attempts + 1):
         try:
-            s3.download_file(location.bucket, location.key, str(partial))
+            s3.download_file(location.bucket, location.key, str(partial), Config=ONE_TRY)
             partial.replace(target)
             return
         except ClientError as exc:
@@ -166,13 +172,14 @@ def _download(s3: S3Client, location: S3Location, target: Path, options: S3Optio
             last = exc
         finally:
             partial.unlink(missing_ok=True)
+        if attempt == options.max_attempts:
+            break
         delay = min(8.0, 0.5 * 2 ** (attempt - 1))
         log.warning(
             "S3 download failed, retrying",
             extra={"uri": location.uri, "attempt": attempt, "delay_s": delay, "error": str(last)},
         )
-        if attempt < options.max_attempts:
-            time.sleep(delay)
+        time.sleep(delay)
     raise ModelError(
         f"cannot download {location.uri} after {options.max_attempts} attempts: {last}"
     )

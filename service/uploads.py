@@ -13,6 +13,10 @@ from starlette.requests import Request
 
 from service.errors import InvalidImage, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
+# Far more than any route's fields; a body of thousands of tiny parts is refused while parsing
+# (it would otherwise cost ~10x its size in memory and seconds of event-loop time).
+MAX_PARTS = 16
+
 DATA_URL = re.compile(
     r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?),(?P<data>.*)$", re.S
 )
@@ -83,6 +87,8 @@ def parse_multipart(body: bytes, boundary: bytes) -> dict[str, list[bytes]]:
     header_value = bytearray()
 
     def on_part_begin() -> None:
+        if len(parts) + len(current) >= MAX_PARTS:
+            raise InvalidRequest(f"multipart body has more than {MAX_PARTS} parts")
         current.append(_Part())
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
@@ -117,6 +123,8 @@ def parse_multipart(body: bytes, boundary: bytes) -> dict[str, list[bytes]]:
     try:
         parser.write(body)
         parser.finalize()
+    except InvalidRequest:
+        raise
     except Exception as exc:  # python-multipart raises its own error types for malformed bodies
         raise InvalidRequest(f"malformed multipart body: {exc}") from exc
     if current:
@@ -134,20 +142,28 @@ def parse_multipart(body: bytes, boundary: bytes) -> dict[str, list[bytes]]:
 def parse_json(body: bytes) -> dict[str, list[bytes]]:
     """A JSON object whose values are base64 strings or data: URLs of images."""
     try:
-        doc = json.loads(body)
+        # Members are kept as pairs so a repeated key is refused like a repeated form field.
+        doc = json.loads(body, object_pairs_hook=_Members)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"body is not valid JSON: {exc}") from exc
-    if not isinstance(doc, dict):
+    except RecursionError as exc:
+        raise InvalidRequest("body is not valid JSON: nested too deeply") from exc
+    if not isinstance(doc, _Members):
         raise InvalidRequest("JSON body must be an object with the image fields")
     found: dict[str, list[bytes]] = {}
-    for name, value in doc.items():
+    for name, value in doc:
         if not isinstance(value, str):
+            kind = "object" if isinstance(value, _Members) else type(value).__name__
             raise InvalidRequest(
-                f"field '{name}' must be a base64 string or a data: URL, not {type(value).__name__}",
+                f"field '{name}' must be a base64 string or a data: URL, not {kind}",
                 field=name,
             )
-        found[name] = [decode_base64_image(value, name)]
+        found.setdefault(name, []).append(decode_base64_image(value, name))
     return found
+
+
+class _Members(list[tuple[str, object]]):
+    """A JSON object's members in order, repeated keys included."""
 
 
 def decode_base64_image(value: str, field: str) -> bytes:

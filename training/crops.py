@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from service.face_crop import CropRecipe, crop_face
 from service.images import ImageLimits, decode_image
 
-# The service's default per-image limits (MAX_UPLOAD_BYTES, MAX_IMAGE_PIXELS): training decodes as serving does.
+# The service's default per-image limits (MAX_UPLOAD_BYTES, MAX_IMAGE_PIXELS): decode as serving does.
 LIMITS = ImageLimits(max_bytes=8_388_608, max_pixels=40_000_000)
 # An image whose channels differ by less than this on average (JPEG chroma noise) is a greyscale photo.
 GREY_CHANNEL_SPREAD = 2.0
@@ -69,7 +69,8 @@ class CropSpec:
             },
             sort_keys=True,
         )
-        return f"crops-{self.size[0]}x{self.size[1]}x{self.channels}-{hashlib.sha256(blob.encode()).hexdigest()[:16]}.npz"
+        digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return f"crops-{self.size[0]}x{self.size[1]}x{self.channels}-{digest}.npz"
 
 
 def crop_file(path: Path, spec: CropSpec) -> tuple[NDArray[np.uint8], bool, bool, float]:
@@ -88,14 +89,21 @@ def _luma(rgb: NDArray[np.uint8]) -> float:
     return float((rgb.astype(np.float64) @ weights).mean())
 
 
-def _crop_chunk(args: tuple[Path, list[str], CropSpec]) -> list[tuple[NDArray[np.uint8], bool, bool, float]]:
+def _crop_chunk(
+    args: tuple[Path, list[str], CropSpec],
+) -> list[tuple[NDArray[np.uint8], bool, bool, float]]:
     """Worker: crop a chunk of images (top-level so process pools can pickle it)."""
     images_dir, keys, spec = args
     return [crop_file(images_dir / key, spec) for key in keys]
 
 
 def load_or_build(
-    images_dir: Path, keys: list[str], spec: CropSpec, cache_dir: Path, *, workers: int | None = None
+    images_dir: Path,
+    keys: list[str],
+    spec: CropSpec,
+    cache_dir: Path,
+    *,
+    workers: int | None = None,
 ) -> CropSet:
     """The cached crops for these images and spec, building the cache on first use."""
     cache_dir.mkdir(parents=True, exist_ok=True)

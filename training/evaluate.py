@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from training import metrics
 from training.crops import CropSet
-from training.lfw import N_FOLDS, Pair
+from training.lfw import Pair
 
 HALVES: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((0, 1, 2, 3, 4), (5, 6, 7, 8, 9)),
@@ -30,7 +30,9 @@ class HeldOut:
     triplet_folds: NDArray[np.int64]
 
 
-def cosine_distances(vectors: dict[str, NDArray[np.float32]], a: Sequence[str], b: Sequence[str]) -> NDArray[np.float64]:
+def cosine_distances(
+    vectors: dict[str, NDArray[np.float32]], a: Sequence[str], b: Sequence[str]
+) -> NDArray[np.float64]:
     """1 - cos between unit embeddings, matching the saved model's output."""
     va = np.stack([vectors[k] for k in a]).astype(np.float64)
     vb = np.stack([vectors[k] for k in b]).astype(np.float64)
@@ -45,7 +47,9 @@ def make_triplets(pairs: list[Pair], seed: int) -> list[tuple[str, str, str, int
     triplets = []
     for fold in sorted({p.fold for p in pairs}):
         in_fold = [p for p in pairs if p.fold == fold]
-        images = sorted({(p.name1, p.image1) for p in in_fold} | {(p.name2, p.image2) for p in in_fold})
+        images = sorted(
+            {(p.name1, p.image1) for p in in_fold} | {(p.name2, p.image2) for p in in_fold}
+        )
         for pair in (p for p in in_fold if p.same):
             others = [key for name, key in images if name != pair.name1]
             negative = others[int(rng.integers(len(others)))]
@@ -75,7 +79,11 @@ def fold_results(held: HeldOut) -> list[dict[str, float]]:
     for fold in sorted(set(folds.tolist())):
         test = folds == fold
         tune = ~test
-        threshold = metrics.best_threshold(held.distances[tune], same[tune]) if tune.any() else metrics.best_threshold(held.distances[test], same[test])
+        threshold = (
+            metrics.best_threshold(held.distances[tune], same[tune])
+            if tune.any()
+            else metrics.best_threshold(held.distances[test], same[test])
+        )
         trip = held.triplet_folds == fold
         rows.append(
             {
@@ -84,7 +92,9 @@ def fold_results(held: HeldOut) -> list[dict[str, float]]:
                 "accuracy": metrics.accuracy_at(held.distances[test], same[test], threshold),
                 "auc": metrics.roc_auc(held.distances[test], same[test]),
                 "tar_at_far_1pct": metrics.tar_at_far(held.distances[test], same[test], FAR),
-                "triplet_accuracy": metrics.triplet_accuracy(held.triplet_positive[trip], held.triplet_negative[trip]),
+                "triplet_accuracy": metrics.triplet_accuracy(
+                    held.triplet_positive[trip], held.triplet_negative[trip]
+                ),
                 "triplets": int(trip.sum()),
                 "pairs": int(test.sum()),
             }
@@ -150,12 +160,6 @@ def check_disjoint(train_keys: list[str], pairs: list[Pair]) -> None:
     trained = {k.split("/", 1)[0] for k in train_keys}
     leaked = trained & {n for p in pairs for n in (p.name1, p.name2)}
     if leaked:
-        raise RuntimeError(f"{len(leaked)} held-out people were in training, e.g. {sorted(leaked)[:3]}")
-
-
-def all_folds() -> range:
-    """The ten official folds, 0-based."""
-    return range(N_FOLDS)
-
-
-Logger = Callable[[str], None]
+        raise RuntimeError(
+            f"{len(leaked)} held-out people were in training, e.g. {sorted(leaked)[:3]}"
+        )

@@ -1,4 +1,4 @@
-"""Verification metrics on distances, numpy only: accuracy at a threshold, best threshold, ROC AUC, TAR@FAR."""
+"""Verification metrics on distances, numpy only: accuracy, best threshold, ROC AUC, TAR@FAR."""
 
 from __future__ import annotations
 

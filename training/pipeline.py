@@ -1,9 +1,12 @@
-"""The steps end to end: load LFW and its crops, cross-validate over the two halves, train the shipped model."""
+"""The steps end to end: load LFW and its crops, cross-validate over the two halves."""
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +19,21 @@ Logger = Callable[[str], None]
 
 
 @dataclass(frozen=True)
+class DataSource:
+    """Where the data comes from and how it is cropped: enough for a worker process to reload it."""
+
+    data: Path
+    spec: CropSpec
+    cache: Path = lfw.DEFAULT_CACHE
+    pairs_per_fold: int | None = None
+    images_per_person: int | None = None
+
+
+@dataclass(frozen=True)
 class Dataset:
     """LFW as the pipeline needs it: pairs, who is in which fold, every usable image's crop."""
 
+    source: DataSource
     images_dir: Path
     pairs: list[lfw.Pair]
     fold_of: dict[str, int]
@@ -26,16 +41,10 @@ class Dataset:
     crops: CropSet
 
 
-def load_dataset(
-    data: Path,
-    spec: CropSpec,
-    *,
-    cache: Path = lfw.DEFAULT_CACHE,
-    pairs_per_fold: int | None = None,
-    images_per_person: int | None = None,
-    log: Logger = print,
-) -> Dataset:
+def load_dataset(source: DataSource, log: Logger = print) -> Dataset:
     """Locate/extract the images, read pairs.txt and crop everything (cached); optionally a tiny subset."""
+    data, spec, cache = source.data, source.spec, source.cache
+    pairs_per_fold, images_per_person = source.pairs_per_fold, source.images_per_person
     images_dir = lfw.resolve_images_dir(data, cache)
     pairs_file = data / "pairs.txt"
     if not pairs_file.is_file():
@@ -54,7 +63,7 @@ def load_dataset(
     started = time.perf_counter()
     crops = load_or_build(images_dir, keys, spec, cache / "crops")
     log(f"{len(keys)} crops of {len(people)} people ready in {time.perf_counter() - started:.0f} s")
-    return Dataset(images_dir, pairs, fold_of, people, crops)
+    return Dataset(source, images_dir, pairs, fold_of, people, crops)
 
 
 def _first_pairs(pairs: list[lfw.Pair], n: int) -> list[lfw.Pair]:
@@ -72,19 +81,51 @@ def _cap(keys: list[str], needed: set[str], limit: int) -> list[str]:
     return sorted({*extra, *(k for k in keys if k in needed)})
 
 
-def training_keys(dataset: Dataset, folds: Iterable[int]) -> list[str]:
-    """Images of the people we may train on for these folds (plus non-pairs people), 2+ images each."""
-    names = lfw.training_people(dataset.people, dataset.fold_of, folds)
+def training_keys(dataset: Dataset, folds: Iterable[int], min_images: int = 2) -> list[str]:
+    """Images of the people we may train on for these folds (plus non-pairs people)."""
+    names = lfw.training_people(dataset.people, dataset.fold_of, folds, min_images)
     return [k for n in names for k in dataset.people[n]]
 
 
+def _half_in_process(
+    source: DataSource,
+    config: TrainConfig,
+    train_folds: tuple[int, ...],
+    test_folds: tuple[int, ...],
+    log_path: Path | None,
+) -> tuple[protocol.HeldOut, dict[str, object]]:
+    """Worker process: reload the cached data and run one half, logging with a prefix."""
+    log = append_logger(log_path, f"[test folds {test_folds[0] + 1}-{test_folds[-1] + 1}]")
+    return run_half(load_dataset(source, log), config, train_folds, test_folds, log)
+
+
+def append_logger(path: Path | None, prefix: str) -> Logger:
+    """Timestamped lines to stdout and appended to a shared log file."""
+
+    def log(message: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {prefix} {message}"
+        print(line, flush=True)
+        if path is not None:
+            with path.open("a") as handle:
+                handle.write(line + "\n")
+
+    return log
+
+
 def run_half(
-    dataset: Dataset, config: TrainConfig, train_folds: tuple[int, ...], test_folds: tuple[int, ...], log: Logger
+    dataset: Dataset,
+    config: TrainConfig,
+    train_folds: tuple[int, ...],
+    test_folds: tuple[int, ...],
+    log: Logger,
 ) -> tuple[protocol.HeldOut, dict[str, object]]:
     """Train on the people of train_folds, embed the held-out pairs' images, return their distances."""
     from training import network
 
-    keys = training_keys(dataset, train_folds)
+    log(
+        f"half: train on folds {[f + 1 for f in train_folds]}, test on {[f + 1 for f in test_folds]}"
+    )
+    keys = training_keys(dataset, train_folds, config.min_images)
     held_pairs = [p for p in dataset.pairs if p.fold in test_folds]
     protocol.check_disjoint(keys, held_pairs)
     started = time.perf_counter()
@@ -92,8 +133,10 @@ def run_half(
     seconds = time.perf_counter() - started
     needed = sorted({k for p in held_pairs for k in (p.image1, p.image2)})
     pixels = to_channels(dataset.crops.subset(needed).pixels, config.channels)
-    vectors = network.embed_images(embedding, pixels, flip_tta=config.flip_tta)  # type: ignore[arg-type]
-    held = protocol.held_out_distances(dict(zip(needed, vectors, strict=True)), held_pairs, config.seed)
+    vectors = network.embed_images(embedding, pixels, flip_tta=config.flip_tta)
+    held = protocol.held_out_distances(
+        dict(zip(needed, vectors, strict=True)), held_pairs, config.seed
+    )
     info = {
         "train_folds": [f + 1 for f in train_folds],
         "test_folds": [f + 1 for f in test_folds],
@@ -106,16 +149,35 @@ def run_half(
 
 
 def cross_validate(
-    dataset: Dataset, config: TrainConfig, log: Logger, halves: Iterable[tuple[tuple[int, ...], tuple[int, ...]]] = protocol.HALVES
+    dataset: Dataset,
+    config: TrainConfig,
+    log: Logger,
+    halves: Iterable[tuple[tuple[int, ...], tuple[int, ...]]] = protocol.HALVES,
+    *,
+    workers: int = 1,
+    log_path: Path | None = None,
 ) -> dict[str, object]:
     """The two-halves protocol: per-fold rows, their summary, slices and the threshold to ship."""
+    halves = list(halves)
+    if workers > 1:
+        # Two single-thread trainings side by side use two cores better than one two-thread training.
+        child = dataclasses.replace(config, threads=max(1, config.threads // workers))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [
+                pool.submit(_half_in_process, dataset.source, child, train, test, log_path)
+                for train, test in halves
+            ]
+            outcomes = [f.result() for f in futures]
+    else:
+        outcomes = [run_half(dataset, config, train, test, log) for train, test in halves]
     helds, runs, rows = [], [], []
-    for train_folds, test_folds in halves:
-        log(f"half: train on folds {[f + 1 for f in train_folds]}, test on {[f + 1 for f in test_folds]}")
-        held, info = run_half(dataset, config, train_folds, test_folds, log)
+    for held, info in outcomes:
         half_rows = protocol.fold_results(held)
         for row in half_rows:
-            log(f"  fold {row['fold']}: accuracy {row['accuracy']:.4f} auc {row['auc']:.4f} triplets {row['triplet_accuracy']:.4f}")
+            log(
+                f"  fold {row['fold']}: accuracy {row['accuracy']:.4f} auc {row['auc']:.4f} "
+                f"triplets {row['triplet_accuracy']:.4f}"
+            )
         helds.append(held)
         runs.append(info)
         rows.extend(half_rows)

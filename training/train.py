@@ -25,6 +25,8 @@ class TrainConfig:
     size: int = 64
     channels: int = 3
     epochs: int = 20
+    # People with a single photo still teach the model what "a different person" looks like.
+    min_images: int = 2
     batch_size: int = 64
     learning_rate: float = 2e-3
     weight_decay: float = 5e-4
@@ -42,7 +44,7 @@ class TrainConfig:
 
     def crop_recipe(self) -> CropRecipe:
         """The recipe as the service's type."""
-        return CropRecipe(**self.recipe)  # type: ignore[arg-type]
+        return CropRecipe(**self.recipe)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -88,7 +90,8 @@ def fit_embedding(
     )
     embedding = network.build_embedding(net)
     trainer = network.build_trainer(embedding, len(names), augment=config.augment)
-    steps = len(labels) // config.batch_size
+    batch_size = min(config.batch_size, len(labels))
+    steps = len(labels) // batch_size
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=config.learning_rate * 0.1,
         decay_steps=max(1, steps * (config.epochs - 1)),
@@ -103,7 +106,7 @@ def fit_embedding(
     dataset = (
         tf.data.Dataset.from_tensor_slices((pixels, labels))
         .shuffle(len(labels), seed=config.seed, reshuffle_each_iteration=True)
-        .batch(config.batch_size, drop_remainder=True)
+        .batch(batch_size, drop_remainder=True)
         .map(lambda x, y: (tf.cast(x, tf.float32), y))
         .prefetch(2)
     )

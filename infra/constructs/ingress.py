@@ -12,12 +12,12 @@ from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.config import (
+from infra.config import IngressMode
+from infra.contract import (
     ALB_IDLE_TIMEOUT_S,
     DEREGISTRATION_DELAY_S,
     NGINX_HTTPS_PORT,
     READINESS_PATH,
-    IngressMode,
 )
 from infra.nag import acknowledge
 
@@ -115,7 +115,7 @@ class Ingress(Construct):
                 port=443,
                 open=True,
                 certificates=[certificate],
-                ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS,
+                ssl_policy=elbv2.SslPolicy.TLS13_12_PQ,  # TLS 1.2/1.3, post-quantum hybrid key exchange
                 default_target_groups=[self.target_group],
             )
             self.load_balancer.add_redirect(source_port=80, target_port=443)

@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.config import (
+from infra.contract import (
     APP_GRACEFUL_TIMEOUT_S,
     APP_HOST,
     APP_PORT,
@@ -56,11 +56,12 @@ RETENTION: Mapping[int, logs.RetentionDays] = {
 }
 
 # The image is python:slim without curl; urlopen raises (exit 1) on a refused connection or non-2xx.
+LIVENESS_URL = f"http://{APP_HOST}:{APP_PORT}{LIVENESS_PATH}"
 LIVENESS_COMMAND = [
     "CMD",
     "python",
     "-c",
-    f"import urllib.request; urllib.request.urlopen('http://{APP_HOST}:{APP_PORT}{LIVENESS_PATH}', timeout=4)",
+    f"import urllib.request; urllib.request.urlopen('{LIVENESS_URL}', timeout=4)",
 ]
 
 
@@ -83,7 +84,9 @@ def _task_role_principal(stack: Stack) -> iam.IPrincipal:
     return iam.ServicePrincipal("ecs-tasks.amazonaws.com").with_conditions(
         {
             "StringEquals": {"aws:SourceAccount": stack.account},
-            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:*"},
+            "ArnLike": {
+                "aws:SourceArn": f"arn:{stack.partition}:ecs:{stack.region}:{stack.account}:*"
+            },
         }
     )
 
@@ -127,6 +130,12 @@ class ModelService(Construct):
             "ExecutionRole",
             assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
             description="ECS agent: pull the two images, write the two log groups, read API keys",
+        )
+        acknowledge(
+            self.execution_role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken, which CDK grants for the ECR image pull, has no "
+            "resource-level permissions; the pull actions themselves name the two repositories.",
         )
         self.task_role = iam.Role(
             self,

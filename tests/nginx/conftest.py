@@ -19,6 +19,7 @@ from devstack import nginx, processes, tls
 from devstack.nginx_config import local_config
 from tests.nginx.standin import Front, StandInHandler
 
+
 @pytest.fixture(scope="session")
 def cert_pair() -> Iterator[tuple[Path, Path]]:
     """One self-signed certificate for every nginx in the session."""
@@ -42,9 +43,7 @@ def standin_port() -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-def start_front(
-    cert_pair: tuple[Path, Path], standin_port: int
-) -> Iterator[Callable[..., Front]]:
+def start_front(cert_pair: tuple[Path, Path], standin_port: int) -> Iterator[Callable[..., Front]]:
     """Start an nginx with the given template overrides; all are stopped when the module ends."""
     started: list[tuple[processes.ProcessRecord, Path]] = []
 
@@ -76,4 +75,3 @@ def start_front(
 def front(start_front: Callable[..., Front]) -> Front:
     """nginx with the production numbers (only the ports and run directory differ)."""
     return start_front()
-

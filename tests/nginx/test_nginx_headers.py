@@ -1,4 +1,4 @@
-"""Security headers, request ids, forwarded headers, the JSON access log and gzip, via real nginx."""
+"""Security headers, request ids, forwarded headers, JSON access log and gzip, via real nginx."""
 
 from __future__ import annotations
 

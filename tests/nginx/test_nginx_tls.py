@@ -65,9 +65,7 @@ def test_tls_11_is_refused_by_the_server(front: Front) -> None:
 
 def test_tls_12_cbc_suites_are_refused_by_the_server(front: Front) -> None:
     with pytest.raises(ssl.SSLError) as refused:
-        handshake(
-            front.config.listen_https_port, ssl.TLSVersion.TLSv1_2, ciphers=LEGACY_CBC_SUITES
-        )
+        handshake(front.config.listen_https_port, ssl.TLSVersion.TLSv1_2, ciphers=LEGACY_CBC_SUITES)
     assert refused.value.reason == "SSLV3_ALERT_HANDSHAKE_FAILURE"
 
 

@@ -45,10 +45,11 @@ async def predict(
     """Which of img1 and img2 shows the same person as the anchor, with distances and verdicts."""
     loaded, queue = runtime.require_ready()
     images = await read_images(request, PREDICT_FIELDS, settings.max_request_bytes)
-    faces = await prepare_faces(images, loaded, settings, metrics)
-    d1, d2 = await queue.distances(
-        faces["anchor"][0].pixels, faces["img1"][0].pixels, faces["img2"][0].pixels
-    )
+    async with queue.admitted():
+        faces = await prepare_faces(images, loaded, settings, metrics)
+        d1, d2 = await queue.distances(
+            faces["anchor"][0].pixels, faces["img1"][0].pixels, faces["img2"][0].pixels
+        )
     result = compare(d1, d2, loaded.threshold)
     return PredictResponse(
         most_similar=result.most_similar,
@@ -80,9 +81,10 @@ async def verify(
     """Whether img1 and img2 show the same person."""
     loaded, queue = runtime.require_ready()
     images = await read_images(request, VERIFY_FIELDS, settings.max_request_bytes)
-    faces = await prepare_faces(images, loaded, settings, metrics)
-    first, second = faces["img1"][0].pixels, faces["img2"][0].pixels
-    distance, _ = await queue.distances(first, second, second)
+    async with queue.admitted():
+        faces = await prepare_faces(images, loaded, settings, metrics)
+        first, second = faces["img1"][0].pixels, faces["img2"][0].pixels
+        distance, _ = await queue.distances(first, second, second)
     verdict = judge(distance, loaded.threshold)
     return VerifyResponse(
         distance=verdict.distance,

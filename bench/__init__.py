@@ -1,0 +1,1 @@
+"""`make bench`: the service measured against the in-process limit, a naive peer and BentoML."""

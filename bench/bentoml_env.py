@@ -1,0 +1,51 @@
+"""BentoML in the benchmark's own virtual environment (its pins clash with the service's)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.inputs import REPO
+
+VENV = REPO / ".cache" / "bench" / "bentoml-venv"
+# 1.4.40 needs certifi>=2026.10.19, which PyPI did not have when this was pinned.
+BENTOML = "bentoml==1.4.39"
+# What bench/bentoml_service.py imports from the service: TensorFlow, Pillow, NumPy, OpenCV
+# (pydantic comes with BentoML). Same pins as requirements.txt.
+PACKAGES = (
+    BENTOML,
+    "tensorflow-cpu==2.21.0",
+    "pillow==13.0.0",
+    "numpy<2.6",
+    "opencv-python-headless==4.14.0.94",
+)
+STAMP = VENV / ".bench-packages"
+
+
+class BentoUnavailable(RuntimeError):
+    """BentoML could not be installed here; the message says why."""
+
+
+def ensure_bentoml(venv: Path = VENV, log: Path | None = None) -> Path:
+    """The `bentoml` executable of the benchmark's venv, creating and installing it on first use."""
+    stamp = venv / STAMP.name
+    executable = venv / "bin" / "bentoml"
+    wanted = "\n".join(PACKAGES)
+    if executable.is_file() and stamp.is_file() and stamp.read_text() == wanted:
+        return executable
+    steps = [
+        [sys.executable, "-m", "venv", str(venv)],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *PACKAGES],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a") as out:
+                out.write(f"$ {' '.join(step)}\n{done.stdout}{done.stderr}\n")
+        if done.returncode != 0:
+            last = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise BentoUnavailable(f"`{' '.join(step[:4])} ...` failed: {' | '.join(last)}")
+    stamp.write_text(wanted)
+    return executable

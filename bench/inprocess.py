@@ -1,0 +1,125 @@
+"""The limit: the same work without HTTP, in one process, run as `python -m bench.inprocess`.
+
+Three figures: the model's compiled forward pass alone (batch of one triplet), the service's own
+pipeline functions in-process (decode + crop of the three images in worker threads, as a request
+does, then the forward pass), and Keras `predict` for one triplet (what the naive peer pays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.inputs import FIELDS
+from bench.stats import summarize_ms
+from service.config import Settings
+from service.manifest import manifest_path_for, read_manifest
+from service.metrics import Metrics
+from service.pipeline import prepare_faces, prepare_one
+from service.runtime import LoadedModel
+
+
+def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> dict[str, float]:
+    """Run step repeatedly for `seconds` after a few unrecorded calls; latency summary + rate."""
+    for _ in range(warmup):
+        step()
+    latencies: list[float] = []
+    cpu0, end = time.process_time(), time.perf_counter() + seconds
+    while time.perf_counter() < end or len(latencies) < 10:
+        started = time.perf_counter()
+        step()
+        latencies.append(time.perf_counter() - started)
+    cpu = time.process_time() - cpu0
+    return {
+        "n": len(latencies),
+        **summarize_ms(latencies),
+        "throughput_rps": round(len(latencies) / sum(latencies), 3),
+        "cpu_ms_per_call": round(cpu / len(latencies) * 1000.0, 3),
+    }
+
+
+def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[str, Any]:
+    """Forward pass alone, the in-process pipeline (parallel and sequential), and predict()."""
+    from service import model as model_module
+
+    settings = Settings(model_uri=str(model_path))
+    model_module.configure_threads(settings.tf_threads)
+    model = model_module.load_siamese(model_path)
+    model.warm_up()
+    manifest = read_manifest(manifest_path_for(model_path))
+    loaded = LoadedModel(
+        manifest=manifest,
+        sha256=manifest.sha256,
+        source_uri=str(model_path),
+        loaded_at=datetime.now(UTC),
+        input_shape=model.input_shape,
+        threshold=manifest.threshold,
+        threshold_source="manifest",
+    )
+    metrics = Metrics()
+    one = np.zeros((1, *model.input_shape), dtype=np.float32)
+
+    def batch_of(crops: list[Any]) -> list[np.ndarray[Any, Any]]:
+        return [c.pixels[None].astype(np.float32) for c in crops]
+
+    crops = [prepare_one(images[n], n, loaded, settings_limits(settings))[0] for n in FIELDS]
+    inputs = batch_of(crops)
+    forward = timed_loop(lambda: model.distances(*inputs), seconds)
+    distances = [float(v) for v in model.distances(*inputs)[0]]
+
+    loop = asyncio.new_event_loop()
+
+    def pipeline() -> object:
+        faces = loop.run_until_complete(prepare_faces(images, loaded, settings, metrics))
+        return model.distances(*batch_of([faces[n][0] for n in FIELDS]))
+
+    def sequential() -> object:
+        found = [prepare_one(images[n], n, loaded, settings_limits(settings))[0] for n in FIELDS]
+        return model.distances(*batch_of(found))
+
+    in_pipeline = timed_loop(pipeline, seconds)
+    in_sequence = timed_loop(sequential, seconds / 2)
+    loop.close()
+    keras_model = model._model  # the raw Keras model, to time predict() as the naive peer calls it
+    predict = timed_loop(lambda: keras_model.predict([one, one, one], verbose=0), seconds / 2)
+    return {
+        "forward_b1": forward,
+        "pipeline": in_pipeline,
+        "pipeline_sequential": in_sequence,
+        "predict_b1": predict,
+        "distances": distances,
+        "tf_threads": settings.tf_threads,
+    }
+
+
+def settings_limits(settings: Settings) -> Any:
+    """The per-image limits a request gets."""
+    from service.images import ImageLimits
+
+    return ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and write the JSON result."""
+    parser = argparse.ArgumentParser(description="the in-process limit")
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--images", type=Path, required=True, help="dir with anchor/img1/img2.jpg")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    images = {name: (args.images / f"{name}.jpg").read_bytes() for name in FIELDS}
+    args.out.write_text(json.dumps(measure(args.model, images, args.seconds)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Train the shipped model on all LFW people by the evaluated procedure; writes models/<name>-<version>.*"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from training import cli
+
+
+def main() -> None:
+    """Train on everyone, save the .h5, then add the cross-validated threshold and metrics to the manifest."""
+    cli.quiet_tensorflow()
+    parser = argparse.ArgumentParser(description=__doc__)
+    cli.add_common(parser)
+    parser.add_argument(
+        "--evaluation",
+        type=Path,
+        default=Path("docs/model_eval.json"),
+        help="from scripts/evaluate.py",
+    )
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("models"),
+        help="where the .h5, .json and .train.log go",
+    )
+    parser.add_argument(
+        "--wait-for-evaluation",
+        type=float,
+        default=0.0,
+        metavar="MINUTES",
+        help="if the evaluation is still running beside this training, wait this long for its results",
+    )
+    args = parser.parse_args()
+
+    from training import manifest, pipeline, report, ship
+    from training.crops import CropSpec
+    from training.train import TrainConfig
+
+    config = cli.overrides(args, TrainConfig())
+    _, json_path, log_path = manifest.model_paths(args.out_dir)
+    log, handle = cli.logger(log_path)
+    log(f"config {json.dumps(config.as_dict())}")
+    spec = CropSpec(config.crop_recipe(), (config.size, config.size), 3)
+    source = pipeline.DataSource(
+        args.data, spec, args.cache, args.pairs_per_fold, args.images_per_person
+    )
+    dataset = pipeline.load_dataset(source, log)
+    described = f"LFW deep-funneled ({args.data.name}), every person (View 2 folds 1-10 and non-pairs people)"
+    trained = ship.train_and_save(dataset, config, args.out_dir, data_source=described, log=log)
+    deadline = time.monotonic() + args.wait_for_evaluation * 60
+    while not args.evaluation.is_file() and time.monotonic() < deadline:
+        time.sleep(10)
+    if not args.evaluation.is_file():
+        sys.exit(
+            f"{args.evaluation} not found: run scripts/evaluate.py (it measures and picks the threshold)"
+        )
+    data = ship.complete_manifest(trained, json.loads(args.evaluation.read_text()), config)
+    manifest.write_manifest(json_path, data)
+    log(f"wrote {json_path}: threshold {data['threshold']}, sha256 {data['sha256']}")
+    card = args.out_dir.parent / "docs" / "MODEL_CARD.md"
+    if report.update_card(card, report.SHIPPED_BLOCK, report.shipped_markdown(data)):
+        log(f"updated the shipped-model facts in {card}")
+    handle.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Real processes for the reliability tier: `python -m service` on the tiny model, nginx in front.
+
+Every process is started on free loopback ports by the fixture or helper that stops it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from devstack import nginx, processes, tls
+from devstack.nginx_config import NginxConfig, local_config
+from tests.support.processes import service_env, service_process
+
+API_KEY = "reliability-test-key"
+
+
+@dataclass(frozen=True)
+class Service:
+    """A running `python -m service`: its URL, process, log file and private temp directory."""
+
+    base: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+    tmpdir: Path
+    api_key: str | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """Plain HTTP straight to the app, with the API key when the service wants one."""
+        headers = {"X-API-Key": self.api_key} if self.api_key else {}
+        return httpx.Client(base_url=self.base, headers=headers, timeout=60.0, **kwargs)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@dataclass(frozen=True)
+class Front:
+    """A running nginx from nginx/nginx.conf.template in front of a service."""
+
+    config: NginxConfig
+    cert: Path
+    record: processes.ProcessRecord
+
+    @property
+    def https_url(self) -> str:
+        return f"https://127.0.0.1:{self.config.listen_https_port}"
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """HTTPS through nginx, verifying the generated certificate."""
+        context = ssl.create_default_context(cafile=str(self.cert))
+        return httpx.Client(base_url=self.https_url, verify=context, timeout=60.0, **kwargs)
+
+
+@contextmanager
+def running_service(
+    model: Path | str,
+    workdir: Path,
+    *,
+    wait_ready: bool = True,
+    port: int | None = None,
+    **settings: str,
+) -> Iterator[Service]:
+    """The real server command on the given model with its own TMPDIR, model cache and log file.
+
+    One TensorFlow thread (the machine is shared); every other setting is the default unless given.
+    """
+    tmpdir = workdir / "tmp"
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "service.log"
+    env = service_env(
+        MODEL_URI=str(model),
+        MODEL_CACHE_DIR=str(workdir / "cache"),
+        TMPDIR=str(tmpdir),
+        TF_THREADS="1",
+        **settings,
+    )
+    with service_process(env, port=port, log=log, wait_ready=wait_ready) as (base, proc):
+        yield Service(base, proc, log, tmpdir, settings.get("API_KEYS") or None)
+
+
+@contextmanager
+def nginx_front(upstream_port: int, **overrides: object) -> Iterator[Front]:
+    """nginx with the production template and numbers (ports, run dir and `overrides` aside)."""
+    # Outside pytest's 0700 tmp dir: as root, nginx's workers (nobody) must reach their temp files.
+    run_dir = Path(tempfile.mkdtemp(prefix="facesim-reliability-nginx-"))
+    run_dir.chmod(0o755)
+    https_port = processes.free_port()
+    config = local_config(
+        run_dir,
+        listen_https_port=https_port,
+        public_https_port=https_port,
+        listen_http_port=processes.free_port(),
+        upstream_port=upstream_port,
+        **overrides,
+    )
+    tls.generate_self_signed(config.tls_cert, config.tls_key)
+    record = nginx.start(config)
+    try:
+        yield Front(config, config.tls_cert, record)
+    finally:
+        processes.stop(record, timeout=10.0)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def shared_service(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service for the bad-input, fuzzing and privacy tests: debug logs, API key required.
+
+    Small byte limits keep the oversize cases quick; everything else is the production default.
+    """
+    workdir = tmp_path_factory.mktemp("shared-service")
+    with running_service(
+        tiny_model,
+        workdir,
+        LOG_LEVEL="debug",
+        API_KEYS=API_KEY,
+        MAX_UPLOAD_BYTES=str(1024 * 1024),
+        MAX_REQUEST_BYTES=str(4 * 1024 * 1024),
+    ) as service:
+        yield service

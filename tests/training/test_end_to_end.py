@@ -1,0 +1,87 @@
+"""evaluate.py then train.py on a few LFW people; the result loads as the service loads it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from training import lfw, manifest
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = [
+    "--pairs-per-fold",
+    "3",
+    "--images-per-person",
+    "3",
+    "--epochs",
+    "2",
+    "--size",
+    "32",
+    "--threads",
+    "2",
+]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """A script in a fresh process, failing the test with its output when it fails."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run(
+        [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+@pytest.fixture(scope="module")
+def lfw_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private cache; it reuses an already extracted LFW copy so the test does not unpack 13k files."""
+    if not (lfw.DEFAULT_DATA / "pairs.txt").is_file():
+        pytest.skip(f"LFW is not at {lfw.DEFAULT_DATA} (see its README to download it)")
+    cache = tmp_path_factory.mktemp("cache")
+    extracted = lfw.DEFAULT_CACHE / "lfw" / lfw.IMAGES_DIRNAME
+    if extracted.is_dir():
+        (cache / "lfw").mkdir()
+        (cache / "lfw" / lfw.IMAGES_DIRNAME).symlink_to(extracted)
+    return cache
+
+
+@pytest.mark.slow
+def test_tiny_evaluate_then_train_writes_a_loadable_model(lfw_cache: Path, tmp_path: Path) -> None:
+    data = ["--data", str(lfw.DEFAULT_DATA), "--cache", str(lfw_cache)]
+    shipped = {p.name: p.stat().st_mtime_ns for p in (REPO / "models").glob("*")}
+    evaluation = tmp_path / "eval.json"
+    run("scripts/evaluate.py", *data, *TINY, "--out", str(evaluation))
+    results = json.loads(evaluation.read_text())
+    assert results["summary"]["folds"] == 10
+    assert results["summary"]["pairs"] == 60 and results["summary"]["triplets"] == 30
+    assert {r["fold"] for r in results["folds"]} == set(range(1, 11))
+    assert 0.0 <= results["summary"]["accuracy"]["mean"] <= 1.0
+    assert "fallback crop (either)" in results["slices"]
+
+    out = tmp_path / "models"
+    run("scripts/train.py", *data, *TINY, "--evaluation", str(evaluation), "--out-dir", str(out))
+    h5, manifest_path, log = manifest.model_paths(out)
+    meta = manifest.read_manifest(manifest_path)
+    assert meta["sha256"] == manifest.sha256_file(h5)
+    assert meta["input_shape"] == [32, 32, 3]
+    assert meta["threshold"] == pytest.approx(results["shipped_threshold"], abs=1e-6)
+    assert meta["metrics"]["accuracy_mean"] == results["summary"]["accuracy"]["mean"]
+    assert "epoch 2/2" in log.read_text()
+    assert {p.name: p.stat().st_mtime_ns for p in (REPO / "models").glob("*")} == shipped
+
+    probe = (
+        "import sys, keras, numpy as np\n"
+        "m = keras.models.load_model(sys.argv[1], compile=False)\n"
+        "assert [i.name for i in m.inputs] == ['anchor', 'img1', 'img2'], m.inputs\n"
+        "x = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype('float32')\n"
+        "d1, d2 = m.predict([x, x, x[::-1]], verbose=0)\n"
+        "assert d1.shape == (2, 1) and np.allclose(d1, 0, atol=1e-5), d1\n"
+        "assert (d2 >= -1e-6).all() and (d2 <= 2 + 1e-6).all()\n"
+        "print('ok')\n"
+    )
+    assert run("-c", probe, str(h5)).stdout.strip().endswith("ok")

@@ -1,0 +1,43 @@
+"""The manifest beside the .h5: what the service needs to serve it, and how it was made and measured."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+MODEL_NAME = "facesim-lfw"
+MODEL_VERSION = "1.0.0"
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def model_paths(
+    out_dir: Path, name: str = MODEL_NAME, version: str = MODEL_VERSION
+) -> tuple[Path, Path, Path]:
+    """models/<name>-<version>.h5, its .json manifest and its .train.log."""
+    stem = out_dir / f"{name}-{version}"
+    return (
+        stem.with_suffix(".h5"),
+        stem.with_suffix(".json"),
+        out_dir / f"{name}-{version}.train.log",
+    )
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Pretty JSON, stable key order, trailing newline."""
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The manifest as a dict."""
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
