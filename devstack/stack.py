@@ -22,6 +22,7 @@ import httpx
 from devstack import nginx, processes, state, tls
 from devstack.nginx_config import REPO_ROOT, local_config
 from devstack.processes import ProcessRecord
+from service.config import DEFAULT_MODEL
 
 HOST = "127.0.0.1"
 # What `up` creates under run_dir (besides the state file); a fresh `up` removes these first.
@@ -47,7 +48,7 @@ class StackConfig:
     service_port: int = 8000
     s3_port: int = 5000
     bucket: str = "facesim-models"
-    model: Path = REPO_ROOT / "models" / "facesim-lfw-1.0.0.h5"
+    model: Path = DEFAULT_MODEL  # the bundled model `make run` serves
     # Model download, checksum, TensorFlow import, load and warm-up on a busy laptop.
     ready_timeout: float = 300.0
 

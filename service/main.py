@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from service.api.handlers import register_error_handlers
+from service.api.routes import docs as docs_route
 from service.api.routes import health, model_info, page, predict
 from service.api.routes import metrics as metrics_route
 from service.api.routes.page import STATIC_DIR
@@ -51,9 +52,9 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
+        docs_url=None,  # served by docs_route with local assets
+        redoc_url=None,
+        openapi_url=docs_route.OPENAPI_URL if docs else None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -61,6 +62,13 @@ def create_app(
     register_error_handlers(app)
     for module in (predict, health, model_info, metrics_route, page):
         app.include_router(module.router)
+    if docs:
+        app.include_router(docs_route.router)
+        app.mount(
+            docs_route.DOCS_STATIC_URL,
+            StaticFiles(directory=docs_route.DOCS_STATIC_DIR),
+            name="docs-static",
+        )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origin_list:
         app.add_middleware(

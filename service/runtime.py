@@ -103,7 +103,13 @@ class Runtime:
         self.metrics.ready.set(1)
         log.info(
             "ready",
-            extra={"model": loaded.manifest.name, "version": loaded.manifest.version},
+            extra={
+                "model": loaded.manifest.name,
+                "version": loaded.manifest.version,
+                # Say it out loud: an API_KEYS secret that resolved to blanks turns auth off.
+                "api_key_auth": "on" if self.settings.api_key_set else "off",
+                "cors": "on" if self.settings.cors_origin_list else "off",
+            },
         )
 
     def _load(self) -> tuple[SiameseModel, LoadedModel]:

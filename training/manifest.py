@@ -24,11 +24,12 @@ def model_paths(
     out_dir: Path, name: str = MODEL_NAME, version: str = MODEL_VERSION
 ) -> tuple[Path, Path, Path]:
     """models/<name>-<version>.h5, its .json manifest and its .train.log."""
-    stem = out_dir / f"{name}-{version}"
+    # Not Path.with_suffix: the dots of the version would be taken for a suffix.
+    stem = f"{name}-{version}"
     return (
-        stem.with_suffix(".h5"),
-        stem.with_suffix(".json"),
-        out_dir / f"{name}-{version}.train.log",
+        out_dir / f"{stem}.h5",
+        out_dir / f"{stem}.json",
+        out_dir / f"{stem}.train.log",
     )
 
 

@@ -7,14 +7,17 @@ disturbed. The finalizer runs `scripts/stack.py down` and fails if any started p
 
 from __future__ import annotations
 
+import json
 import shutil
 import ssl
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,6 +49,19 @@ class Stack:
     def direct(self) -> httpx.Client:
         """Plain HTTP straight to the service, bypassing nginx."""
         return httpx.Client(base_url=self.service_url, timeout=60.0)
+
+    def access_log_entry(self, request_id: str) -> dict[str, Any]:
+        """nginx's JSON access-log line for this request id; nginx writes it when the connection
+        is done, which for a refused upload is after its lingering close, so wait for it."""
+        log = self.run_dir / "nginx" / "logs" / "access.log"
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline:
+            for line in log.read_text().splitlines():
+                entry = json.loads(line)
+                if entry["request_id"] == request_id:
+                    return dict(entry)
+            time.sleep(0.05)
+        raise AssertionError(f"no access-log line with request_id {request_id}")
 
 
 def stack_cli(command: str, run_dir: Path, *args: str, timeout: float) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,10 @@ def test_page_loads_over_https_and_compares_three_faces(
 
 def test_api_docs_render_over_https_within_the_csp(stack: Stack, page: Any) -> None:
     """Swagger UI's assets are same-origin; its one inline bootstrap is allowed on /docs only."""
+    with stack.client() as client:
+        html = client.get("/docs").text
+    external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert external == [], "the service serves Swagger UI's assets itself"
     response = page.goto(f"{stack.https_url}/docs", wait_until="load")
     assert response.status == 200
     page.locator(".swagger-ui .opblock").first.wait_for(state="visible", timeout=20_000)

@@ -107,8 +107,7 @@ def test_oversized_upload_is_refused_by_nginx_before_the_service(stack: Stack) -
         )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
-    log = (stack.run_dir / "nginx" / "logs" / "access.log").read_text().splitlines()
-    entry = next(json.loads(line) for line in log if '"e2e-too-large"' in line)
+    entry = stack.access_log_entry("e2e-too-large")
     assert entry["status"] == 413
     assert entry["upstream_status"] == ""  # the service never saw it
 

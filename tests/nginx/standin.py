@@ -30,7 +30,20 @@ class StandInHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._answer()
 
+    def _drain_chunked(self) -> None:
+        """Read a chunked request body to its end, as the app's server does."""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return
+            self.rfile.read(size)
+            self.rfile.readline()
+
     def _answer(self) -> None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self._drain_chunked()  # what nginx sends when it streams an upload (image routes)
         length = int(self.headers.get("Content-Length") or 0)
         remaining = length
         while remaining:

@@ -214,11 +214,6 @@ def test_nginx_logs_no_trace_and_keeps_small_bodies_in_memory(front: Front) -> N
     assert SPOOLED.encode() not in errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nginx spools request bodies over client_body_buffer_size (1m) to a temporary file "
-    "before proxying them; see docs/RELIABILITY.md, 'Open findings'",
-)
 def test_nginx_keeps_large_bodies_off_disk(front: Front) -> None:
     """Three 1 MB photos (a phone's are bigger) through nginx: did any of it go to a file?"""
     faces = sample_faces()

@@ -66,6 +66,11 @@ def test_tiny_evaluate_then_train_writes_a_loadable_model(lfw_cache: Path, tmp_p
     out = tmp_path / "models"
     run("scripts/train.py", *data, *TINY, "--evaluation", str(evaluation), "--out-dir", str(out))
     h5, manifest_path, log = manifest.model_paths(out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "facesim-lfw-1.0.0.h5",
+        "facesim-lfw-1.0.0.json",
+        "facesim-lfw-1.0.0.train.log",
+    ]
     meta = manifest.read_manifest(manifest_path)
     assert meta["sha256"] == manifest.sha256_file(h5)
     assert meta["input_shape"] == [32, 32, 3]

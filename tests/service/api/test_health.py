@@ -57,12 +57,18 @@ def test_openapi_documents_both_body_kinds_with_examples(client: TestClient) -> 
     body = spec["paths"]["/predict"]["post"]["requestBody"]["content"]
     assert set(body["multipart/form-data"]["schema"]["required"]) == {"anchor", "img1", "img2"}
     assert body["application/json"]["examples"]
-    assert client.get("/docs").status_code == 200
+    page = client.get("/docs")
+    assert page.status_code == 200 and "cdn" not in page.text.lower()
+    assert client.get("/static/docs/swagger-ui-bundle.js").status_code == 200
+    redoc = client.get("/redoc")
+    assert redoc.status_code == 200 and "fonts.googleapis" not in redoc.text
+    assert client.get("/static/docs/redoc.standalone.js").status_code == 200
 
 
 def test_docs_can_be_turned_off(make_client, tiny_model) -> None:  # type: ignore[no-untyped-def]
     with make_client(model_uri=str(tiny_model), docs_enabled=False) as c:
         assert c.get("/docs").status_code == 404
+        assert c.get("/redoc").status_code == 404
         assert c.get("/openapi.json").status_code == 404
 
 
