@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bench.inputs import FIELDS
-from bench.stats import summarize_ms
+from bench.stats import timing_summary
 from service.config import Settings
 from service.manifest import manifest_path_for, read_manifest
 from service.metrics import Metrics
@@ -28,7 +28,7 @@ from service.pipeline import prepare_faces, prepare_one
 from service.runtime import LoadedModel
 
 
-def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> dict[str, float]:
+def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> dict[str, Any]:
     """Run step repeatedly for `seconds` after a few unrecorded calls; latency summary + rate."""
     for _ in range(warmup):
         step()
@@ -38,13 +38,7 @@ def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> d
         started = time.perf_counter()
         step()
         latencies.append(time.perf_counter() - started)
-    cpu = time.process_time() - cpu0
-    return {
-        "n": len(latencies),
-        **summarize_ms(latencies),
-        "throughput_rps": round(len(latencies) / sum(latencies), 3),
-        "cpu_ms_per_call": round(cpu / len(latencies) * 1000.0, 3),
-    }
+    return timing_summary([v * 1000.0 for v in latencies], cpu_s=time.process_time() - cpu0)
 
 
 def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[str, Any]:

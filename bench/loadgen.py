@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,30 +25,61 @@ from bench.inputs import FIELDS, Triplet
 from bench.stats import summarize_ms
 
 REQUEST_TIMEOUT_S = 120.0
+MAX_STEADY_WAIT_S = 120.0  # give up waiting for every connection's first answer after this
 
 
 @dataclass
 class Tally:
-    """What the connections observed inside the measured window."""
+    """Every answer the connections got; the measured window is decided as the level runs.
 
-    window_start: float
-    window_end: float
-    latencies: list[float] = field(default_factory=list)
-    errors: dict[str, int] = field(default_factory=dict)
+    Steady state in a closed loop starts once every connection has had an answer (at high
+    concurrency the first answers come before any queue has formed) and the warm-up has passed;
+    the window is the `duration` seconds from there.
+    """
+
+    concurrency: int
+    begin: float
+    warmup: float
+    duration: float
+    events: list[tuple[float, float, str]] = field(default_factory=list)
+    answered: set[int] = field(default_factory=set)
+    window_start: float = math.inf
     sample: str = ""
-    completed: int = 0  # every answer, warm-up and drain included (for CPU per request)
 
-    def record(self, started: float, finished: float, outcome: str, body: bytes) -> None:
-        """Count one finished request if it completed inside the window."""
-        self.completed += 1
-        if not self.window_start <= finished <= self.window_end:
-            return
-        if outcome == "200":
-            self.latencies.append(finished - started)
-            if not self.sample:
-                self.sample = body[:400].decode("utf-8", "replace")
-        else:
-            self.errors[outcome] = self.errors.get(outcome, 0) + 1
+    def record(self, conn: int, started: float, finished: float, outcome: str, body: bytes) -> None:
+        """Keep one finished request; open the window when every connection has been answered."""
+        self.events.append((started, finished, outcome))
+        if outcome == "200" and not self.sample:
+            self.sample = body[:400].decode("utf-8", "replace")
+        self.answered.add(conn)
+        if self.window_start == math.inf and len(self.answered) == self.concurrency:
+            self.window_start = max(finished, self.begin + self.warmup)
+
+    @property
+    def stop_at(self) -> float:
+        """When connections stop sending: the window's end, or a cap if it never opened."""
+        if self.window_start == math.inf:
+            return self.begin + self.warmup + MAX_STEADY_WAIT_S + self.duration
+        return self.window_start + self.duration
+
+    def window(self) -> tuple[float, float]:
+        """The measured window (the plain warm-up + duration if steady state never came)."""
+        start = self.window_start
+        if start == math.inf:
+            start = self.begin + self.warmup
+        return start, start + self.duration
+
+    def measured(self) -> tuple[list[float], dict[str, int]]:
+        """Latencies of the 200s and counts of everything else completed inside the window."""
+        start, end = self.window()
+        latencies, errors = [], Counter[str]()
+        for started, finished, outcome in self.events:
+            if start <= finished <= end:
+                if outcome == "200":
+                    latencies.append(finished - started)
+                else:
+                    errors[outcome] += 1
+        return latencies, dict(errors)
 
 
 def build_request(url: str, body: bytes, content_type: str) -> tuple[str, int, bytes]:
@@ -84,11 +117,11 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]
     return status, body, headers.get("connection", "").lower() != "close"
 
 
-async def connection(host: str, port: int, request: bytes, stop_at: float, tally: Tally) -> None:
-    """One client: send, wait for the answer, repeat until stop_at; reconnect after failures."""
+async def connection(conn: int, host: str, port: int, request: bytes, tally: Tally) -> None:
+    """One client: send, wait for the answer, repeat until the window ends; reconnect on failures."""
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
-    while time.perf_counter() < stop_at:
+    while time.perf_counter() < tally.stop_at:
         started = time.perf_counter()
         try:
             if writer is None or reader is None:
@@ -98,12 +131,12 @@ async def connection(host: str, port: int, request: bytes, stop_at: float, tally
             status, body, keep_alive = await asyncio.wait_for(
                 read_response(reader), REQUEST_TIMEOUT_S
             )
-            tally.record(started, time.perf_counter(), str(status), body)
+            tally.record(conn, started, time.perf_counter(), str(status), body)
             if not keep_alive:
                 writer.close()
                 reader = writer = None
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            tally.record(started, time.perf_counter(), type(exc).__name__, b"")
+            tally.record(conn, started, time.perf_counter(), type(exc).__name__, b"")
             if writer is not None:
                 writer.close()
             reader = writer = None
@@ -118,26 +151,24 @@ async def run_level(
     """Drive one concurrency level and summarise the measured window."""
     body, content_type = triplet.multipart()
     host, port, request = build_request(url, body, content_type)
-    begin = time.perf_counter()
-    tally = Tally(window_start=begin + warmup, window_end=begin + warmup + duration)
+    tally = Tally(concurrency, time.perf_counter(), warmup, duration)
     cpu_before = time.process_time()
-    await asyncio.gather(
-        *(connection(host, port, request, tally.window_end, tally) for _ in range(concurrency))
-    )
-    ok = len(tally.latencies)
+    await asyncio.gather(*(connection(i, host, port, request, tally) for i in range(concurrency)))
+    latencies, errors = tally.measured()
+    start, _ = tally.window()
     return {
         "concurrency": concurrency,
         "duration_s": duration,
-        "warmup_s": warmup,
-        "ok": ok,
-        "errors": tally.errors,
-        "error_count": sum(tally.errors.values()),
-        "completed_total": tally.completed,
-        "throughput_rps": round(ok / duration, 3),
-        **summarize_ms(tally.latencies),
+        "warmup_s": round(start - tally.begin, 3),
+        "ok": len(latencies),
+        "errors": errors,
+        "error_count": sum(errors.values()),
+        "completed_total": len(tally.events),
+        "throughput_rps": round(len(latencies) / duration, 3),
+        **summarize_ms(latencies),
         "loadgen_cpu_s": round(time.process_time() - cpu_before, 3),
         "sample_response": tally.sample,
-        "latencies_ms": [round(v * 1000.0, 3) for v in tally.latencies],
+        "latencies_ms": [round(v * 1000.0, 3) for v in latencies],
     }
 
 
@@ -148,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=Path, required=True, help="dir with anchor/img1/img2.jpg")
     parser.add_argument("--concurrency", type=int, required=True)
     parser.add_argument("--duration", type=float, required=True, help="measured seconds")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unrecorded seconds first")
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="at least this many unrecorded seconds first"
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     images = {name: (args.images / f"{name}.jpg").read_bytes() for name in FIELDS}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import time
+from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,19 +18,24 @@ from typing import Any
 
 from bench import procstats
 from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
-from bench.inputs import REPO, load_triplet, write_triplet
+from bench.figures import derived, headline, verdicts
+from bench.inputs import REPO, Triplet, load_triplet, write_triplet
+from bench.procstats import snapshot
 from bench.report import render_markdown
-from bench.servers import ServerSpec, bentoml_spec, facesim_spec, measure_server, naive_spec
+from bench.servers import (
+    ServerSpec,
+    bentoml_spec,
+    facesim_spec,
+    measure_level,
+    merge_levels,
+    naive_spec,
+    start_server,
+    summarize_server,
+)
 from bench.startup import measure_startup
+from bench.stats import merge_timings
 
 BUSY_PATTERNS = ("scripts/train.py", "scripts/evaluate.py")
-TARGETS = {
-    "ratio_p50_c1_vs_inprocess": ("<=", 1.15),
-    "ratio_throughput_c16_vs_naive": (">=", 3.0),
-    "ratio_throughput_c16_vs_bentoml": (">=", 1.0),
-    "ratio_p99_vs_p50_c16": ("<=", 1.5),
-    "ready_seconds": ("<=", 10.0),
-}
 
 
 @dataclass(frozen=True)
@@ -39,9 +45,10 @@ class BenchConfig:
     model: Path
     levels: tuple[int, ...] = (1, 4, 16, 64)
     duration_s: float = 15.0
-    warmup_s: float = 3.0
+    warmup_s: float = 2.0
     inprocess_s: float = 8.0
     startup_runs: int = 3
+    rounds: int = 3  # levels are measured in this many interleaved slices per server
     bentoml: bool = True
     allow_fallback_images: bool = False
     service_env: dict[str, str] = field(default_factory=dict)
@@ -65,19 +72,73 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def run_inprocess(config: BenchConfig, images_dir: Path) -> dict[str, Any]:
+def run_inprocess(config: BenchConfig, images_dir: Path, tag: str) -> dict[str, Any]:
     """The limit, in its own process so its TensorFlow threads match a server's."""
-    out = config.workdir / "inprocess.json"
+    out = config.workdir / f"inprocess{tag}.json"
+    seconds = config.inprocess_s / config.rounds
     subprocess.run(
         [
             sys.executable, "-m", "bench.inprocess", "--model", str(config.model),
-            "--images", str(images_dir), "--seconds", str(config.inprocess_s), "--out", str(out),
+            "--images", str(images_dir), "--seconds", str(seconds), "--out", str(out),
         ],
         cwd=REPO,
         check=True,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(out.read_text())
     return result
+
+
+def merge_inprocess(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The in-process rounds as one set of figures."""
+    merged: dict[str, Any] = {
+        key: merge_timings([p[key] for p in parts])
+        for key in ("forward_b1", "pipeline", "pipeline_sequential", "predict_b1")
+    }
+    return merged | {"distances": parts[0]["distances"], "tf_threads": parts[0]["tf_threads"]}
+
+
+def measure_all(
+    config: BenchConfig, specs: list[ServerSpec], triplet: Triplet, images_dir: Path
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """Every server started once; in each round, the limit, then each level on each server in turn.
+
+    Interleaving spreads whatever else runs on the machine over all servers alike.
+    """
+    failed: dict[str, str] = {}
+    inprocess: list[dict[str, Any]] = []
+    parts: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    with ExitStack() as stack:
+        started = {}
+        for spec in specs:
+            print(f"bench: starting {spec.label}", flush=True)
+            try:
+                started[spec.name] = start_server(spec, triplet, config.workdir, stack)
+            except RuntimeError as exc:
+                if spec.name == "facesim":
+                    raise
+                failed[spec.name] = f"failed to start: {exc}"[:1000]
+        for round_ in range(config.rounds):
+            tag = f"-r{round_}"
+            print(f"bench: round {round_ + 1}/{config.rounds}: in-process limit", flush=True)
+            inprocess.append(run_inprocess(config, images_dir, tag))
+            for concurrency in config.levels:
+                print(f"bench: round {round_ + 1}: concurrency {concurrency}", flush=True)
+                for name, server in started.items():
+                    part = measure_level(
+                        server, images_dir, config.workdir, concurrency, tag=tag,
+                        duration=config.duration_s / config.rounds, warmup=config.warmup_s,
+                    )  # fmt: skip
+                    parts[name, concurrency].append(part)
+        finals = {name: snapshot(server.pid) for name, server in started.items()}
+    servers = {
+        name: summarize_server(
+            server,
+            {str(c): merge_levels(parts[name, c]) for c in config.levels},
+            finals[name],
+        )
+        for name, server in started.items()
+    }
+    return merge_inprocess(inprocess), servers, failed
 
 
 def server_specs(config: BenchConfig, skipped: dict[str, str]) -> list[ServerSpec]:
@@ -96,76 +157,6 @@ def server_specs(config: BenchConfig, skipped: dict[str, str]) -> list[ServerSpe
         return specs
     specs.append(bentoml_spec(config.model, executable, config.workdir / "bentoml-home"))
     return specs
-
-
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
-    """numerator / denominator, or None when either is missing or not positive."""
-    if not numerator or not denominator or numerator <= 0 or denominator <= 0:
-        return None
-    value = numerator / denominator
-    return round(value, 3) if math.isfinite(value) else None
-
-
-def _level(servers: dict[str, Any], name: str, concurrency: int) -> dict[str, Any]:
-    """One server's figures at one level (empty when not measured)."""
-    level: dict[str, Any] = servers.get(name, {}).get("levels", {}).get(str(concurrency), {})
-    return level
-
-
-def headline(results: dict[str, Any]) -> dict[str, Any]:
-    """The ratios the issue asks for, from the raw figures."""
-    servers = results["servers"]
-    ours_c1, ours_c16 = _level(servers, "facesim", 1), _level(servers, "facesim", 16)
-    facesim = servers.get("facesim", {})
-    return {
-        "ratio_p50_c1_vs_inprocess": _ratio(
-            ours_c1.get("p50_ms"), results["inprocess"]["pipeline"]["p50_ms"]
-        ),
-        "ratio_throughput_c16_vs_naive": _ratio(
-            ours_c16.get("throughput_rps"), _level(servers, "naive", 16).get("throughput_rps")
-        ),
-        "ratio_throughput_c16_vs_bentoml": _ratio(
-            ours_c16.get("throughput_rps"), _level(servers, "bentoml", 16).get("throughput_rps")
-        ),
-        "ratio_p99_vs_p50_c16": _ratio(ours_c16.get("p99_ms"), ours_c16.get("p50_ms")),
-        "ready_seconds": results["startup"]["ready_seconds"],
-        "rss_mb_per_worker": max(
-            facesim.get("peak_rss_mb", 0), facesim.get("rss_after_warmup_mb", 0)
-        ),
-    }
-
-
-def derived(results: dict[str, Any], cpus: int) -> dict[str, Any]:
-    """How close the service gets to what the work itself allows on this machine's cores."""
-    pipeline, forward = results["inprocess"]["pipeline"], results["inprocess"]["forward_b1"]
-    limit = cpus * 1000.0 / pipeline["cpu_ms_per_call"]
-    ours = _level(results["servers"], "facesim", 16)
-    out = {
-        "throughput_limit_rps": round(limit, 2),
-        "throughput_c16_vs_limit": _ratio(ours.get("throughput_rps"), limit),
-        "cpu_efficiency_c16": _ratio(
-            pipeline["cpu_ms_per_call"], ours.get("server_cpu_ms_per_request")
-        ),
-        "forward_share_of_cpu": _ratio(forward["cpu_ms_per_call"], pipeline["cpu_ms_per_call"]),
-        "http_cpu_ms_per_request": round(
-            ours.get("server_cpu_ms_per_request", 0) - pipeline["cpu_ms_per_call"], 2
-        ),
-    }
-    for name in ("naive", "bentoml"):
-        level = _level(results["servers"], name, 16)
-        if level:
-            out[f"{name}_cpu_ms_per_request_c16"] = level["server_cpu_ms_per_request"]
-    return out
-
-
-def verdicts(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each target with its measured value and whether it was met."""
-    out = {}
-    for key, (op, target) in TARGETS.items():
-        value = figures.get(key)
-        met = None if value is None else (value <= target if op == "<=" else value >= target)
-        out[key] = {"value": value, "target": f"{op} {target}", "met": met}
-    return out
 
 
 def run(config: BenchConfig) -> dict[str, Any]:
@@ -190,25 +181,11 @@ def run(config: BenchConfig) -> dict[str, Any]:
         "inputs": triplet.source,
         "skipped": {},
     }
-    print(f"bench: in-process limit ({config.inprocess_s:.0f} s per figure)", flush=True)
-    results["inprocess"] = run_inprocess(config, images_dir)
-    results["servers"] = {}
-    for spec in server_specs(config, results["skipped"]):
-        print(f"bench: {spec.label} at concurrency {list(config.levels)}", flush=True)
-        try:
-            results["servers"][spec.name] = measure_server(
-                spec,
-                triplet,
-                images_dir,
-                levels=config.levels,
-                duration=config.duration_s,
-                warmup=config.warmup_s,
-                workdir=config.workdir,
-            )
-        except RuntimeError as exc:
-            if spec.name == "facesim":
-                raise
-            results["skipped"][spec.name] = f"failed to run: {exc}"[:1000]
+    specs = server_specs(config, results["skipped"])
+    results["inprocess"], results["servers"], failed = measure_all(
+        config, specs, triplet, images_dir
+    )
+    results["skipped"].update(failed)
     print(f"bench: start-up from S3 (moto), {config.startup_runs} run(s)", flush=True)
     results["startup"] = measure_startup(
         config.model, runs=config.startup_runs, workdir=config.workdir

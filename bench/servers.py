@@ -8,8 +8,9 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import httpx
 
 from bench.inputs import REPO, Triplet
 from bench.processes import free_port, launch, tail, wait_status
-from bench.procstats import snapshot
+from bench.procstats import TreeStats, snapshot
+from bench.stats import summarize_ms
 
 BATCH = re.compile(r"^facesim_inference_batch_size_(sum|count)\s+([0-9.eE+-]+)$", re.M)
 
@@ -78,77 +80,61 @@ def _command_with_port(spec: ServerSpec, port: int) -> tuple[list[str], dict[str
     return [*spec.command, "--port", str(port)], spec.env
 
 
-def measure_server(
-    spec: ServerSpec,
-    triplet: Triplet,
-    images_dir: Path,
-    *,
-    levels: tuple[int, ...],
-    duration: float,
-    warmup: float,
-    workdir: Path,
-) -> dict[str, Any]:
-    """Start the server, check its answer, run every level from a separate load generator."""
+@dataclass(frozen=True)
+class Started:
+    """A server that answered its first request."""
+
+    spec: ServerSpec
+    base_url: str
+    pid: int
+    ready_s: float
+    answer: dict[str, Any]
+    warm: TreeStats
+
+
+def start_server(spec: ServerSpec, triplet: Triplet, workdir: Path, stack: ExitStack) -> Started:
+    """Start the server (stopped when `stack` closes), wait for readiness, check one answer."""
     port = free_port()
     command, env = _command_with_port(spec, port)
     log = workdir / f"{spec.name}.log"
-    with launch(command, env=env, port=port, log=log) as server:
-        try:
-            wait_status(f"{server.base_url}{spec.ready_path}", server.proc, timeout=300)
-        except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"{spec.name} did not become ready: {exc}\n{tail(log)}") from exc
-        ready_s = time.perf_counter() - server.started_at
-        body, content_type = triplet.multipart()
-        answer = httpx.post(
-            f"{server.base_url}{spec.predict_path}",
-            content=body,
-            headers={"Content-Type": content_type},
-            timeout=60,
-        )
-        if answer.status_code != 200:
-            raise RuntimeError(f"{spec.name} answered {answer.status_code}: {answer.text[:300]}")
-        warm = snapshot(server.proc.pid)
-        run_level = partial(
-            _level, server.base_url, spec, server.proc.pid, images_dir, workdir,
-            duration=duration, warmup=warmup,
-        )  # fmt: skip
-        results = [run_level(concurrency) for concurrency in levels]
-        final = snapshot(server.proc.pid)
-    scores = answer.json().get("scores", {})
-    return {
-        "label": spec.label,
-        "ready_s": round(ready_s, 3),
-        "processes": len(warm.pids),
-        "distances": [
-            scores.get("img1", {}).get("distance"),
-            scores.get("img2", {}).get("distance"),
-        ],
-        "most_similar": answer.json().get("most_similar"),
-        "rss_after_warmup_mb": warm.rss_mb,
-        "peak_rss_mb": final.hwm_mb,
-        "levels": {str(r["concurrency"]): r for r in results},
-    }
+    server = stack.enter_context(launch(command, env=env, port=port, log=log))
+    try:
+        wait_status(f"{server.base_url}{spec.ready_path}", server.proc, timeout=300)
+    except (RuntimeError, TimeoutError) as exc:
+        raise RuntimeError(f"{spec.name} did not become ready: {exc}\n{tail(log)}") from exc
+    ready_s = time.perf_counter() - server.started_at
+    body, content_type = triplet.multipart()
+    answer = httpx.post(
+        f"{server.base_url}{spec.predict_path}",
+        content=body,
+        headers={"Content-Type": content_type},
+        timeout=60,
+    )
+    if answer.status_code != 200:
+        raise RuntimeError(f"{spec.name} answered {answer.status_code}: {answer.text[:300]}")
+    return Started(
+        spec, server.base_url, server.proc.pid, ready_s, answer.json(), snapshot(server.proc.pid)
+    )
 
 
-def _level(
-    base_url: str,
-    spec: ServerSpec,
-    pid: int,
+def measure_level(
+    server: Started,
     images_dir: Path,
     workdir: Path,
     concurrency: int,
     *,
     duration: float,
     warmup: float,
+    tag: str = "",
 ) -> dict[str, Any]:
     """One concurrency level: the load generator's figures plus the server's CPU and memory."""
-    out = workdir / f"{spec.name}-c{concurrency}.json"
-    batch_before = _batch_totals(base_url)
-    before, started = snapshot(pid), time.perf_counter()
+    out = workdir / f"{server.spec.name}-c{concurrency}{tag}.json"
+    batch_before = _batch_totals(server.base_url)
+    before, started = snapshot(server.pid), time.perf_counter()
     subprocess.run(
         [
             sys.executable, "-m", "bench.loadgen",
-            "--url", f"{base_url}{spec.predict_path}",
+            "--url", f"{server.base_url}{server.spec.predict_path}",
             "--images", str(images_dir),
             "--concurrency", str(concurrency),
             "--duration", str(duration),
@@ -158,16 +144,67 @@ def _level(
         cwd=REPO,
         check=True,
     )  # fmt: skip
-    wall = time.perf_counter() - started
-    after = snapshot(pid)
     result: dict[str, Any] = json.loads(out.read_text())
-    cpu = after.cpu_s - before.cpu_s
-    result["server_cpu_cores"] = round(cpu / wall, 3)
-    result["server_cpu_ms_per_request"] = round(cpu / max(1, result["completed_total"]) * 1000, 2)
+    after = snapshot(server.pid)
+    batch_after = _batch_totals(server.base_url)
+    result["server_cpu_s"] = after.cpu_s - before.cpu_s
+    result["wall_s"] = time.perf_counter() - started
     result["server_peak_rss_mb"] = after.hwm_mb
     result["server_rss_mb"] = after.rss_mb
-    batch_after = _batch_totals(base_url)
-    batches = batch_after[1] - batch_before[1]
-    if batches > 0:
-        result["mean_batch_size"] = round((batch_after[0] - batch_before[0]) / batches, 2)
+    result["batch_sum"] = batch_after[0] - batch_before[0]
+    result["batch_count"] = batch_after[1] - batch_before[1]
     return result
+
+
+def merge_levels(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Slices of one level measured in several rounds, as one level."""
+    latencies = [v for part in parts for v in part["latencies_ms"]]
+    errors: Counter[str] = Counter()
+    for part in parts:
+        errors.update(part["errors"])
+    duration = sum(p["duration_s"] for p in parts)
+    cpu, wall = sum(p["server_cpu_s"] for p in parts), sum(p["wall_s"] for p in parts)
+    completed = sum(p["completed_total"] for p in parts)
+    batches = sum(p["batch_count"] for p in parts)
+    merged: dict[str, Any] = {
+        "concurrency": parts[0]["concurrency"],
+        "rounds": len(parts),
+        "duration_s": duration,
+        "warmup_s": [p["warmup_s"] for p in parts],
+        "ok": len(latencies),
+        "errors": dict(errors),
+        "error_count": sum(errors.values()),
+        "completed_total": completed,
+        "throughput_rps": round(len(latencies) / duration, 3),
+        "throughput_rps_per_round": [p["throughput_rps"] for p in parts],
+        **summarize_ms([v / 1000.0 for v in latencies]),
+        "server_cpu_s": round(cpu, 3),
+        "server_cpu_cores": round(cpu / wall, 3),
+        "server_cpu_ms_per_request": round(cpu / max(1, completed) * 1000, 2),
+        "server_peak_rss_mb": max(p["server_peak_rss_mb"] for p in parts),
+        "server_rss_mb": parts[-1]["server_rss_mb"],
+        "loadgen_cpu_s": round(sum(p["loadgen_cpu_s"] for p in parts), 3),
+        "sample_response": parts[0]["sample_response"],
+        "latencies_ms": latencies,
+    }
+    if batches > 0:
+        merged["mean_batch_size"] = round(sum(p["batch_sum"] for p in parts) / batches, 2)
+    return merged
+
+
+def summarize_server(server: Started, levels: dict[str, Any], final: TreeStats) -> dict[str, Any]:
+    """A server's start, answer, memory and merged levels."""
+    scores = server.answer.get("scores", {})
+    return {
+        "label": server.spec.label,
+        "ready_s": round(server.ready_s, 3),
+        "processes": len(server.warm.pids),
+        "distances": [
+            scores.get("img1", {}).get("distance"),
+            scores.get("img2", {}).get("distance"),
+        ],
+        "most_similar": server.answer.get("most_similar"),
+        "rss_after_warmup_mb": server.warm.rss_mb,
+        "peak_rss_mb": final.hwm_mb,
+        "levels": levels,
+    }

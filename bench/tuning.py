@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import statistics
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.inputs import load_triplet, write_triplet
 from bench.procstats import cpu_hogs, load_average
-from bench.servers import facesim_spec, measure_server
+from bench.servers import facesim_spec, measure_level, start_server
 
 FIGURES = ("p50_ms", "p99_ms", "throughput_rps", "server_cpu_ms_per_request", "mean_batch_size")
 
@@ -40,15 +41,21 @@ def run_ab(
         for name, env in variants.items():
             print(f"tuning: {name} {env} (repeat {repeat + 1}/{repeats})", flush=True)
             spec = facesim_spec(model, workdir / "model-cache", env)
-            result = measure_server(
-                spec, triplet, images, levels=levels, duration=duration, warmup=2.0,
-                workdir=workdir,
-            )  # fmt: skip
-            for level in result["levels"].values():
-                runs.append(
-                    {"variant": name, "repeat": repeat, "concurrency": level["concurrency"]}
-                    | {k: level.get(k) for k in FIGURES}
-                )
+            with ExitStack() as stack:
+                server = start_server(spec, triplet, workdir, stack)
+                for concurrency in levels:
+                    level = measure_level(
+                        server, images, workdir, concurrency, duration=duration, warmup=2.0
+                    )
+                    cpu_ms = level["server_cpu_s"] / max(1, level["completed_total"]) * 1000
+                    batch = (
+                        level["batch_sum"] / level["batch_count"] if level["batch_count"] else None
+                    )
+                    runs.append(
+                        {"variant": name, "repeat": repeat, "concurrency": concurrency}
+                        | {k: level.get(k) for k in FIGURES}
+                        | {"server_cpu_ms_per_request": round(cpu_ms, 2), "mean_batch_size": batch}
+                    )
     medians = {}
     for name in variants:
         for concurrency in levels:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.inputs import REPO
+from bench.report import render_markdown
 from bench.run import BenchConfig, run
 from bench.tuning import run_ab
 
@@ -41,7 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         "(repeatable) and write docs/bench/tuning.json",
     )  # fmt: skip
     parser.add_argument("--repeats", type=int, default=3, help="A/B repeats per variant")
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the report from the JSON of --out"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        args.markdown.write_text(render_markdown(json.loads(args.out.read_text())))
+        return 0
     if not args.model.is_file():
         parser.error(f"model {args.model} not found (train it with `make train` or pass --model)")
     if args.ab:
@@ -64,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         model=args.model.resolve(),
         levels=tuple(args.levels or ((1, 16) if quick else (1, 4, 16, 64))),
         duration_s=args.duration or (1.0 if quick else 15.0),
-        warmup_s=0.3 if quick else 3.0,
+        warmup_s=0.3 if quick else 2.0,
         inprocess_s=0.5 if quick else 8.0,
         startup_runs=1 if quick else 3,
+        rounds=1 if quick else 3,
         bentoml=not args.no_bentoml,
         allow_fallback_images=quick,
         service_env=dict(item.split("=", 1) for item in args.service_env),

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
+from bench.figures import headline, verdicts
 from bench.loadgen import Tally, build_request, read_response
-from bench.run import headline, verdicts
 from bench.stats import percentile
 
 
@@ -44,15 +44,26 @@ def test_build_request_is_keep_alive_post() -> None:
     assert b"Content-Length: 3\r\n" in request and request.endswith(b"\r\n\r\nxyz")
 
 
-def test_tally_counts_only_the_window() -> None:
-    tally = Tally(window_start=10.0, window_end=20.0)
-    tally.record(5.0, 9.0, "200", b"early")
-    tally.record(9.0, 11.0, "200", b"inside")
-    tally.record(12.0, 13.0, "503", b"")
-    tally.record(19.0, 21.0, "200", b"late")
-    assert tally.latencies == [2.0]
-    assert tally.errors == {"503": 1}
-    assert tally.completed == 4 and tally.sample == "inside"
+def test_tally_window_opens_after_warmup_and_every_first_answer() -> None:
+    tally = Tally(concurrency=2, begin=0.0, warmup=2.0, duration=10.0)
+    tally.record(0, 0.0, 1.0, "200", b"first")
+    assert tally.window_start == float("inf")  # connection 1 has not been answered yet
+    tally.record(0, 1.0, 3.0, "200", b"")
+    tally.record(1, 0.0, 4.0, "200", b"")  # every connection answered: window is 4..14
+    assert tally.window() == (4.0, 14.0) and tally.stop_at == 14.0
+    tally.record(0, 3.0, 5.0, "200", b"")
+    tally.record(1, 4.0, 6.0, "503", b"")
+    tally.record(0, 13.0, 15.0, "200", b"")  # finished after the window
+    latencies, errors = tally.measured()
+    assert latencies == [4.0, 2.0] and errors == {"503": 1}
+    assert len(tally.events) == 6 and tally.sample == "first"
+
+
+def test_tally_without_steady_state_falls_back_to_the_warmup() -> None:
+    tally = Tally(concurrency=3, begin=0.0, warmup=1.0, duration=5.0)
+    tally.record(0, 0.0, 2.0, "ConnectionRefusedError", b"")
+    assert tally.window() == (1.0, 6.0)
+    assert tally.measured() == ([], {"ConnectionRefusedError": 1})
 
 
 def test_percentile_interpolates() -> None:
