@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(BIN)/python -m service
 
-.PHONY: help run test lint fmt stack stack-down synth bench train evaluate publish deps dev-deps node-deps system-deps clean
+.PHONY: audit help run test lint fmt stack stack-down synth bench train evaluate publish deps dev-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ lint: $(DEV_STAMP) ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+audit: $(DEV_STAMP) ## pip-audit the image's runtime dependencies (needs the internet: PyPI JSON API or OSV)
+	$(BIN)/python -m pytest -m network tests/reliability/test_dependency_audit.py
 
 fmt: $(DEV_STAMP) ## format the code
 	$(BIN)/ruff format .

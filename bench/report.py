@@ -77,13 +77,34 @@ def _tuning(results: dict[str, Any]) -> list[str]:
     ]
     for name, fig in tuning["medians"].items():
         label, _, level = name.rpartition(" ")
-        settings = tuning["variants"].get(label) or "defaults"
+        settings = f"`{label}`" if tuning["variants"].get(label) else "defaults"
         rows.append(
             f"| {settings} at {level} | {_fmt(fig.get('p50_ms'))} | {_fmt(fig.get('p99_ms'))} | "
             f"{_fmt(fig.get('throughput_rps'), 2)} | {_fmt(fig.get('server_cpu_ms_per_request'))} | "
             f"{_fmt(fig.get('mean_batch_size'), 2)} |"
         )
-    return rows
+    return [*rows, "", *_tuning_verdicts(tuning)]
+
+
+def _tuning_verdicts(tuning: dict[str, Any]) -> list[str]:
+    """Each variant against the defaults at the highest level: kept only if it wins."""
+    medians = tuning["medians"]
+    level = max(int(k.rpartition(" c")[2]) for k in medians)
+    base = medians.get(f"defaults c{level}")
+    lines = []
+    for name in tuning["variants"]:
+        fig = medians.get(f"{name} c{level}")
+        if name == "defaults" or not base or not fig:
+            continue
+        cpu = fig["server_cpu_ms_per_request"] / base["server_cpu_ms_per_request"] - 1
+        rps = fig["throughput_rps"] / base["throughput_rps"] - 1
+        verdict = "adopt" if rps > 0.02 and cpu <= 0 else "the defaults stay"
+        lines.append(
+            f"- `{name}` at concurrency {level}: CPU per request {cpu:+.0%}, throughput "
+            f"{rps:+.0%}, p99 {_fmt(fig.get('p99_ms'))} vs {_fmt(base.get('p99_ms'))} ms: "
+            f"{verdict}."
+        )
+    return lines
 
 
 def _startup(results: dict[str, Any]) -> list[str]:

@@ -13,32 +13,30 @@ from service.errors import Unauthorized
 from service.metrics import Metrics
 from service.runtime import Runtime
 
-# Every dependency is `async def`: FastAPI runs plain `def` dependencies in its thread pool, a
-# thread hop each per request, for what are attribute reads.
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="required only when API_KEYS is set"
 )
 
 
-async def get_settings(request: Request) -> Settings:
+def get_settings(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-async def get_runtime(request: Request) -> Runtime:
+def get_runtime(request: Request) -> Runtime:
     """The process's model runtime."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-async def get_metrics(request: Request) -> Metrics:
+def get_metrics(request: Request) -> Metrics:
     """The app's metrics registry."""
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-async def get_request_id(request: Request) -> str:
+def get_request_id(request: Request) -> str:
     """The id the middleware gave this request."""
     return str(request.scope.get("state", {}).get("request_id", "-"))
 
@@ -49,7 +47,7 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 RequestIdDep = Annotated[str, Depends(get_request_id)]
 
 
-async def require_api_key(
+def require_api_key(
     settings: SettingsDep, key: Annotated[str | None, Security(api_key_header)] = None
 ) -> None:
     """When API_KEYS is set, X-API-Key must be one of them (compared in constant time)."""

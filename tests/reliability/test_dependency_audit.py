@@ -17,7 +17,8 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-pytestmark = [pytest.mark.slow]
+# Needs a vulnerability database on the internet: never part of `make test`; run `make audit`.
+pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 REPO = Path(__file__).resolve().parents[2]
 # Vulnerability id -> why it does not apply to this service. Empty: none has been accepted.
