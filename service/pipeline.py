@@ -15,10 +15,11 @@ from service.metrics import Metrics
 from service.runtime import LoadedModel
 from service.schemas import BoxOut, FaceOut
 
+# One upload after decoding and cropping: the crop, and the upright image's width and height.
+Prepared = tuple[FaceCrop, int, int]
 
-def prepare_one(
-    data: bytes, field: str, model: LoadedModel, limits: ImageLimits
-) -> tuple[FaceCrop, int, int]:
+
+def prepare_one(data: bytes, field: str, model: LoadedModel, limits: ImageLimits) -> Prepared:
     """Decode one upload and crop its face with the model's recipe."""
     image = decode_image(data, field=field, limits=limits)
     height, width, channels = model.input_shape
@@ -30,11 +31,11 @@ def prepare_one(
 
 async def prepare_faces(
     images: dict[str, bytes], model: LoadedModel, settings: Settings, metrics: Metrics
-) -> dict[str, tuple[FaceCrop, int, int]]:
+) -> dict[str, Prepared]:
     """All images in worker threads; the first user error (in field order) is the one reported."""
     limits = ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
 
-    def timed(data: bytes, field: str) -> tuple[FaceCrop, int, int]:
+    def timed(data: bytes, field: str) -> Prepared:
         started = time.perf_counter()
         try:
             return prepare_one(data, field, model, limits)
@@ -45,7 +46,7 @@ async def prepare_faces(
     results = await asyncio.gather(
         *(asyncio.to_thread(timed, images[n], n) for n in names), return_exceptions=True
     )
-    out: dict[str, tuple[FaceCrop, int, int]] = {}
+    out: dict[str, Prepared] = {}
     for name, result in zip(names, results, strict=True):
         if isinstance(result, BaseException):
             raise result

@@ -8,7 +8,10 @@ from fastapi import APIRouter, Query, Request
 
 from service.api.deps import ApiKeyDep, MetricsDep, RequestIdDep, RuntimeDep, SettingsDep
 from service.api.routes.openapi_bodies import error_responses, image_body
-from service.pipeline import face_out, prepare_faces
+from service.config import Settings
+from service.metrics import Metrics
+from service.pipeline import Prepared, face_out, prepare_faces
+from service.runtime import LoadedModel, Runtime
 from service.schemas import ModelRef, PredictResponse, Score, Scores, VerifyResponse
 from service.similarity import compare, judge
 from service.uploads import read_images
@@ -28,6 +31,28 @@ ReturnCrops = Annotated[
 ]
 
 
+async def _run(
+    request: Request,
+    runtime: Runtime,
+    settings: Settings,
+    metrics: Metrics,
+    fields: tuple[str, ...],
+) -> tuple[LoadedModel, dict[str, Prepared], tuple[float, float]]:
+    """Read and crop the fields, then one model call; two fields are compared as (img1, img2, img2)."""
+    loaded, queue = runtime.require_ready()
+    images = await read_images(request, fields, settings.max_request_bytes)
+    async with queue.admitted():
+        faces = await prepare_faces(images, loaded, settings, metrics)
+        anchor, first, second = (faces[n][0].pixels for n in (fields[0], fields[1], fields[-1]))
+        distances = await queue.distances(anchor, first, second)
+    return loaded, faces, distances
+
+
+def _model_ref(loaded: LoadedModel) -> ModelRef:
+    """Name and version of the answering model."""
+    return ModelRef(name=loaded.manifest.name, version=loaded.manifest.version)
+
+
 @router.post(
     "/predict",
     response_model=PredictResponse,
@@ -43,13 +68,7 @@ async def predict(
     return_crops: ReturnCrops = False,
 ) -> PredictResponse:
     """Which of img1 and img2 shows the same person as the anchor, with distances and verdicts."""
-    loaded, queue = runtime.require_ready()
-    images = await read_images(request, PREDICT_FIELDS, settings.max_request_bytes)
-    async with queue.admitted():
-        faces = await prepare_faces(images, loaded, settings, metrics)
-        d1, d2 = await queue.distances(
-            faces["anchor"][0].pixels, faces["img1"][0].pixels, faces["img2"][0].pixels
-        )
+    loaded, faces, (d1, d2) = await _run(request, runtime, settings, metrics, PREDICT_FIELDS)
     result = compare(d1, d2, loaded.threshold)
     return PredictResponse(
         most_similar=result.most_similar,
@@ -58,7 +77,7 @@ async def predict(
             img2=Score(distance=result.img2.distance, same_person=result.img2.same_person),
         ),
         threshold=loaded.threshold,
-        model=ModelRef(name=loaded.manifest.name, version=loaded.manifest.version),
+        model=_model_ref(loaded),
         faces={n: face_out(*faces[n], with_png=return_crops) for n in PREDICT_FIELDS},
         request_id=request_id,
     )
@@ -79,18 +98,13 @@ async def verify(
     return_crops: ReturnCrops = False,
 ) -> VerifyResponse:
     """Whether img1 and img2 show the same person."""
-    loaded, queue = runtime.require_ready()
-    images = await read_images(request, VERIFY_FIELDS, settings.max_request_bytes)
-    async with queue.admitted():
-        faces = await prepare_faces(images, loaded, settings, metrics)
-        first, second = faces["img1"][0].pixels, faces["img2"][0].pixels
-        distance, _ = await queue.distances(first, second, second)
+    loaded, faces, (distance, _) = await _run(request, runtime, settings, metrics, VERIFY_FIELDS)
     verdict = judge(distance, loaded.threshold)
     return VerifyResponse(
         distance=verdict.distance,
         same_person=verdict.same_person,
         threshold=loaded.threshold,
-        model=ModelRef(name=loaded.manifest.name, version=loaded.manifest.version),
+        model=_model_ref(loaded),
         faces={n: face_out(*faces[n], with_png=return_crops) for n in VERIFY_FIELDS},
         request_id=request_id,
     )
