@@ -70,7 +70,9 @@ def _tuning(results: dict[str, Any]) -> list[str]:
         return ["No A/B run recorded (`scripts/bench.py --ab KEY=VALUE`)."]
     rows = [
         f"From `scripts/bench.py --ab ...` at {tuning['generated_at']} on `{tuning['model']}` "
-        "(medians of interleaved repeats; [`bench/tuning.json`](bench/tuning.json)):",
+        "(medians of interleaved repeats; `defaults` are the service's settings when it ran; "
+        "[`bench/tuning.json`](bench/tuning.json)); other "
+        f"processes using the CPU at its start: {_hogs(tuning.get('other_cpu_users_at_start'))}.",
         "",
         "| variant | p50 ms | p99 ms | req/s | CPU ms/req | batch |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -105,6 +107,24 @@ def _tuning_verdicts(tuning: dict[str, Any]) -> list[str]:
             f"{verdict}."
         )
     return lines
+
+
+def _history(results: dict[str, Any]) -> list[str]:
+    """The headline figures of every recorded run on this machine, newest last."""
+    runs = results.get("history") or []
+    keys = [k for k in results["targets"]]
+    rows = [
+        "| run | load avg | " + " | ".join(f"`{k}`" for k in keys) + " |",
+        "| --- | ---: | " + " | ".join("---:" for _ in keys) + " |",
+    ]
+    for run in runs:
+        rows.append(
+            f"| {run['generated_at']} ({run['config']['rounds']} rounds) | "
+            f"{run['load_average_at_start'][0]} | "
+            + " | ".join(_fmt(run.get(k), 3) for k in keys)
+            + " |"
+        )
+    return rows
 
 
 def _startup(results: dict[str, Any]) -> list[str]:
@@ -179,6 +199,10 @@ def render_markdown(results: dict[str, Any]) -> str:
         "## Caveats",
         "",
         *caveats(results),
+        "",
+        "Every full run recorded here (docs/bench/history.json), on this shared machine:",
+        "",
+        *_history(results),
         "",
         "## Machine",
         "",

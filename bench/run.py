@@ -18,7 +18,7 @@ from typing import Any
 
 from bench import procstats
 from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
-from bench.figures import derived, headline, verdicts
+from bench.figures import TARGETS, derived, headline, verdicts
 from bench.inputs import REPO, Triplet, load_triplet, write_triplet
 from bench.procstats import snapshot
 from bench.report import render_markdown
@@ -48,7 +48,7 @@ class BenchConfig:
     warmup_s: float = 2.0
     inprocess_s: float = 8.0
     startup_runs: int = 3
-    rounds: int = 3  # levels are measured in this many interleaved slices per server
+    rounds: int = 5  # levels are measured in this many interleaved slices per server
     bentoml: bool = True
     allow_fallback_images: bool = False
     service_env: dict[str, str] = field(default_factory=dict)
@@ -193,19 +193,41 @@ def run(config: BenchConfig) -> dict[str, Any]:
     results["machine"]["load_average_at_end"] = [round(v, 2) for v in procstats.load_average()]
     results["machine"]["training_running_at_end"] = procstats.busy_processes(BUSY_PATTERNS)
     results["machine"]["other_cpu_users_at_end"] = procstats.cpu_hogs()
-    tuning = config.out_json.parent / "tuning.json"
-    if tuning.is_file():
-        saved = json.loads(tuning.read_text())
-        results["tuning"] = {k: saved[k] for k in ("generated_at", "model", "variants", "medians")}
+    results["tuning"] = read_tuning(config.out_json.parent / "tuning.json")
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
     figures = headline(results)
     results["derived"] = derived(results, machine["cpu_count"] or 1)
     results = {**figures, "targets": verdicts(figures), **results}
     config.out_json.parent.mkdir(parents=True, exist_ok=True)
+    results["history"] = append_history(config.out_json.parent / "history.json", results)
     config.out_json.write_text(json.dumps(results, indent=2) + "\n")
     if config.out_md is not None:
         config.out_md.write_text(render_markdown(results))
     return results
+
+
+def read_tuning(path: Path) -> dict[str, Any] | None:
+    """The last A/B run's medians (scripts/bench.py --ab), if there was one."""
+    if not path.is_file():
+        return None
+    saved = json.loads(path.read_text())
+    keys = ("generated_at", "model", "variants", "medians", "other_cpu_users_at_start")
+    return {k: saved.get(k) for k in keys}
+
+
+def append_history(path: Path, results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Add this run's headline figures to the runs before it (run-to-run variation is a figure too)."""
+    history: list[dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else []
+    history.append(
+        {
+            "generated_at": results["generated_at"],
+            "config": {k: results["config"][k] for k in ("levels", "duration_s", "rounds")},
+            "load_average_at_start": results["machine"]["load_average_at_start"],
+            **{k: results[k] for k in TARGETS},
+        }
+    )
+    path.write_text(json.dumps(history, indent=2) + "\n")
+    return history
 
 
 def _manifest(model: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.inputs import REPO
 from bench.report import render_markdown
-from bench.run import BenchConfig, run
+from bench.run import BenchConfig, read_tuning, run
 from bench.tuning import run_ab
 
 DEFAULT_MODEL = REPO / "models" / "facesim-lfw-1.0.0.h5"
@@ -44,11 +44,16 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--repeats", type=int, default=3, help="A/B repeats per variant")
     parser.add_argument(
-        "--render", action="store_true", help="only rewrite the report from the JSON of --out"
+        "--render",
+        action="store_true",
+        help="only rewrite the report (and the A/B figures in the JSON) from --out",
     )
     args = parser.parse_args(argv)
     if args.render:
-        args.markdown.write_text(render_markdown(json.loads(args.out.read_text())))
+        results = json.loads(args.out.read_text())
+        results["tuning"] = read_tuning(args.out.parent / "tuning.json")
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        args.markdown.write_text(render_markdown(results))
         return 0
     if not args.model.is_file():
         parser.error(f"model {args.model} not found (train it with `make train` or pass --model)")
@@ -75,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup_s=0.3 if quick else 2.0,
         inprocess_s=0.5 if quick else 8.0,
         startup_runs=1 if quick else 3,
-        rounds=1 if quick else 3,
+        rounds=1 if quick else 5,
         bentoml=not args.no_bentoml,
         allow_fallback_images=quick,
         service_env=dict(item.split("=", 1) for item in args.service_env),

@@ -50,8 +50,10 @@ class Settings(BaseSettings):
     max_queue: int = Field(
         64, ge=1, description="requests in progress (decoding or waiting) before 503 Overloaded"
     )
+    # One: the decode threads already fill the cores, and a single-threaded forward pass cost 6 %
+    # less CPU per request and gave 7 % more throughput on 2 vCPUs (docs/BENCHMARKS.md).
     tf_threads: int = Field(
-        0, ge=0, description="TensorFlow intra-op threads; 0 = the CPUs the process may use"
+        1, ge=0, description="TensorFlow intra-op threads; 0 = the CPUs the process may use"
     )
     api_keys: str = Field(
         "", description="comma-separated keys for X-API-Key; empty = no auth", repr=False

@@ -99,14 +99,10 @@ def configure_threads(intra_op: int) -> None:
     """
     import tensorflow as tf
 
-    if intra_op > 0:
-        tf.config.threading.set_intra_op_parallelism_threads(intra_op)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-        return
-    cpus = available_cpus()
+    intra, inter = (intra_op, 1) if intra_op > 0 else (available_cpus(),) * 2
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(cpus)
-        tf.config.threading.set_inter_op_parallelism_threads(cpus)
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
     except RuntimeError:
         pass  # TensorFlow already ran in this process (tests, several apps): its pools stay
 
