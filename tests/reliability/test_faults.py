@@ -358,6 +358,9 @@ def test_nginx_answers_json_503_while_the_app_is_down_and_recovers(
             statuses = _poll_until_ready(client)
             recovered_after = time.monotonic() - restarted
             again = client.post("/predict", files=form(faces))
+            # Let the load run on against the recovered app: it may have started only after the
+            # kill, and its 200s must then come from the restarted process.
+            time.sleep(2.0)
             stop.set()
             loader.join(timeout=60)
     print(f"app killed: nginx answered {[r.status_code for r in down]}; ready again "
