@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -13,13 +12,9 @@ from pathlib import Path
 import httpx
 
 from bench.inputs import REPO
+from devstack.processes import free_port, terminate
 
-
-def free_port() -> int:
-    """An unused loopback TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["Running", "free_port", "launch", "stop", "tail", "wait_status"]
 
 
 def wait_status(
@@ -45,13 +40,7 @@ def wait_status(
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
     """SIGTERM, then SIGKILL if it lingers."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    terminate(proc, timeout)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,10 @@ from pathlib import Path
 
 import httpx
 
+from devstack.processes import free_port, terminate
+
+__all__ = ["free_port", "moto_server", "service_env", "service_process", "stop", "wait_for"]
+
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 S3_ENV = {
@@ -21,13 +24,6 @@ S3_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
-
-
-def free_port() -> int:
-    """An unused loopback TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(
@@ -56,13 +52,7 @@ def wait_for(
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
     """SIGTERM, then SIGKILL if it lingers."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    terminate(proc, timeout)
 
 
 @contextmanager
