@@ -1,8 +1,9 @@
 """The limit: the same work without HTTP, in one process, run as `python -m bench.inprocess`.
 
-Three figures: the model's compiled forward pass alone (batch of one triplet), the service's own
-pipeline functions in-process (decode + crop of the three images in worker threads, as a request
-does, then the forward pass), and Keras `predict` for one triplet (what the naive peer pays).
+The model's compiled forward pass alone (batch of one triplet), the service's own pipeline
+functions in-process (decode + crop of the three images in worker threads, as a request does, then
+the forward pass), Keras `predict` for one triplet (what the naive peer pays), and face detection
+for the three images, coarse to fine (the recipe) against one full-resolution pass.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,23 @@ import numpy as np
 from bench.inputs import FIELDS
 from bench.stats import timing_summary
 from service.config import Settings
+from service.cpus import available_cpus
+from service.face_crop import detect_faces
+from service.images import decode_image
 from service.manifest import manifest_path_for, read_manifest
 from service.metrics import Metrics
 from service.pipeline import prepare_faces, prepare_one
 from service.runtime import LoadedModel
+
+# The timing figures measure() returns, beside its plain values.
+TIMINGS = (
+    "forward_b1",
+    "pipeline",
+    "pipeline_sequential",
+    "predict_b1",
+    "detect_3",
+    "detect_3_single_pass",
+)
 
 
 def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> dict[str, Any]:
@@ -72,17 +87,29 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
 
     loop = asyncio.new_event_loop()
 
+    # The service's decode pool, sized as the service sizes it.
+    pool = ThreadPoolExecutor(settings.preprocess_threads or available_cpus())
+
     def pipeline() -> object:
-        faces = loop.run_until_complete(prepare_faces(images, loaded, settings, metrics))
+        faces = loop.run_until_complete(prepare_faces(images, loaded, settings, metrics, pool))
         return model.distances(*batch_of([faces[n][0] for n in FIELDS]))
 
     def sequential() -> object:
         found = [prepare_one(images[n], n, loaded, settings_limits(settings))[0] for n in FIELDS]
         return model.distances(*batch_of(found))
 
+    decoded = [decode_image(images[n], field=n, limits=settings_limits(settings)) for n in FIELDS]
+    recipe = manifest.crop
+    # The pre-1.1 detector: one pass at full resolution down to the smallest face.
+    single = recipe.model_copy(
+        update={"quick_face_fraction": recipe.min_face_fraction, "detect_face_px": 256}
+    )
+    detect = timed_loop(lambda: [detect_faces(im, recipe) for im in decoded], seconds / 4)
+    detect_single = timed_loop(lambda: [detect_faces(im, single) for im in decoded], seconds / 4)
     in_pipeline = timed_loop(pipeline, seconds)
     in_sequence = timed_loop(sequential, seconds / 2)
     loop.close()
+    pool.shutdown()
     keras_model = model._model  # the raw Keras model, to time predict() as the naive peer calls it
     predict = timed_loop(lambda: keras_model.predict([one, one, one], verbose=0), seconds / 2)
     return {
@@ -90,6 +117,8 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
         "pipeline": in_pipeline,
         "pipeline_sequential": in_sequence,
         "predict_b1": predict,
+        "detect_3": detect,
+        "detect_3_single_pass": detect_single,
         "distances": distances,
         "tf_threads": settings.tf_threads,
     }

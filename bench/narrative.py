@@ -18,7 +18,7 @@ def findings(results: dict[str, Any]) -> list[str]:
     inproc = results["inprocess"]
     cpus = results["machine"]["cpu_count"]
     lines = [
-        f"- The work itself (decode + Haar face detection + crop for three images, then the "
+        f"- The work itself (decode + face detection + crop for three images, then the "
         f"forward pass) costs {_fmt(inproc['pipeline']['cpu_ms_per_call'])} ms of CPU per request "
         f"in-process; the forward pass is {_fmt((d['forward_share_of_cpu'] or 0) * 100, 0)} % of "
         "it, the face detector most of the rest. So no server can beat "
@@ -44,14 +44,27 @@ def design(results: dict[str, Any]) -> list[str]:
     inproc, servers = results["inprocess"], results["servers"]
     facesim = servers["facesim"]["levels"]
     batch = max((lv.get("mean_batch_size") or 1.0) for lv in facesim.values())
+    detect = [inproc.get(k) for k in ("detect_3", "detect_3_single_pass")]
+    coarse = []
+    if detect[0] and detect[1]:
+        coarse = [
+            "- **Face detection coarse to fine**: the cascade's cost grows with the square of "
+            "(image side / smallest face), so faces of 30 % of the frame or more are looked for "
+            "first on a small copy, and smaller ones only when none is found: "
+            f"{_fmt(detect[0]['cpu_ms_per_call'])} ms of CPU for the three images against "
+            f"{_fmt(detect[1]['cpu_ms_per_call'])} ms for one full-resolution pass. It is part of "
+            "the crop recipe, so training crops the same way and every server here pays the same."
+        ]
     return [
+        *coarse,
         f"- **Compiled forward pass, not `predict()`**: one `tf.function` with an input signature "
         f"serves every batch size: {_fmt(inproc['forward_b1']['p50_ms'], 2)} ms for one triplet "
         f"against {_fmt(inproc['predict_b1']['p50_ms'], 2)} ms through `predict()`.",
-        "- **Decode and crop off the event loop**: the three images of a request are decoded and "
-        "cropped in parallel worker threads (OpenCV releases the GIL), so one process fills "
-        "every core while the event loop keeps parsing requests; compare the naive peer's CPU "
-        "use in the table.",
+        "- **Decode and crop off the event loop, one thread per CPU**: the three images of a "
+        "request are decoded and cropped in a pool of `PREPROCESS_THREADS` worker threads (OpenCV "
+        "releases the GIL; default: the CPUs the process may use), so one process fills every "
+        "core while the event loop keeps parsing requests; compare the naive peer's CPU use in "
+        f"the table.{_pool_evidence(results)}",
         f"- **Micro-batching without a wait**: one inference thread fuses whatever is queued "
         f"(up to `MAX_BATCH_SIZE`); the largest mean batch in this run was {_fmt(batch, 2)}. "
         "Requests reach the model tens of milliseconds apart (after their face detection) while "
@@ -64,6 +77,22 @@ def design(results: dict[str, Any]) -> list[str]:
         "table below is the evidence. `TF_THREADS=0` sizes both pools from the CPUs the process "
         "may use (affinity and cgroup quota), never the host's core count.",
     ]
+
+
+def _pool_evidence(results: dict[str, Any]) -> str:
+    """The A/B sentence behind PREPROCESS_THREADS' default, when the tuning run has that variant."""
+    medians = (results.get("tuning") or {}).get("medians", {})
+    ours, wide = medians.get("defaults c16"), medians.get("PREPROCESS_THREADS=6 c16")
+    if not ours or not wide:
+        return ""
+    return (
+        " More threads than cores interleave requests on the cores: in the A/B below, six threads "
+        "(asyncio's default pool) gave "
+        f"{_fmt(wide['throughput_rps'])} requests/s at concurrency 16 with p99 "
+        f"{wide['p99_ms'] / wide['p50_ms']:.2f}x p50, one per CPU "
+        f"{_fmt(ours['throughput_rps'])} requests/s with p99 {ours['p99_ms'] / ours['p50_ms']:.2f}x "
+        "p50: steadier latency for a little throughput."
+    )
 
 
 def caveats(results: dict[str, Any]) -> list[str]:
@@ -151,8 +180,12 @@ def recommendation(results: dict[str, Any]) -> list[str]:
         f"{_fmt(peak, 0)} MiB peak under load. With {HEADROOM}x headroom plus nginx "
         f"(~{NGINX_SIDECAR_MIB} MiB) a task needs ~{need:.0f} MiB, so the smallest 2-vCPU Fargate "
         f"size, **2 vCPU / {memory} MiB** (`taskCpu=2048`, `taskMemory={memory}`), is enough.",
-        "- Worst case on top: six decode threads each holding a 40-megapixel image "
-        "(`MAX_IMAGE_PIXELS`, 120 MB as RGB) add ~0.7 GiB, which 4 GiB still absorbs.",
+        "- Worst case on top: each decode thread (one per vCPU) holding a 40-megapixel image "
+        "(`MAX_IMAGE_PIXELS`, 120 MB as RGB, plus its greyscale and resized copies) adds "
+        "~0.2 GiB, which 4 GiB absorbs. Requests in progress also hold their compressed "
+        "uploads in memory (up to `MAX_REQUEST_BYTES`, 32 MiB, each; phone photos are a few MB): "
+        "where many large uploads can arrive at once, lower `MAX_QUEUE` or `MAX_REQUEST_BYTES` "
+        "rather than raise the memory.",
         f"- Throughput per 2-vCPU task: {_fmt(rps, 1)} requests/s measured here at concurrency 16 "
         f"with {_fmt(cores, 2)} cores; a task with its 2 vCPUs to itself does about "
         f"2 x 1000 / {_fmt(c16['server_cpu_ms_per_request'])} ms = {projected:.1f} requests/s on "

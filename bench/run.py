@@ -19,6 +19,7 @@ from typing import Any
 from bench import procstats
 from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
 from bench.figures import TARGETS, derived, headline, verdicts
+from bench.inprocess import TIMINGS
 from bench.inputs import REPO, Triplet, load_triplet, write_triplet
 from bench.procstats import snapshot
 from bench.report import render_markdown
@@ -90,10 +91,7 @@ def run_inprocess(config: BenchConfig, images_dir: Path, tag: str) -> dict[str, 
 
 def merge_inprocess(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """The in-process rounds as one set of figures."""
-    merged: dict[str, Any] = {
-        key: merge_timings([p[key] for p in parts])
-        for key in ("forward_b1", "pipeline", "pipeline_sequential", "predict_b1")
-    }
+    merged: dict[str, Any] = {key: merge_timings([p[key] for p in parts]) for key in TIMINGS}
     return merged | {"distances": parts[0]["distances"], "tf_threads": parts[0]["tf_threads"]}
 
 

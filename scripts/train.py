@@ -37,7 +37,16 @@ def main() -> None:
         metavar="MINUTES",
         help="if the evaluation is still running beside this training, wait this long for its results",
     )
+    parser.add_argument(
+        "--reattach-evaluation",
+        action="store_true",
+        help="do not train: put the (newer) evaluation's threshold and metrics into the existing "
+        "model's manifest, after checking the evaluation is of the same procedure",
+    )
     args = parser.parse_args()
+    if args.reattach_evaluation:
+        reattach(args.out_dir, args.evaluation)
+        return
 
     from training import manifest, pipeline, report, ship
     from training.crops import CropSpec
@@ -68,6 +77,20 @@ def main() -> None:
     if report.update_card(card, report.SHIPPED_BLOCK, report.shipped_markdown(data)):
         log(f"updated the shipped-model facts in {card}")
     handle.close()
+
+
+def reattach(out_dir: Path, evaluation: Path) -> None:
+    """Rewrite the existing model's manifest (and card) with the evaluation's numbers."""
+    from training import manifest, report, ship
+
+    h5_path, json_path, _ = manifest.model_paths(out_dir)
+    data = ship.reattach_evaluation(
+        h5_path, manifest.read_manifest(json_path), json.loads(evaluation.read_text())
+    )
+    manifest.write_manifest(json_path, data)
+    print(f"wrote {json_path}: threshold {data['threshold']}, {data['metrics']['protocol'][:60]}…")
+    card = out_dir.parent / "docs" / "MODEL_CARD.md"
+    report.update_card(card, report.SHIPPED_BLOCK, report.shipped_markdown(data))
 
 
 if __name__ == "__main__":

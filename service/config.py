@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-lfw-1.0.0.h5"
+DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-lfw-1.1.0.h5"
 MIB = 1024 * 1024
 
 
@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     # less CPU per request and gave 7 % more throughput on 2 vCPUs (docs/BENCHMARKS.md).
     tf_threads: int = Field(
         1, ge=0, description="TensorFlow intra-op threads; 0 = the CPUs the process may use"
+    )
+    # As many as the CPUs: more threads only interleave requests on the cores (p99 at concurrency
+    # 16 was 1.4-1.6x p50 with six threads, 1.1x with two, for 9 % less throughput; docs/BENCHMARKS.md).
+    preprocess_threads: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="threads decoding and cropping uploads; 0 = the CPUs the process may use",
     )
     api_keys: str = Field(
         "", description="comma-separated keys for X-API-Key; empty = no auth", repr=False

@@ -67,6 +67,13 @@ class Unauthorized(ApiError):
     code = "unauthorized"
 
 
+class CorsRefused(ApiError):
+    """A cross-origin preflight from an origin, method or header the service does not allow."""
+
+    status_code = 400
+    code = "cors_refused"
+
+
 class NotFound(ApiError):
     """No such route."""
 

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.errors import NoFaceFound
 from service.images import RGBImage
 
-# Detection runs on a copy whose longer side is at most this; boxes are mapped back to full size.
+# Never detect on a copy whose longer side exceeds this (very elongated images); boxes map back.
 DETECT_MAX_SIDE = 640
 # Faces that fill the frame (ID photos, pre-cropped data sets) have no context for the cascade;
-# a second pass on a copy padded by this fraction per side finds them.
+# a pass on a copy padded by this fraction per side finds them.
 TIGHT_CROP_PAD = 0.3
 # Below this many pixels on the shorter side nothing resembling a face can be found.
 MIN_IMAGE_SIDE = 24
@@ -33,7 +33,23 @@ class CropRecipe(BaseModel):
     y_offset: float = Field(
         0.0, ge=-1.0, le=1.0, description="centre shift, in box heights, + is down"
     )
-    min_face_fraction: float = Field(0.1, gt=0.0, lt=1.0, description="of the shorter image side")
+    min_face_fraction: float = Field(
+        0.1, gt=0.0, lt=1.0, description="smallest face searched for, of the shorter image side"
+    )
+    quick_face_fraction: float = Field(
+        0.3,
+        gt=0.0,
+        lt=1.0,
+        description="the first, cheap passes look only for faces at least this big; "
+        "smaller ones are searched for when they find none",
+    )
+    detect_face_px: int = Field(
+        40,
+        ge=24,
+        le=256,
+        description="each pass runs on a copy where its smallest face is this wide",
+    )
+    scale_factor: float = Field(1.15, gt=1.0, le=2.0, description="cascade pyramid step")
     center_fraction: float = Field(
         0.5, gt=0.0, le=1.0, description="fallback crop: centred square, fraction of shorter side"
     )
@@ -88,39 +104,58 @@ def _cascade() -> cv2.CascadeClassifier:
 
 
 def detect_faces(image: RGBImage, recipe: CropRecipe) -> list[Box]:
-    """All faces found, largest first; retries on a padded copy for tight crops."""
+    """All faces found by the first pass that finds any, largest first.
+
+    Coarse to fine, because the cascade's cost grows with the square of (image side / smallest
+    face): big faces are looked for first on a small copy (a few ms), then small faces at full
+    resolution, and last faces filling the frame on a padded copy. So a small face in the
+    background of a portrait is neither used nor counted.
+    """
     height, width = image.shape[:2]
     if min(height, width) < MIN_IMAGE_SIDE:
         return []
-    scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
     grey: NDArray[np.uint8] = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.uint8, copy=False)
+    for fraction, pad in detection_passes(recipe):
+        boxes = _detect_pass(grey, recipe, fraction=fraction, pad_fraction=pad)
+        if boxes:
+            return sorted(boxes, key=lambda b: (-b.area, b.y, b.x))
+    return []
+
+
+def detection_passes(recipe: CropRecipe) -> list[tuple[float, float]]:
+    """(smallest face as a fraction of the shorter side, padding per side) of each pass, in order."""
+    quick = max(recipe.quick_face_fraction, recipe.min_face_fraction)
+    passes = [(quick, 0.0)]
+    if recipe.min_face_fraction < quick:
+        passes.append((recipe.min_face_fraction, 0.0))
+    return [*passes, (quick, TIGHT_CROP_PAD)]
+
+
+def _detect_pass(
+    grey: NDArray[np.uint8], recipe: CropRecipe, *, fraction: float, pad_fraction: float
+) -> list[Box]:
+    """One detectMultiScale pass on a copy scaled so its smallest face is detect_face_px wide."""
+    height, width = grey.shape
+    min_face = fraction * min(height, width)
+    scale = min(1.0, recipe.detect_face_px / min_face, DETECT_MAX_SIDE / max(height, width))
+    small = grey
     if scale < 1.0:
-        grey = cv2.resize(
-            grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
-        ).astype(np.uint8, copy=False)
-    grey = cv2.equalizeHist(grey).astype(np.uint8, copy=False)
-    boxes = _run_cascade(grey, recipe, pad=0)
-    if not boxes:
-        pad = round(max(grey.shape) * TIGHT_CROP_PAD)
-        padded = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE).astype(
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.uint8, copy=False)
+    small = cv2.equalizeHist(small).astype(np.uint8, copy=False)
+    pad = round(max(small.shape) * pad_fraction)
+    if pad:
+        small = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REPLICATE).astype(
             np.uint8, copy=False
         )
-        boxes = _run_cascade(padded, recipe, pad=pad)
-    mapped = [
-        Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
-        for x, y, w, h in boxes
-    ]
-    return sorted(mapped, key=lambda b: (-b.area, b.y, b.x))
-
-
-def _run_cascade(grey: NDArray[np.uint8], recipe: CropRecipe, *, pad: int) -> list[tuple[int, ...]]:
-    """One detectMultiScale pass; coordinates are returned relative to the unpadded image."""
-    shorter = min(grey.shape) - 2 * pad
-    min_side = max(20, round(shorter * recipe.min_face_fraction))
+    min_side = max(20, round(min_face * scale))
     found = _cascade().detectMultiScale(
-        grey, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side)
+        small, scaleFactor=recipe.scale_factor, minNeighbors=5, minSize=(min_side, min_side)
     )
-    return [(int(x) - pad, int(y) - pad, int(w), int(h)) for x, y, w, h in found]
+    return [
+        Box(round((x - pad) / scale), round((y - pad) / scale), round(w / scale), round(h / scale))
+        for x, y, w, h in found
+    ]
 
 
 def square_around(face: Box, recipe: CropRecipe) -> Box:
@@ -181,7 +216,8 @@ def crop_face(
         hint = (
             f"the image is only {width}x{height} pixels"
             if min(height, width) < MIN_IMAGE_SIDE
-            else "use a photo where the face is frontal, lit and at least ~40 px wide"
+            else "use a photo where the face is frontal, lit and at least "
+            f"{recipe.min_face_fraction:.0%} of the picture's shorter side wide"
         )
         name = f"'{field}'" if field else "the image"
         raise NoFaceFound(f"no face found in {name}: {hint}", field=field)

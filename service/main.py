@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from service.api.handlers import register_error_handlers
@@ -17,6 +16,7 @@ from service.api.routes import health, model_info, page, predict
 from service.api.routes import metrics as metrics_route
 from service.api.routes.page import STATIC_DIR
 from service.config import Settings
+from service.cors import JsonCORSMiddleware
 from service.metrics import Metrics
 from service.middleware import RequestContextMiddleware
 from service.runtime import Runtime
@@ -72,7 +72,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origin_list:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCORSMiddleware,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from concurrent.futures import Executor
 
 import cv2
 
@@ -30,9 +31,14 @@ def prepare_one(data: bytes, field: str, model: LoadedModel, limits: ImageLimits
 
 
 async def prepare_faces(
-    images: dict[str, bytes], model: LoadedModel, settings: Settings, metrics: Metrics
+    images: dict[str, bytes],
+    model: LoadedModel,
+    settings: Settings,
+    metrics: Metrics,
+    pool: Executor | None = None,
 ) -> dict[str, Prepared]:
-    """All images in worker threads; the first user error (in field order) is the one reported."""
+    """All images in worker threads (pool, else asyncio's default); the first user error (in field
+    order) is the one reported."""
     limits = ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
 
     def timed(data: bytes, field: str) -> Prepared:
@@ -43,8 +49,9 @@ async def prepare_faces(
             metrics.preprocess.observe(time.perf_counter() - started)
 
     names = list(images)
+    loop = asyncio.get_running_loop()
     results = await asyncio.gather(
-        *(asyncio.to_thread(timed, images[n], n) for n in names), return_exceptions=True
+        *(loop.run_in_executor(pool, timed, images[n], n) for n in names), return_exceptions=True
     )
     out: dict[str, Prepared] = {}
     for name, result in zip(names, results, strict=True):

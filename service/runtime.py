@@ -6,11 +6,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from service.config import Settings
+from service.cpus import available_cpus
 from service.errors import ModelError, ModelNotReady
 from service.inference import InferenceQueue
 from service.manifest import ModelManifest
@@ -47,6 +49,10 @@ class Runtime:
         self.fatal_error: str | None = None
         self.stopping = False
         self._task: asyncio.Task[None] | None = None
+        self.preprocess_threads = settings.preprocess_threads or available_cpus()
+        self.preprocess_pool = ThreadPoolExecutor(
+            self.preprocess_threads, thread_name_prefix="preprocess"
+        )
 
     @property
     def ready(self) -> bool:
@@ -76,6 +82,7 @@ class Runtime:
             self._task.cancel()
         if self.queue is not None:
             await self.queue.stop()
+        self.preprocess_pool.shutdown(wait=False, cancel_futures=True)
 
     async def _start(self, on_fatal: Callable[[str], None]) -> None:
         """Load in a worker thread; on failure log one clear line and ask the process to exit."""
@@ -109,6 +116,7 @@ class Runtime:
                 # Say it out loud: an API_KEYS secret that resolved to blanks turns auth off.
                 "api_key_auth": "on" if self.settings.api_key_set else "off",
                 "cors": "on" if self.settings.cors_origin_list else "off",
+                "preprocess_threads": self.preprocess_threads,
             },
         )
 

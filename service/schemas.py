@@ -52,7 +52,10 @@ class FaceOut(BaseModel):
 
     box: BoxOut = Field(description="the face the model compared (the largest one found)")
     crop: BoxOut = Field(description="the square cut around it (may extend past the edges)")
-    faces_found: int = Field(description="faces detected in the image; the largest is used")
+    faces_found: int = Field(
+        description="faces of the largest size found (a small background face beside a big one "
+        "is not counted); the largest is used"
+    )
     image_width: int
     image_height: int
     crop_png: str | None = Field(

@@ -1,4 +1,4 @@
-"""The steps end to end: load LFW and its crops, cross-validate over the two halves."""
+"""The steps end to end: load LFW and its crops, cross-validate over identity-disjoint splits."""
 
 from __future__ import annotations
 
@@ -87,16 +87,23 @@ def training_keys(dataset: Dataset, folds: Iterable[int], min_images: int = 2) -
     return [k for n in names for k in dataset.people[n]]
 
 
-def _half_in_process(
+def _split_in_process(
     source: DataSource,
     config: TrainConfig,
     train_folds: tuple[int, ...],
     test_folds: tuple[int, ...],
     log_path: Path | None,
 ) -> tuple[protocol.HeldOut, dict[str, object]]:
-    """Worker process: reload the cached data and run one half, logging with a prefix."""
-    log = append_logger(log_path, f"[test folds {test_folds[0] + 1}-{test_folds[-1] + 1}]")
-    return run_half(load_dataset(source, log), config, train_folds, test_folds, log)
+    """Worker process: reload the cached data and run one split, logging with a prefix."""
+    log = append_logger(log_path, f"[test {fold_label(test_folds)}]")
+    return run_split(load_dataset(source, log), config, train_folds, test_folds, log)
+
+
+def fold_label(folds: tuple[int, ...]) -> str:
+    """'fold 3' or 'folds 6-10' (1-based), for log lines."""
+    if len(folds) == 1:
+        return f"fold {folds[0] + 1}"
+    return f"folds {folds[0] + 1}-{folds[-1] + 1}"
 
 
 def append_logger(path: Path | None, prefix: str) -> Logger:
@@ -112,7 +119,7 @@ def append_logger(path: Path | None, prefix: str) -> Logger:
     return log
 
 
-def run_half(
+def run_split(
     dataset: Dataset,
     config: TrainConfig,
     train_folds: tuple[int, ...],
@@ -123,7 +130,7 @@ def run_half(
     from training import network
 
     log(
-        f"half: train on folds {[f + 1 for f in train_folds]}, test on {[f + 1 for f in test_folds]}"
+        f"split: train on folds {[f + 1 for f in train_folds]}, test on {[f + 1 for f in test_folds]}"
     )
     keys = training_keys(dataset, train_folds, config.min_images)
     held_pairs = [p for p in dataset.pairs if p.fold in test_folds]
@@ -152,47 +159,52 @@ def cross_validate(
     dataset: Dataset,
     config: TrainConfig,
     log: Logger,
-    halves: Iterable[tuple[tuple[int, ...], tuple[int, ...]]] = protocol.HALVES,
+    protocol_name: str = "halves",
     *,
     workers: int = 1,
     log_path: Path | None = None,
 ) -> dict[str, object]:
-    """The two-halves protocol: per-fold rows, their summary, slices and the threshold to ship."""
-    halves = list(halves)
+    """One training per split: per-fold rows, their summary, slices and the threshold to ship."""
+    splits = protocol.PROTOCOLS[protocol_name]
     if workers > 1:
-        # Two single-thread trainings side by side use two cores better than one two-thread training.
+        # Single-thread trainings side by side use the cores better than one multi-thread training.
         child = dataclasses.replace(config, threads=max(1, config.threads // workers))
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [
-                pool.submit(_half_in_process, dataset.source, child, train, test, log_path)
-                for train, test in halves
+                pool.submit(_split_in_process, dataset.source, child, train, test, log_path)
+                for train, test in splits
             ]
             outcomes = [f.result() for f in futures]
     else:
-        outcomes = [run_half(dataset, config, train, test, log) for train, test in halves]
-    helds, runs, rows = [], [], []
-    for held, info in outcomes:
-        half_rows = protocol.fold_results(held)
-        for row in half_rows:
-            log(
-                f"  fold {row['fold']}: accuracy {row['accuracy']:.4f} auc {row['auc']:.4f} "
-                f"triplets {row['triplet_accuracy']:.4f}"
-            )
-        helds.append(held)
-        runs.append(info)
-        rows.extend(half_rows)
-    rows.sort(key=lambda r: r["fold"])
+        outcomes = [run_split(dataset, config, train, test, log) for train, test in splits]
+    helds = [held for held, _ in outcomes]
+    held = protocol.merge(helds)
+    rows = protocol.fold_results(held)
+    for row in rows:
+        log(
+            f"  fold {row['fold']}: accuracy {row['accuracy']:.4f} auc {row['auc']:.4f} "
+            f"triplets {row['triplet_accuracy']:.4f}"
+        )
     thresholds = {int(r["fold"]) - 1: float(r["threshold"]) for r in rows}
     summary = protocol.summarise(rows)
     log(f"accuracy {summary['accuracy']}")
     return {
-        "protocol": "LFW View 2 pairs.txt, 10 official folds; identity-disjoint two halves "
-        "(train on the people of folds 1-5 + non-pairs people, test on folds 6-10, and the reverse); "
-        "each test fold's threshold chosen on the other four held-out folds of its half",
+        "protocol": PROTOCOL_TEXT[protocol_name],
+        "protocol_name": protocol_name,
         "summary": summary,
         "folds": rows,
         "slices": protocol.slice_results(helds, thresholds, dataset.crops),
         "shipped_threshold": protocol.shipped_threshold(helds),
-        "runs": runs,
+        "runs": [info for _, info in outcomes],
         "config": config.as_dict(),
     }
+
+
+PROTOCOL_TEXT = {
+    "ten-fold": "LFW View 2 pairs.txt, 10 official folds; identity-disjoint ten-fold: ten trainings, "
+    "each on the people of the nine other folds + non-pairs people, tested on its held-out fold; "
+    "each fold's threshold chosen on the other nine folds' held-out pairs",
+    "halves": "LFW View 2 pairs.txt, 10 official folds; identity-disjoint two halves "
+    "(train on the people of folds 1-5 + non-pairs people, test on folds 6-10, and the reverse); "
+    "each fold's threshold chosen on the other nine folds' held-out pairs",
+}

@@ -15,11 +15,22 @@ def _pct(value: float) -> str:
     return f"{100.0 * value:.1f} %"
 
 
+def folds_text(folds: list[int]) -> str:
+    """'1-5', 'all but 3' or '1, 4, 7' for 1-based fold numbers."""
+    if len(folds) == 9:
+        (missing,) = set(range(1, 11)) - set(folds)
+        return f"all but {missing}"
+    if folds and folds == list(range(folds[0], folds[-1] + 1)):
+        return f"{folds[0]}-{folds[-1]}" if len(folds) > 1 else str(folds[0])
+    return ", ".join(str(f) for f in folds)
+
+
 def evaluation_markdown(evaluation: dict[str, Any]) -> str:
     """Summary, per-fold and slice tables from scripts/evaluate.py's JSON."""
     s = evaluation["summary"]
     lines = [
-        f"Cross-validated over {s['folds']} folds ({s['pairs']} pairs, {s['triplets']} triplets); "
+        f"Protocol: {evaluation['protocol']}. "
+        f"{s['folds']} folds ({s['pairs']} pairs, {s['triplets']} triplets); "
         "mean ± standard deviation over folds (sample std, ddof=1).",
         "",
         "| metric | mean ± std over folds |",
@@ -35,8 +46,7 @@ def evaluation_markdown(evaluation: dict[str, Any]) -> str:
     ]
     trained_on = {f: run["train_folds"] for run in evaluation["runs"] for f in run["test_folds"]}
     for row in evaluation["folds"]:
-        folds = trained_on.get(row["fold"], [])
-        span = f"{folds[0]}-{folds[-1]}" if folds else "?"
+        span = folds_text(trained_on.get(row["fold"], [])) or "?"
         lines.append(
             f"| {row['fold']} | {span} | {row['threshold']:.4f} | {_pct(row['accuracy'])} | "
             f"{row['auc']:.4f} | {_pct(row['tar_at_far_1pct'])} | {_pct(row['triplet_accuracy'])} |"
@@ -52,9 +62,8 @@ def evaluation_markdown(evaluation: dict[str, Any]) -> str:
         lines.append(f"| {name} | {sl['pairs']} | {share} | {acc} |")
     lines += ["", "| training run | people | images | wall time |", "| --- | --- | --- | --- |"]
     for run in evaluation["runs"]:
-        folds = run["train_folds"]
         lines.append(
-            f"| folds {folds[0]}-{folds[-1]} (+ non-pairs people) | {run['train_people']} | "
+            f"| folds {folds_text(run['train_folds'])} (+ non-pairs people) | {run['train_people']} | "
             f"{run['train_images']} | {run['seconds'] / 60:.1f} min |"
         )
     return "\n".join(lines)

@@ -69,12 +69,30 @@ def train_and_save(
     }
 
 
+def reattach_evaluation(
+    h5_path: Path, current: dict[str, Any], evaluation: dict[str, Any]
+) -> dict[str, Any]:
+    """The manifest of an already trained model with a newer evaluation of its procedure attached.
+
+    The evaluation measures the procedure, not the file, so a rerun of scripts/evaluate.py (e.g.
+    another protocol) updates the threshold and metrics without retraining.
+    """
+    if manifest.sha256_file(h5_path) != current["sha256"]:
+        raise ValueError(f"{h5_path} does not match its manifest's sha256")
+    trained = {
+        k: v for k, v in current.items() if k not in ("threshold", "threshold_rule", "metrics")
+    }
+    trained["forward_pass_ms_median"] = current["metrics"]["forward_pass_ms_median"]
+    return complete_manifest(trained, evaluation, current["training"]["parameters"])
+
+
 def complete_manifest(
-    trained: dict[str, Any], evaluation: dict[str, Any], config: TrainConfig
+    trained: dict[str, Any], evaluation: dict[str, Any], config: TrainConfig | dict[str, Any]
 ) -> dict[str, Any]:
     """Add the threshold and the cross-validated metrics; refuse an evaluation of another procedure."""
     evaluated = {k: v for k, v in evaluation["config"].items() if k != "threads"}
-    mine = {k: v for k, v in config.as_dict().items() if k != "threads"}
+    parameters = config.as_dict() if isinstance(config, TrainConfig) else config
+    mine = {k: v for k, v in parameters.items() if k != "threads"}
     if evaluated != mine:
         diff = {k: (evaluated.get(k), v) for k, v in mine.items() if evaluated.get(k) != v}
         raise ValueError(f"the evaluation used another training configuration: {diff}")
@@ -83,7 +101,7 @@ def complete_manifest(
     data["threshold"] = round(float(evaluation["shipped_threshold"]), 6)
     data["threshold_rule"] = (
         "cosine distance; same person when distance <= threshold; the accuracy-maximising threshold "
-        "on all held-out LFW View 2 pair distances of the cross-validation (both halves pooled)"
+        "on all held-out LFW View 2 pair distances of the cross-validation (all held-out folds pooled)"
     )
     data["metrics"] = {
         "protocol": evaluation["protocol"],

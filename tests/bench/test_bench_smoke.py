@@ -59,8 +59,9 @@ def test_quick_bench_writes_every_figure(tiny_model: Path, tmp_path: Path) -> No
     assert results["servers"]["facesim"]["distances"] == pytest.approx(
         results["servers"]["naive"]["distances"], abs=1e-4
     )
-    for key in ("forward_b1", "pipeline", "predict_b1"):
+    for key in ("forward_b1", "pipeline", "predict_b1", "detect_3", "detect_3_single_pass"):
         assert sane(results["inprocess"][key]["p50_ms"])
+    assert "Face detection coarse to fine" in report.read_text()
     phases = results["startup"]["median_run"]
     for phase in ("download_s", "import_s", "load_s", "warmup_s", "ready_s"):
         assert sane(phases[phase]), (phase, phases)

@@ -75,6 +75,9 @@ def test_other_origins_stay_refused_when_cors_is_configured(
     )
     assert preflight.status_code == 400
     assert "access-control-allow-origin" not in preflight.headers
+    error = preflight.json()["error"]
+    assert (error["code"], error["field"]) == ("cors_refused", "Origin")
+    assert "https://evil.example" in error["message"]
     response = open_cors.post(
         "/predict", files=form(faces), headers={"Origin": "https://evil.example"}
     )
@@ -89,6 +92,19 @@ def test_cors_allows_only_the_methods_the_api_uses(open_cors: TestClient) -> Non
     )
     assert response.status_code == 400
     assert "DELETE" not in response.headers.get("access-control-allow-methods", "")
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == ("cors_refused", "Access-Control-Request-Method")
+    assert "'DELETE'" in error["message"]
+
+
+def test_cors_refuses_headers_it_does_not_allow_and_says_so(open_cors: TestClient) -> None:
+    response = open_cors.options(
+        "/predict", headers={**PREFLIGHT, "Access-Control-Request-Headers": "x-secret"}
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["field"]) == ("cors_refused", "Access-Control-Request-Headers")
+    assert "x-api-key" in error["message"]
 
 
 # --- API keys -------------------------------------------------------------------------------------

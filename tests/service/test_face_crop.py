@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
+from service import face_crop
 from service.errors import NoFaceFound
 from service.face_crop import (
+    TIGHT_CROP_PAD,
     Box,
     CropRecipe,
     center_square,
     crop_face,
     cut,
     detect_faces,
+    detection_passes,
     square_around,
 )
 from service.images import ImageLimits, decode_image
@@ -55,14 +59,53 @@ def test_photo_with_face_off_centre_in_a_larger_scene(faces: dict[str, bytes]) -
 
 
 def test_several_faces_pick_the_largest_and_count_them(faces: dict[str, bytes]) -> None:
-    big = load(faces["a1"])
-    small = big[::2, ::2]
-    canvas = np.full((400, 700, 3), 120, dtype=np.uint8)
-    canvas[50:300, 20:270] = big
-    canvas[100:225, 450:575] = small
+    image = load(faces["a1"])
+    big = cv2.resize(image, (375, 375))
+    other = cv2.resize(image, (300, 300))
+    canvas = np.full((400, 800, 3), 120, dtype=np.uint8)
+    canvas[10:385, 10:385] = big
+    canvas[50:350, 480:780] = other
     crop = crop_face(canvas, RECIPE, size=(32, 32), channels=3)
-    assert crop.faces_found >= 2
-    assert crop.face.x < 270  # the big one, on the left
+    assert crop.faces_found == 2
+    assert crop.face.x < 385  # the big one, on the left
+
+
+def test_a_small_background_face_is_neither_used_nor_counted(faces: dict[str, bytes]) -> None:
+    image = load(faces["a1"])
+    canvas = np.full((400, 700, 3), 120, dtype=np.uint8)
+    canvas[10:385, 10:385] = cv2.resize(image, (375, 375))
+    canvas[100:225, 450:575] = image[::2, ::2]
+    crop = crop_face(canvas, RECIPE, size=(32, 32), channels=3)
+    assert crop.faces_found == 1 and crop.face.x < 385
+
+
+def test_passes_go_from_big_faces_to_small_ones_then_to_tight_crops() -> None:
+    passes = detection_passes(CropRecipe(min_face_fraction=0.1, quick_face_fraction=0.3))
+    assert passes == [(0.3, 0.0), (0.1, 0.0), (0.3, TIGHT_CROP_PAD)]
+    assert detection_passes(CropRecipe(min_face_fraction=0.4, quick_face_fraction=0.3)) == [
+        (0.4, 0.0),
+        (0.4, TIGHT_CROP_PAD),
+    ]
+
+
+def test_a_large_photo_is_searched_on_a_small_copy(
+    faces: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image = cv2.resize(load(faces["b1"]), (2000, 2000))
+    seen: list[tuple[int, int]] = []
+    real = face_crop._cascade
+
+    class Spy:
+        def detectMultiScale(self, grey: np.ndarray, **kwargs: object) -> object:
+            seen.append(grey.shape)
+            return real().detectMultiScale(grey, **kwargs)
+
+    monkeypatch.setattr(face_crop, "_cascade", Spy)
+    found = detect_faces(image, RECIPE)
+    # The face fills ~45 % of the frame, so the first pass finds it on a copy where a
+    # 30 %-of-frame face is 40 px wide: about 133 px, not 2000.
+    assert found and seen == [(133, 133)]
+    assert 700 < found[0].x + found[0].w / 2 < 1300
 
 
 def test_no_face_raises_with_the_field() -> None:

@@ -67,9 +67,9 @@ def test_tiny_evaluate_then_train_writes_a_loadable_model(lfw_cache: Path, tmp_p
     run("scripts/train.py", *data, *TINY, "--evaluation", str(evaluation), "--out-dir", str(out))
     h5, manifest_path, log = manifest.model_paths(out)
     assert sorted(p.name for p in out.iterdir()) == [
-        "facesim-lfw-1.0.0.h5",
-        "facesim-lfw-1.0.0.json",
-        "facesim-lfw-1.0.0.train.log",
+        "facesim-lfw-1.1.0.h5",
+        "facesim-lfw-1.1.0.json",
+        "facesim-lfw-1.1.0.train.log",
     ]
     meta = manifest.read_manifest(manifest_path)
     assert meta["sha256"] == manifest.sha256_file(h5)
@@ -78,6 +78,23 @@ def test_tiny_evaluate_then_train_writes_a_loadable_model(lfw_cache: Path, tmp_p
     assert meta["metrics"]["accuracy_mean"] == results["summary"]["accuracy"]["mean"]
     assert "epoch 2/2" in log.read_text()
     assert {p.name: p.stat().st_mtime_ns for p in (REPO / "models").glob("*")} == shipped
+
+    # A newer evaluation of the same procedure is attached without retraining.
+    results["shipped_threshold"] = 0.4321
+    results["protocol"] = "halves (rerun)"
+    evaluation.write_text(json.dumps(results))
+    weights = h5.read_bytes()
+    run(
+        "scripts/train.py",
+        "--evaluation",
+        str(evaluation),
+        "--out-dir",
+        str(out),
+        "--reattach-evaluation",
+    )
+    again = manifest.read_manifest(manifest_path)
+    assert (again["threshold"], again["metrics"]["protocol"]) == (0.4321, "halves (rerun)")
+    assert h5.read_bytes() == weights and again["sha256"] == meta["sha256"]
 
     probe = (
         "import sys, keras, numpy as np\n"
@@ -90,3 +107,19 @@ def test_tiny_evaluate_then_train_writes_a_loadable_model(lfw_cache: Path, tmp_p
         "print('ok')\n"
     )
     assert run("-c", probe, str(h5)).stdout.strip().endswith("ok")
+
+
+@pytest.mark.slow
+def test_tiny_ten_fold_evaluation_holds_out_every_fold_once(
+    lfw_cache: Path, tmp_path: Path
+) -> None:
+    data = ["--data", str(lfw.DEFAULT_DATA), "--cache", str(lfw_cache)]
+    tiny = [*TINY, "--epochs", "1"]
+    evaluation = tmp_path / "eval.json"
+    run("scripts/evaluate.py", *data, *tiny, "--protocol", "ten-fold", "--out", str(evaluation))
+    results = json.loads(evaluation.read_text())
+    assert results["protocol_name"] == "ten-fold" and len(results["runs"]) == 10
+    assert sorted(f for r in results["runs"] for f in r["test_folds"]) == list(range(1, 11))
+    for r in results["runs"]:
+        assert len(r["train_folds"]) == 9 and not set(r["train_folds"]) & set(r["test_folds"])
+    assert results["summary"]["folds"] == 10 and results["summary"]["pairs"] == 60

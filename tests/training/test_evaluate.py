@@ -73,3 +73,25 @@ def test_slices_split_pairs_by_photo_facts() -> None:
     assert slices["fallback crop (either)"] == {"pairs": 1, "same_share": 0.0, "accuracy": 1.0}
     assert slices["colour (both photos)"]["pairs"] == 3
     assert sum(v["pairs"] for k, v in slices.items() if k.startswith("brightness")) == 4
+
+
+def test_ten_fold_holds_out_each_fold_once_and_trains_on_the_other_nine() -> None:
+    splits = protocol.PROTOCOLS["ten-fold"]
+    assert sorted(test for _, (test,) in splits) == list(range(10))
+    for train, test in splits:
+        assert set(train) | set(test) == set(range(10)) and not set(train) & set(test)
+    halves = protocol.PROTOCOLS["halves"]
+    assert sorted(f for _, test in halves for f in test) == list(range(10))
+
+
+def test_merged_splits_pick_each_threshold_on_the_other_splits_folds() -> None:
+    pairs = pairs_two_folds()
+    d = np.array([0.1, 0.2, 0.9, 0.95, 0.7, 0.75, 0.95, 0.99])
+    first = protocol.HeldOut(pairs[:4], d[:4], np.array([0.1]), np.array([0.5]), np.array([0]))
+    second = protocol.HeldOut(pairs[4:], d[4:], np.array([0.2]), np.array([0.1]), np.array([1]))
+    merged = protocol.merge([first, second])
+    assert len(merged.pairs) == 8 and merged.triplet_folds.tolist() == [0, 1]
+    rows = protocol.fold_results(merged)
+    assert rows[0]["threshold"] == pytest.approx(0.85)  # from the other split's fold only
+    assert rows[1]["threshold"] == pytest.approx(0.55)
+    assert [r["triplet_accuracy"] for r in rows] == [1.0, 0.0]

@@ -7,6 +7,7 @@ from pathlib import Path
 from training import report
 
 EVALUATION = {
+    "protocol": "identity-disjoint two halves",
     "summary": {
         "accuracy": {"mean": 0.9, "std": 0.01},
         "auc": {"mean": 0.95, "std": 0.005},
@@ -63,3 +64,10 @@ def test_card_without_markers_is_left_alone(tmp_path: Path) -> None:
     assert not report.update_card(card, report.EVAL_BLOCK, "x")
     assert card.read_text() == "no markers\n"
     assert not report.update_card(tmp_path / "missing.md", report.EVAL_BLOCK, "x")
+
+
+def test_training_folds_read_as_people_would_say_them() -> None:
+    assert report.folds_text([1, 2, 3, 4, 5]) == "1-5"
+    assert report.folds_text([1, 2, 4, 5, 6, 7, 8, 9, 10]) == "all but 3"
+    assert report.folds_text([2, 5]) == "2, 5"
+    assert report.folds_text([7]) == "7"

@@ -42,7 +42,7 @@ async def _run(
     loaded, queue = runtime.require_ready()
     images = await read_images(request, fields, settings.max_request_bytes)
     async with queue.admitted():
-        faces = await prepare_faces(images, loaded, settings, metrics)
+        faces = await prepare_faces(images, loaded, settings, metrics, runtime.preprocess_pool)
         anchor, first, second = (faces[n][0].pixels for n in (fields[0], fields[1], fields[-1]))
         distances = await queue.distances(anchor, first, second)
     return loaded, faces, distances

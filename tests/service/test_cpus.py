@@ -1,11 +1,11 @@
-"""TensorFlow's thread pools follow the CPUs the container may use, not the host's core count."""
+"""Thread pools (TensorFlow, image decoding) follow the CPUs the container may use, not the host."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from service.model import available_cpus, cgroup_cpu_quota
+from service.cpus import available_cpus, cgroup_cpu_quota
 
 
 def test_cgroup_v2_quota_in_cpus(tmp_path: Path) -> None:
