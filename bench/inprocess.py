@@ -24,7 +24,6 @@ import numpy as np
 from bench.inputs import FIELDS
 from bench.stats import timing_summary
 from service.config import Settings
-from service.cpus import available_cpus
 from service.face_crop import detect_faces
 from service.images import decode_image
 from service.manifest import manifest_path_for, read_manifest
@@ -88,7 +87,7 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
     loop = asyncio.new_event_loop()
 
     # The service's decode pool, sized as the service sizes it.
-    pool = ThreadPoolExecutor(settings.preprocess_threads or available_cpus())
+    pool = ThreadPoolExecutor(settings.preprocess_workers)
 
     def pipeline() -> object:
         faces = loop.run_until_complete(prepare_faces(images, loaded, settings, metrics, pool))

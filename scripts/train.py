@@ -6,7 +6,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -48,7 +50,7 @@ def main() -> None:
         reattach(args.out_dir, args.evaluation)
         return
 
-    from training import manifest, pipeline, report, ship
+    from training import manifest, pipeline, ship
     from training.crops import CropSpec
     from training.train import TrainConfig
 
@@ -70,27 +72,34 @@ def main() -> None:
         sys.exit(
             f"{args.evaluation} not found: run scripts/evaluate.py (it measures and picks the threshold)"
         )
-    data = ship.complete_manifest(trained, json.loads(args.evaluation.read_text()), config)
-    manifest.write_manifest(json_path, data)
-    log(f"wrote {json_path}: threshold {data['threshold']}, sha256 {data['sha256']}")
-    card = args.out_dir.parent / "docs" / "MODEL_CARD.md"
-    if report.update_card(card, report.SHIPPED_BLOCK, report.shipped_markdown(data)):
-        log(f"updated the shipped-model facts in {card}")
+    evaluation = json.loads(args.evaluation.read_text())
+    data = ship.complete_manifest(trained, evaluation, config.as_dict())
+    write_manifest_and_card(args.out_dir, json_path, data, log)
     handle.close()
 
 
 def reattach(out_dir: Path, evaluation: Path) -> None:
     """Rewrite the existing model's manifest (and card) with the evaluation's numbers."""
-    from training import manifest, report, ship
+    from training import manifest, ship
 
     h5_path, json_path, _ = manifest.model_paths(out_dir)
     data = ship.reattach_evaluation(
         h5_path, manifest.read_manifest(json_path), json.loads(evaluation.read_text())
     )
+    write_manifest_and_card(out_dir, json_path, data, print)
+
+
+def write_manifest_and_card(
+    out_dir: Path, json_path: Path, data: dict[str, Any], log: Callable[[str], None]
+) -> None:
+    """The manifest beside the .h5, and the shipped-model facts in docs/MODEL_CARD.md."""
+    from training import manifest, report
+
     manifest.write_manifest(json_path, data)
-    print(f"wrote {json_path}: threshold {data['threshold']}, {data['metrics']['protocol'][:60]}…")
+    log(f"wrote {json_path}: threshold {data['threshold']}, sha256 {data['sha256']}")
     card = out_dir.parent / "docs" / "MODEL_CARD.md"
-    report.update_card(card, report.SHIPPED_BLOCK, report.shipped_markdown(data))
+    if report.update_card(card, report.SHIPPED_BLOCK, report.shipped_markdown(data)):
+        log(f"updated the shipped-model facts in {card}")
 
 
 if __name__ == "__main__":

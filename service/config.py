@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.cpus import available_cpus
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-lfw-1.1.0.h5"
 MIB = 1024 * 1024
@@ -96,6 +98,11 @@ class Settings(BaseSettings):
     def api_key_set(self) -> frozenset[str]:
         """The accepted API keys."""
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @cached_property
+    def preprocess_workers(self) -> int:
+        """PREPROCESS_THREADS, with 0 resolved to the CPUs the process may use."""
+        return self.preprocess_threads or available_cpus()
 
     @cached_property
     def cors_origin_list(self) -> list[str]:

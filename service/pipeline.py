@@ -35,10 +35,9 @@ async def prepare_faces(
     model: LoadedModel,
     settings: Settings,
     metrics: Metrics,
-    pool: Executor | None = None,
+    pool: Executor,
 ) -> dict[str, Prepared]:
-    """All images in worker threads (pool, else asyncio's default); the first user error (in field
-    order) is the one reported."""
+    """All images on the decode pool's threads; the first user error (in field order) is reported."""
     limits = ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
 
     def timed(data: bytes, field: str) -> Prepared:

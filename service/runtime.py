@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from service.config import Settings
-from service.cpus import available_cpus
 from service.errors import ModelError, ModelNotReady
 from service.inference import InferenceQueue
 from service.manifest import ModelManifest
@@ -49,9 +48,8 @@ class Runtime:
         self.fatal_error: str | None = None
         self.stopping = False
         self._task: asyncio.Task[None] | None = None
-        self.preprocess_threads = settings.preprocess_threads or available_cpus()
         self.preprocess_pool = ThreadPoolExecutor(
-            self.preprocess_threads, thread_name_prefix="preprocess"
+            settings.preprocess_workers, thread_name_prefix="preprocess"
         )
 
     @property
@@ -116,7 +114,7 @@ class Runtime:
                 # Say it out loud: an API_KEYS secret that resolved to blanks turns auth off.
                 "api_key_auth": "on" if self.settings.api_key_set else "off",
                 "cors": "on" if self.settings.cors_origin_list else "off",
-                "preprocess_threads": self.preprocess_threads,
+                "preprocess_threads": self.settings.preprocess_workers,
             },
         )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from training import evaluate as protocol
-from training import lfw
+from training import lfw, report
 from training.crops import CropSet, CropSpec, load_or_build
 from training.train import TrainConfig, fit_embedding, to_channels
 
@@ -95,15 +95,11 @@ def _split_in_process(
     log_path: Path | None,
 ) -> tuple[protocol.HeldOut, dict[str, object]]:
     """Worker process: reload the cached data and run one split, logging with a prefix."""
-    log = append_logger(log_path, f"[test {fold_label(test_folds)}]")
+    folds = "fold" if len(test_folds) == 1 else "folds"
+    log = append_logger(
+        log_path, f"[test {folds} {report.folds_text([f + 1 for f in test_folds])}]"
+    )
     return run_split(load_dataset(source, log), config, train_folds, test_folds, log)
-
-
-def fold_label(folds: tuple[int, ...]) -> str:
-    """'fold 3' or 'folds 6-10' (1-based), for log lines."""
-    if len(folds) == 1:
-        return f"fold {folds[0] + 1}"
-    return f"folds {folds[0] + 1}-{folds[-1] + 1}"
 
 
 def append_logger(path: Path | None, prefix: str) -> Logger:

@@ -87,11 +87,10 @@ def reattach_evaluation(
 
 
 def complete_manifest(
-    trained: dict[str, Any], evaluation: dict[str, Any], config: TrainConfig | dict[str, Any]
+    trained: dict[str, Any], evaluation: dict[str, Any], parameters: dict[str, Any]
 ) -> dict[str, Any]:
     """Add the threshold and the cross-validated metrics; refuse an evaluation of another procedure."""
     evaluated = {k: v for k, v in evaluation["config"].items() if k != "threads"}
-    parameters = config.as_dict() if isinstance(config, TrainConfig) else config
     mine = {k: v for k, v in parameters.items() if k != "threads"}
     if evaluated != mine:
         diff = {k: (evaluated.get(k), v) for k, v in mine.items() if evaluated.get(k) != v}

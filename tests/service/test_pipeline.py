@@ -17,9 +17,10 @@ from service.runtime import Runtime
 
 
 def test_the_pool_has_one_thread_per_usable_cpu_unless_set() -> None:
-    assert Runtime(Settings(), Metrics()).preprocess_threads == available_cpus()
+    assert Settings().preprocess_workers == available_cpus()
+    assert Runtime(Settings(), Metrics()).preprocess_pool._max_workers == available_cpus()
     runtime = Runtime(Settings(preprocess_threads=3), Metrics())
-    assert runtime.preprocess_threads == 3
+    assert runtime.settings.preprocess_workers == 3
     assert runtime.preprocess_pool._max_workers == 3
 
 

@@ -40,7 +40,7 @@ def trained_model(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
         "training": {"parameters": PARAMETERS},
         "forward_pass_ms_median": 4.2,
     }
-    return h5, ship.complete_manifest(trained, evaluation(0.5), TrainConfig(epochs=3))
+    return h5, ship.complete_manifest(trained, evaluation(0.5), PARAMETERS)
 
 
 def test_a_newer_evaluation_replaces_threshold_and_metrics_only(tmp_path: Path) -> None:
