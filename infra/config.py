@@ -79,7 +79,7 @@ class DeployConfig(BaseModel):
     )
     model_bucket_name: str | None = Field(None, description="default: a generated unique name")
     model_name: str = "facesim-lfw"
-    model_version: str = "1.1.0"
+    model_version: str = "1.2.0"
     model_prefix: str | None = Field(None, description="S3 prefix the task may read; default name")
     model_key: str | None = Field(
         None, description="default <prefix>/<version>/<name>-<version>.h5"

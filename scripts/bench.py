@@ -14,7 +14,7 @@ from bench.report import render_markdown
 from bench.run import BenchConfig, read_tuning, run
 from bench.tuning import run_ab
 
-DEFAULT_MODEL = REPO / "models" / "facesim-lfw-1.1.0.h5"
+DEFAULT_MODEL = REPO / "models" / "facesim-lfw-1.2.0.h5"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ usage: scripts/deploy.sh [options]
   --hosted-zone-name ZONE   that zone's name, e.g. example.com
   --certificate-arn ARN     instead of a hosted zone: an existing ACM certificate for NAME
   --region REGION           default: $AWS_REGION, $AWS_DEFAULT_REGION or `aws configure get region`
-  --model PATH              the .h5 to serve (default models/facesim-lfw-1.1.0.h5; the .json
+  --model PATH              the .h5 to serve (default models/facesim-lfw-1.2.0.h5; the .json
                             manifest beside it is published too)
   --image-tag TAG           default: the git commit (clean tree) or dev-<UTC timestamp>
   --api-key-secret-arn ARN  Secrets Manager secret whose value becomes API_KEYS
@@ -48,7 +48,7 @@ DOMAIN=""
 ZONE_ID=""
 ZONE_NAME=""
 CERT_ARN=""
-MODEL="models/facesim-lfw-1.1.0.h5"
+MODEL="models/facesim-lfw-1.2.0.h5"
 IMAGE_TAG=""
 API_KEY_SECRET_ARN=""
 EXTRA_CONTEXT=()

@@ -26,8 +26,8 @@ def main() -> None:
         "--protocol",
         choices=sorted(protocol.PROTOCOLS),
         default="halves",
-        help="halves: two trainings on half the people each (~9 min on 2 cores; the published "
-        "figures); ten-fold: ten trainings on nine folds' people each (~65 min)",
+        help="halves: two trainings on half the people each (~19 min on 2 cores; the published "
+        "figures); ten-fold: ten trainings on nine folds' people each (~3 h)",
     )
     parser.add_argument("--workers", type=int, default=2, help="trainings run side by side")
     args = parser.parse_args()

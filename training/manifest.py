@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 MODEL_NAME = "facesim-lfw"
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 
 
 def sha256_file(path: Path) -> str:

@@ -16,6 +16,8 @@ import tensorflow as tf
 from keras import layers, ops
 from numpy.typing import NDArray
 
+from training.whitening import Whitening
+
 
 @dataclass(frozen=True)
 class NetConfig:
@@ -86,17 +88,26 @@ def _horizontal_flip(shape: tuple[int, int, int], name: str) -> keras.Sequential
     return flip
 
 
-def build_siamese(embedding: keras.Model, *, flip_tta: bool = True) -> keras.Model:
+def build_siamese(
+    embedding: keras.Model, *, flip_tta: bool = True, whitening: Whitening | None = None
+) -> keras.Model:
     """The served model: three images -> [d(anchor, img1), d(anchor, img2)], cosine distance 1 - cos."""
     shape = tuple(int(v) for v in embedding.input_shape[1:])
     flip = _horizontal_flip(shape, "hflip") if flip_tta else None  # type: ignore[arg-type]
     normalize = layers.UnitNormalization(axis=-1, name="l2")
+    project = None
+    if whitening is not None:
+        project = layers.Dense(len(whitening.mean), name="wccn", trainable=False)
+        project.build((None, len(whitening.mean)))
+        project.set_weights(whitening.dense_weights())
 
     def embed(image: Any) -> Any:
-        """Embedding of the image (plus its mirror image: test-time augmentation), unit length."""
+        """Embedding of the image (plus its mirror image: test-time augmentation), then whitened."""
         vector = normalize(embedding(image))
         if flip is not None:
             vector = layers.Add()([vector, normalize(embedding(flip(image)))])
+        if project is not None:
+            vector = project(layers.UnitNormalization(axis=-1)(vector))
         return vector
 
     anchor = keras.Input(shape, name="anchor", dtype="float32")
@@ -159,14 +170,20 @@ def build_trainer(embedding: keras.Model, classes: int, augment: bool = True) ->
 
 
 def embed_images(
-    embedding: keras.Model, pixels: NDArray[np.uint8], *, flip_tta: bool = True, batch: int = 256
+    embedding: keras.Model,
+    pixels: NDArray[np.uint8],
+    *,
+    flip_tta: bool = True,
+    whitening: Whitening | None = None,
+    batch: int = 256,
 ) -> NDArray[np.float32]:
-    """Unit embeddings for cached crops, with the same flip TTA the saved model applies."""
+    """Unit embeddings for cached crops, with the same flip TTA and whitening the saved model applies."""
     x = pixels.astype(np.float32)
     vectors = _unit(embedding.predict(x, batch_size=batch, verbose=0))
     if flip_tta:
         vectors = vectors + _unit(embedding.predict(x[:, :, ::-1, :], batch_size=batch, verbose=0))
-    return _unit(vectors)
+    vectors = _unit(vectors)
+    return vectors if whitening is None else _unit(whitening.apply(vectors))
 
 
 def _unit(v: NDArray[Any]) -> NDArray[np.float32]:

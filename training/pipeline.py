@@ -123,7 +123,6 @@ def run_split(
     log: Logger,
 ) -> tuple[protocol.HeldOut, dict[str, object]]:
     """Train on the people of train_folds, embed the held-out pairs' images, return their distances."""
-    from training import network
 
     log(
         f"split: train on folds {[f + 1 for f in train_folds]}, test on {[f + 1 for f in test_folds]}"
@@ -132,11 +131,10 @@ def run_split(
     held_pairs = [p for p in dataset.pairs if p.fold in test_folds]
     protocol.check_disjoint(keys, held_pairs)
     started = time.perf_counter()
-    embedding, history = fit_embedding(dataset.crops.subset(keys), config, log)
+    trained = fit_embedding(dataset.crops.subset(keys), config, log)
     seconds = time.perf_counter() - started
     needed = sorted({k for p in held_pairs for k in (p.image1, p.image2)})
-    pixels = to_channels(dataset.crops.subset(needed).pixels, config.channels)
-    vectors = network.embed_images(embedding, pixels, flip_tta=config.flip_tta)
+    vectors = trained.embed(to_channels(dataset.crops.subset(needed).pixels, config.channels))
     held = protocol.held_out_distances(
         dict(zip(needed, vectors, strict=True)), held_pairs, config.seed
     )
@@ -146,7 +144,7 @@ def run_split(
         "train_people": len({k.split("/", 1)[0] for k in keys}),
         "train_images": len(keys),
         "seconds": round(seconds, 1),
-        "final_loss": history[-1]["loss"] if history else None,
+        "final_loss": trained.history[-1]["loss"] if trained.history else None,
     }
     return held, info
 

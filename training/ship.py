@@ -11,7 +11,7 @@ import numpy as np
 
 from training import lfw, manifest
 from training.pipeline import Dataset, Logger, training_keys
-from training.train import TrainConfig, fit_embedding, to_channels
+from training.train import TrainConfig, Trained, fit_embedding, to_channels
 
 # Served-model outputs may differ from the numpy evaluation path only by float rounding.
 RELOAD_TOLERANCE = 1e-4
@@ -32,13 +32,15 @@ def train_and_save(
 
     started = time.perf_counter()
     keys = training_keys(dataset, lfw.range_all_folds(), config.min_images)
-    embedding, history = fit_embedding(dataset.crops.subset(keys), config, log)
+    trained = fit_embedding(dataset.crops.subset(keys), config, log)
     seconds = time.perf_counter() - started
-    siamese = network.build_siamese(embedding, flip_tta=config.flip_tta)
+    siamese = network.build_siamese(
+        trained.embedding, flip_tta=config.flip_tta, whitening=trained.whitening
+    )
     h5_path = manifest.model_paths(out_dir, name, version)[0]
     network.save_model(siamese, h5_path)
     reloaded = network.load_model(h5_path)
-    _check_reload(embedding, reloaded, dataset, keys, config)
+    _check_reload(trained, reloaded, dataset, keys, config)
     latency = network.forward_latency_ms(reloaded)
     log(
         f"saved {h5_path} ({h5_path.stat().st_size / 1e6:.1f} MB); 3-image forward pass {latency:.1f} ms"
@@ -61,7 +63,7 @@ def train_and_save(
             "parameters": config.as_dict(),
             "loss": f"CosFace (s={config.cosface_scale}, m={config.cosface_margin}) identity classifier",
             "duration_s": round(seconds, 1),
-            "final_loss": history[-1]["loss"] if history else None,
+            "final_loss": trained.history[-1]["loss"] if trained.history else None,
             "host": f"{platform.machine()} CPU, {config.threads} threads",
         },
         "forward_pass_ms_median": round(latency, 2),
@@ -120,14 +122,12 @@ def complete_manifest(
 
 
 def _check_reload(
-    embedding: Any, reloaded: Any, dataset: Dataset, keys: list[str], config: TrainConfig
+    trained: Trained, reloaded: Any, dataset: Dataset, keys: list[str], config: TrainConfig
 ) -> None:
-    """The saved file must give the distances the training-side embedding gives (flip TTA included)."""
-    from training import network
-
+    """The saved file must give the distances the evaluation path gives (flip TTA, whitening included)."""
     sample = keys[:8]
     pixels = to_channels(dataset.crops.subset(sample).pixels, config.channels).astype(np.float32)
-    vectors = network.embed_images(embedding, pixels.astype(np.uint8), flip_tta=config.flip_tta)
+    vectors = trained.embed(pixels.astype(np.uint8))
     expected = 1.0 - (vectors[0:1] * vectors[1:]).sum(axis=1)
     anchor = np.repeat(pixels[0:1], len(sample) - 1, axis=0)
     got = reloaded.predict([anchor, pixels[1:], pixels[1:]], verbose=0)

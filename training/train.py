@@ -6,12 +6,14 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from service.face_crop import CropRecipe
+from training import whitening
 from training.crops import CropSet
 
 # The crop the model is trained and served with: a square 1.1x the detector's box, centred on it.
@@ -22,9 +24,9 @@ DEFAULT_RECIPE = CropRecipe(box_scale=1.1, y_offset=0.0, center_fraction=0.5)
 class TrainConfig:
     """Every knob of one training run; stored in the manifest and the evaluation results."""
 
-    size: int = 64
+    size: int = 80
     channels: int = 3
-    epochs: int = 20
+    epochs: int = 30
     # People with a single photo still teach the model what "a different person" looks like.
     min_images: int = 2
     batch_size: int = 64
@@ -38,6 +40,8 @@ class TrainConfig:
     dropout: float = 0.2
     augment: bool = True
     flip_tta: bool = True
+    # WCCN on the training people's embeddings, shrunk halfway to a sphere; None switches it off.
+    whitening_shrink: float | None = 0.5
     seed: int = 1234
     threads: int = 2
     recipe: dict[str, object] = field(default_factory=DEFAULT_RECIPE.model_dump)
@@ -68,10 +72,28 @@ def identity_labels(keys: list[str]) -> tuple[NDArray[np.int32], list[str]]:
     return np.array([index[k.split("/", 1)[0]] for k in keys], dtype=np.int32), names
 
 
+@dataclass(frozen=True)
+class Trained:
+    """What one training produces: the embedding net, its whitening and per-epoch stats."""
+
+    embedding: Any
+    whitening: whitening.Whitening | None
+    history: list[dict[str, float]]
+    flip_tta: bool
+
+    def embed(self, pixels: NDArray[np.uint8]) -> NDArray[np.float32]:
+        """Unit vectors exactly as the saved siamese model compares them."""
+        from training import network
+
+        return network.embed_images(
+            self.embedding, pixels, flip_tta=self.flip_tta, whitening=self.whitening
+        )
+
+
 def fit_embedding(
     crops: CropSet, config: TrainConfig, log: Callable[[str], None] = print
-) -> tuple[object, list[dict[str, float]]]:
-    """Train the embedding on these crops (one class per person) and return it with per-epoch stats."""
+) -> Trained:
+    """Train the embedding on these crops (one class per person), then fit its whitening on them."""
     import keras
     import tensorflow as tf
 
@@ -119,4 +141,11 @@ def fit_embedding(
         seconds = time.perf_counter() - start
         history.append({"epoch": epoch + 1, "loss": loss, "seconds": seconds})
         log(f"epoch {epoch + 1}/{config.epochs} loss {loss:.4f} ({seconds:.0f} s)")
-    return embedding, history
+    fitted = None
+    if config.whitening_shrink is not None:
+        vectors = network.embed_images(embedding, pixels, flip_tta=config.flip_tta)
+        fitted = whitening.fit(vectors, labels, config.whitening_shrink)
+        log(
+            f"whitening fitted on {len(vectors)} training embeddings (shrink {config.whitening_shrink})"
+        )
+    return Trained(embedding, fitted, history, config.flip_tta)

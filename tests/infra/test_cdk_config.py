@@ -29,7 +29,7 @@ def test_no_context_gives_the_documented_defaults() -> None:
     assert config.nat_gateway_count == 2
     assert config.health_check_grace_seconds == 120
     assert config.ingress_mode is IngressMode.HTTP_FALLBACK
-    assert config.model_object_key == "facesim-lfw/1.1.0/facesim-lfw-1.1.0.h5"
+    assert config.model_object_key == "facesim-lfw/1.2.0/facesim-lfw-1.2.0.h5"
     assert config.model_read_prefix == "facesim-lfw"
 
 

@@ -82,7 +82,7 @@ def test_dry_run_prints_every_step_in_order_and_calls_nothing(
         "docker push '<AppRepositoryUri",
         "docker build --platform linux/amd64 --pull -t '<NginxRepositoryUri",
         "docker push '<NginxRepositoryUri",
-        "scripts/publish_model.py --model models/facesim-lfw-1.1.0.h5 --bucket",
+        "scripts/publish_model.py --model models/facesim-lfw-1.2.0.h5 --bucket",
         "npx --no-install cdk deploy FacesimService",
     ]
     position = 0
@@ -98,7 +98,7 @@ def test_dry_run_prints_every_step_in_order_and_calls_nothing(
             "region=eu-central-1",
             "imageTag=git-abc123",
             "modelName=facesim-lfw",
-            "modelVersion=1.1.0",
+            "modelVersion=1.2.0",
             "domainName=api.example.com",
             "hostedZoneId=Z123456ABCDEFG",
             "hostedZoneName=example.com",

@@ -11,7 +11,7 @@ import pytest
 from service.face_crop import CropRecipe, crop_face
 from service.images import ImageLimits, decode_image
 from training.crops import CropSpec, load_or_build
-from training.train import DEFAULT_RECIPE, to_channels
+from training.train import DEFAULT_RECIPE, TrainConfig, to_channels
 
 FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
 # The committed samples are LFW deep-funneled images; their LFW names.
@@ -46,11 +46,12 @@ def test_cached_training_crops_are_byte_identical_to_the_service_crop(
     lfw_like: tuple[Path, list[str]], tmp_path: Path
 ) -> None:
     images_dir, keys = lfw_like
-    spec = CropSpec(DEFAULT_RECIPE, (64, 64), 3)
+    size = TrainConfig().size  # the shipped model's input side
+    spec = CropSpec(DEFAULT_RECIPE, (size, size), 3)
     crops = load_or_build(images_dir, keys, spec, tmp_path / "cache", workers=1)
     assert crops.detected.all()
     for row, key in enumerate(crops.keys):
-        expected = service_crop(images_dir / key, DEFAULT_RECIPE, 64, 3)
+        expected = service_crop(images_dir / key, DEFAULT_RECIPE, size, 3)
         assert crops.pixels[row].tobytes() == expected.tobytes(), key
 
 

@@ -67,9 +67,9 @@ def test_tiny_evaluate_then_train_writes_a_loadable_model(lfw_cache: Path, tmp_p
     run("scripts/train.py", *data, *TINY, "--evaluation", str(evaluation), "--out-dir", str(out))
     h5, manifest_path, log = manifest.model_paths(out)
     assert sorted(p.name for p in out.iterdir()) == [
-        "facesim-lfw-1.1.0.h5",
-        "facesim-lfw-1.1.0.json",
-        "facesim-lfw-1.1.0.train.log",
+        "facesim-lfw-1.2.0.h5",
+        "facesim-lfw-1.2.0.json",
+        "facesim-lfw-1.2.0.train.log",
     ]
     meta = manifest.read_manifest(manifest_path)
     assert meta["sha256"] == manifest.sha256_file(h5)

@@ -11,7 +11,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from training import network  # noqa: E402
+from training import network, whitening  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,31 @@ def test_siamese_matches_numpy_embedding_path_and_round_trips_through_h5(
     assert d1.shape == (2, 1)
     assert np.allclose(d1.ravel(), expected, atol=1e-5)
     assert np.allclose(d2.ravel(), expected, atol=1e-5)
+
+
+def test_whitening_is_saved_inside_the_model_and_matches_the_numpy_path(
+    tiny_embedding: keras.Model, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(4)
+    train = rng.integers(0, 256, (12, 24, 20, 3)).astype(np.uint8)
+    fitted = whitening.fit(
+        network.embed_images(tiny_embedding, train), np.repeat(np.arange(4), 3), shrink=0.5
+    )
+    path = tmp_path / "w.h5"
+    model = network.build_siamese(tiny_embedding, whitening=fitted)
+    assert model.get_layer("wccn").trainable is False
+    network.save_model(model, path)
+    reloaded = network.load_model(path)
+    x = rng.integers(0, 256, (3, 24, 20, 3)).astype(np.uint8)
+    vectors = network.embed_images(tiny_embedding, x, whitening=fitted)
+    plain = network.embed_images(tiny_embedding, x)
+    expected = 1.0 - vectors[0] @ vectors[1:].T
+    assert not np.allclose(expected, 1.0 - plain[0] @ plain[1:].T, atol=1e-3)
+    d1, _ = reloaded.predict(
+        [x[[0, 0]].astype(np.float32), x[1:].astype(np.float32), x[1:].astype(np.float32)],
+        verbose=0,
+    )
+    assert np.allclose(d1.ravel(), expected, atol=1e-5)
 
 
 def test_forward_latency_is_measured_in_milliseconds(tiny_embedding: keras.Model) -> None:
