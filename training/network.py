@@ -107,7 +107,7 @@ def build_siamese(
         if flip is not None:
             vector = layers.Add()([vector, normalize(embedding(flip(image)))])
         if project is not None:
-            vector = project(layers.UnitNormalization(axis=-1)(vector))
+            vector = project(normalize(vector))
         return vector
 
     anchor = keras.Input(shape, name="anchor", dtype="float32")

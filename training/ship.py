@@ -34,9 +34,7 @@ def train_and_save(
     keys = training_keys(dataset, lfw.range_all_folds(), config.min_images)
     trained = fit_embedding(dataset.crops.subset(keys), config, log)
     seconds = time.perf_counter() - started
-    siamese = network.build_siamese(
-        trained.embedding, flip_tta=config.flip_tta, whitening=trained.whitening
-    )
+    siamese = trained.siamese()
     h5_path = manifest.model_paths(out_dir, name, version)[0]
     network.save_model(siamese, h5_path)
     reloaded = network.load_model(h5_path)

@@ -89,6 +89,14 @@ class Trained:
             self.embedding, pixels, flip_tta=self.flip_tta, whitening=self.whitening
         )
 
+    def siamese(self) -> Any:
+        """The served three-input model, with the same flip TTA and whitening as embed()."""
+        from training import network
+
+        return network.build_siamese(
+            self.embedding, flip_tta=self.flip_tta, whitening=self.whitening
+        )
+
 
 def fit_embedding(
     crops: CropSet, config: TrainConfig, log: Callable[[str], None] = print
