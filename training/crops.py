@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from service.face_crop import CropRecipe, crop_face
+from service.haar_crop import HaarRecipe, crop_face
 from service.images import ImageLimits, decode_image
 
 # The service's default per-image limits (MAX_UPLOAD_BYTES, MAX_IMAGE_PIXELS): decode as serving does.
@@ -53,7 +53,7 @@ class CropSet:
 class CropSpec:
     """Everything that determines a crop: the recipe and the model's input shape."""
 
-    recipe: CropRecipe
+    recipe: HaarRecipe
     size: tuple[int, int]
     channels: int
 
