@@ -57,7 +57,7 @@ class DatStream:
             raise self.fail("unexpected end of file")
         return self.data[self.pos]
 
-    def int(self) -> int:
+    def integer(self) -> int:
         """Any integral type (int, long, size_t, enum): control byte + magnitude bytes."""
         control = self._take(1)[0]
         size = control & 0x0F
@@ -66,51 +66,51 @@ class DatStream:
         value = int.from_bytes(self._take(size), "little")
         return -value if control & 0x80 else value
 
-    def bool(self) -> bool:
+    def boolean(self) -> bool:
         """One ASCII byte, '1' or '0'."""
         byte = self._take(1)
         if byte not in (b"0", b"1"):
             raise self.fail(f"bad bool byte {byte!r}")
         return byte == b"1"
 
-    def string(self) -> str:
+    def text(self) -> str:
         """Length, then the raw bytes."""
-        length = self.int()
+        length = self.integer()
         return self._take(length).decode("ascii")
 
     def expect_string(self, *allowed: str) -> str:
         """A version string that must be one of `allowed`."""
         start = self.pos
-        value = self.string()
+        value = self.text()
         if value not in allowed:
             self.pos = start
             raise self.fail(f"expected {' or '.join(allowed)}, found {value!r}")
         return value
 
-    def float(self) -> float:
+    def real(self) -> float:
         """float or double in dlib's portable form: mantissa * 2**exponent."""
         if self.peek() & 0x70:
             raise self.fail("legacy ASCII floating point format is not supported")
-        mantissa = self.int()
-        exponent = self.int()
+        mantissa = self.integer()
+        exponent = self.integer()
         if exponent in _SPECIAL_EXPONENTS:
             return _SPECIAL_EXPONENTS[exponent]
         return float(mantissa) * 2.0**exponent
 
     def tensor(self) -> NDArray[np.float32]:
         """A (resizable_)tensor: shape (num_samples, k, nr, nc) and its float32 values."""
-        version = self.int()
+        version = self.integer()
         if version != 2:
             raise self.fail(f"tensor version {version}, expected 2")
-        shape = tuple(self.int() for _ in range(4))
+        shape = tuple(self.integer() for _ in range(4))
         count = int(np.prod(shape))
         raw = self._take(4 * count)
         return np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(shape)
 
     def alias_tensor(self) -> tuple[int, int, int, int]:
         """An alias_tensor: a shape only (a view into a layer's params)."""
-        version = self.int()
+        version = self.integer()
         if version != 1:
             raise self.fail(f"alias_tensor version {version}, expected 1")
-        n, k, nr, nc = (self.int() for _ in range(4))
+        n, k, nr, nc = (self.integer() for _ in range(4))
         return n, k, nr, nc

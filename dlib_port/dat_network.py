@@ -9,6 +9,7 @@ file, so the graph builder supplies the topology and checks it against this sequ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,11 +112,11 @@ class DlibNetwork:
 def read_network(path: Path) -> DlibNetwork:
     """Parse the whole file and insist that nothing is left over."""
     stream = DatStream.open(path)
-    if (version := stream.int()) != 1:
+    if (version := stream.integer()) != 1:
         raise stream.fail(f"add_loss_layer version {version}, expected 1")
     loss = _loss(stream)
     nesting: list[str] = []
-    while (version := stream.int()) != 3:  # 3: the add_layer that holds the input layer
+    while (version := stream.integer()) != 3:  # 3: the add_layer that holds the input layer
         if version not in (1, 2):
             raise stream.fail(f"unexpected layer version {version}")
         nesting.append("layer" if version == 2 else "tag")
@@ -134,33 +135,33 @@ def read_network(path: Path) -> DlibNetwork:
 def _loss(s: DatStream) -> MetricLoss:
     """loss_metric_2: margin and distance threshold."""
     s.expect_string("loss_metric_2")
-    return MetricLoss(margin=s.float(), distance_threshold=s.float())
+    return MetricLoss(margin=s.real(), distance_threshold=s.real())
 
 
 def _input(s: DatStream) -> InputRGB:
     """input_rgb_image_sized: the three channel means and the fixed size."""
     s.expect_string("input_rgb_image_sized")
-    mean = (s.float(), s.float(), s.float())
-    return InputRGB(mean, (s.int(), s.int()))
+    mean = (s.real(), s.real(), s.real())
+    return InputRGB(mean, (s.integer(), s.integer()))
 
 
 def _layer_state(s: DatStream, *, input_layer: bool) -> None:
     """The training state after a layer's details: three flags and cached tensors, unused here."""
     for _ in range(3):
-        s.bool()
+        s.boolean()
     for _ in range(3):
         if s.tensor().size:
             raise s.fail("a trained network should not carry gradients or cached outputs")
     if input_layer:
-        s.int()  # sample_expansion_factor
+        s.integer()  # sample_expansion_factor
 
 
 def _layer(s: DatStream) -> Layer:
     """One layer's details, by its version string."""
     start = s.pos
-    version = s.string()
+    version = s.text()
     s.pos = start
-    readers = {
+    readers: dict[str, Callable[[DatStream], Layer]] = {
         "con_4": _conv,
         "affine_": _affine,
         "relu_": _relu,
@@ -191,12 +192,12 @@ def _conv(s: DatStream) -> Conv:
     """con_4: params, num_filters, nr, nc, strides, paddings, filter/bias aliases, 4 multipliers."""
     s.expect_string("con_4")
     params = s.tensor()
-    num_filters, nr, nc = s.int(), s.int(), s.int()
-    stride = (s.int(), s.int())
-    padding = (s.int(), s.int())
+    num_filters, nr, nc = s.integer(), s.integer(), s.integer()
+    stride = (s.integer(), s.integer())
+    padding = (s.integer(), s.integer())
     filters, biases = _split(params, s.alias_tensor(), s.alias_tensor())
     for _ in range(4):
-        s.float()
+        s.real()
     if filters.shape[0] != num_filters or filters.shape[2:] != (nr, nc):
         raise s.fail(f"conv filters {filters.shape} disagree with {num_filters}x{nr}x{nc}")
     return Conv(filters, biases.reshape(-1), stride, padding)
@@ -207,7 +208,7 @@ def _affine(s: DatStream) -> Affine:
     s.expect_string("affine_")
     params = s.tensor()
     gamma, beta = _split(params, s.alias_tensor(), s.alias_tensor())
-    if (mode := s.int()) != 0:
+    if (mode := s.integer()) != 0:
         raise s.fail(f"affine mode {mode}; only CONV_MODE (0) is supported")
     return Affine(gamma.reshape(-1), beta.reshape(-1))
 
@@ -227,22 +228,22 @@ def _add_prev(s: DatStream) -> AddPrev:
 def _pool(s: DatStream) -> Pool:
     """max_pool_2 / avg_pool_2: window, stride and padding."""
     kind = "max" if s.expect_string("max_pool_2", "avg_pool_2") == "max_pool_2" else "avg"
-    size = (s.int(), s.int())
-    stride = (s.int(), s.int())
-    return Pool(kind, size, stride, (s.int(), s.int()))
+    size = (s.integer(), s.integer())
+    stride = (s.integer(), s.integer())
+    return Pool(kind, size, stride, (s.integer(), s.integer()))
 
 
 def _dense(s: DatStream) -> Dense:
     """fc_2 with FC_NO_BIAS: num_outputs, num_inputs, params, aliases, bias mode, 4 multipliers."""
     s.expect_string("fc_2")
-    num_outputs, num_inputs = s.int(), s.int()
+    num_outputs, num_inputs = s.integer(), s.integer()
     params = s.tensor()
     weights_shape, bias_shape = s.alias_tensor(), s.alias_tensor()
-    if (mode := s.int()) != 1:
+    if (mode := s.integer()) != 1:
         raise s.fail(f"fc bias mode {mode}; only FC_NO_BIAS (1) is supported")
     (weights,) = _split(params, weights_shape)
     if int(np.prod(bias_shape)) not in (0, num_outputs):
         raise s.fail(f"unexpected fc bias alias {bias_shape}")
     for _ in range(4):
-        s.float()
+        s.real()
     return Dense(weights.reshape(num_inputs, num_outputs))
