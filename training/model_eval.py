@@ -213,7 +213,7 @@ def detection_rate(dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def no_face_check(dataset: Dataset) -> dict[str, Any]:
+def no_face_check(dataset: Dataset, *, all_variants: bool = True) -> dict[str, Any]:
     """The recipe on the no-face set (training/no_face.py): every picture should get no_face."""
     from training import no_face
     from training.crops import cropper_for
@@ -221,7 +221,8 @@ def no_face_check(dataset: Dataset) -> dict[str, Any]:
     spec = dataset.source.spec
     cropper = cropper_for(spec.recipe)
     return no_face.accepted(
-        lambda picture: cropper.crop(picture, size=spec.size, channels=spec.channels)
+        lambda picture: cropper.crop(picture, size=spec.size, channels=spec.channels),
+        all_variants=all_variants,
     )
 
 
@@ -254,6 +255,7 @@ def evaluate(
     reference: bool,
     reference_workers: int,
     log: Logger,
+    all_no_face_variants: bool = True,
 ) -> dict[str, Any]:
     """The whole evaluation: ours, calibration, trials, dlib's pipeline, detection, timing."""
     import keras
@@ -275,7 +277,7 @@ def evaluate(
         "served_model_check_max_abs": check,
         "calibration": calibrate(held),
         "detection": detection_rate(dataset),
-        "no_face_set": no_face_check(dataset),
+        "no_face_set": no_face_check(dataset, all_variants=all_no_face_variants),
         "trials": trials(embedded, dataset, seed),
     }
     extra: dict[str, NDArray[np.bool_]] = {}
