@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rehearse.engine import OWNER_LABEL, Engine, EngineError, labels_of
+from rehearse.engine import OWNER_LABEL, Engine, labels_of
 from rehearse.taskdef import ContainerSpec, TaskDefinition
 
 NETWORK = "facesim-rehearse"
@@ -345,5 +345,3 @@ def _signal_name(value: str) -> str:
     names = {"3": "SIGQUIT", "15": "SIGTERM", "2": "SIGINT", "9": "SIGKILL"}
     return names.get(value, value or "SIGTERM")
 
-
-__all__ = ["NETWORK", "EngineError", "StopResult", "Task", "TaskFailed", "remove_stale_pods"]
