@@ -344,4 +344,3 @@ def _signal_name(value: str) -> str:
     """podman reports the stop signal as a name or a number; the report shows names."""
     names = {"3": "SIGQUIT", "15": "SIGTERM", "2": "SIGINT", "9": "SIGKILL"}
     return names.get(value, value or "SIGTERM")
-
