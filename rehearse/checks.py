@@ -39,6 +39,29 @@ def without_request_id(body: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in body.items() if key != "request_id"}
 
 
+def containers_match_the_definition(r: Rehearsal) -> Verdict:
+    """Every container of the task runs, from its image, with the definition's environment."""
+    seen = []
+    ok = {spec.name for spec in r.definition.containers} == set(r.prepared.images)
+    model = r.definition.model
+    for spec in r.definition.containers:
+        name = f"{r.task.name}-{spec.name}"
+        found = r.task.engine.podman(
+            "inspect", "--format", "{{json .Config.Env}} {{.ImageName}}", name
+        ).stdout
+        env_json, _, image = found.strip().rpartition(" ")
+        env = dict(item.split("=", 1) for item in json.loads(env_json))
+        # MODEL_URI's bucket is the rehearsal's; every other value is the template's, exactly.
+        differs = [k for k, v in spec.environment.items()
+                   if env.get(k) != v and not (model and k == model.variable)]  # fmt: skip
+        running = r.task.state(spec.name)["Status"] == "running"
+        ok &= running and not differs and image == r.prepared.images[spec.name].source.tag
+        state = "running" if running else "NOT running"
+        extra = f", differing: {differs}" if differs else ""
+        seen.append(f"{spec.name}: {state} {image}, {len(spec.environment)} settings{extra}")
+    return Verdict("containers as the task definition says", ok, "\n".join(seen))
+
+
 def target_readiness(r: Rehearsal) -> Verdict:
     """The load balancer's health check through the front container (HTTPS, pinned certificate)."""
     target = r.definition.target

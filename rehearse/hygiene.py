@@ -188,10 +188,18 @@ def pip_check(engine: Engine, reference: str) -> tuple[bool, str]:
     return out.returncode == 0, out.stdout.strip()
 
 
-def hygiene_verdicts(engine: Engine, facts: ImageFacts) -> list[Verdict]:
+def hygiene_verdicts(
+    engine: Engine, facts: ImageFacts, *, size_budget: int | None = None
+) -> list[Verdict]:
     """The image-level checks of one built image."""
     name = facts.reference
     verdicts = []
+    if size_budget is not None:
+        verdicts.append(Verdict(
+            f"{name}: size within its budget", facts.size <= size_budget,
+            f"{_mb(facts.size)} of {_mb(size_budget)}; layers: "
+            + "; ".join(f"{_mb(layer.size)} {layer.created_by[:60]}" for layer in facts.layers),
+        ))  # fmt: skip
     unexplained = [layer for layer in facts.large_layers() if layer.reason is None]
     verdicts.append(
         Verdict(

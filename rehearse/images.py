@@ -32,6 +32,8 @@ class ImageSource:
     container: str
     dockerfile: Path
     context: Path
+    # Bytes the image may grow to before someone has to say why (docs/DEPLOY.md, image hygiene).
+    size_budget: int | None = None
 
     @property
     def tag(self) -> str:

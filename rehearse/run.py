@@ -26,7 +26,9 @@ def rehearse(engine: Engine, cdk_out: Path, run_dir: Path) -> RunRecord:
         record.prepared = prepare(engine, cdk_out, logs=logs)
         for name, built in record.prepared.images.items():
             record.facts[name] = image_facts(engine, built.source.tag)
-            record.verdicts += hygiene_verdicts(engine, record.facts[name])
+            record.verdicts += hygiene_verdicts(
+                engine, record.facts[name], size_budget=built.source.size_budget
+            )
         with running(engine, record.prepared, run_dir=run_dir) as r:
             _note_start(record, r)
             record.verdicts += running_checks(r, logs)
@@ -43,6 +45,7 @@ def rehearse(engine: Engine, cdk_out: Path, run_dir: Path) -> RunRecord:
 def running_checks(r: Rehearsal, logs: Path) -> list[Verdict]:
     """The checks against a healthy task (traffic first, so the writes check sees its effects)."""
     verdicts = [
+        checks.containers_match_the_definition(r),
         checks.target_readiness(r),
         checks.predict_matches_reference(r, logs / "reference-service.log"),
         checks.health_checks(r),

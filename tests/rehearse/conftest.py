@@ -1,4 +1,4 @@
-"""The rehearsal's fixtures: the synthesized app, the images built once, the task run once per module.
+"""The rehearsal's fixtures: its podman (or a skip saying why not), the synthesized app, a log folder.
 
 Podman storage is the one `make rehearse` uses (.cache/rehearse/), so its cached bases and layers
 serve both. Only when podman cannot run containers here is the rehearsal skipped, with the reason.
@@ -6,13 +6,11 @@ serve both. Only when podman cannot run containers here is the rehearsal skipped
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rehearse.engine import Engine, EngineUnavailable
-from rehearse.rehearsal import Prepared, Rehearsal, prepare, running
 from tests.infra.conftest import synthesize
 
 
@@ -37,16 +35,3 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Logs of this session's rehearsal (builds, containers, moto, the reference service)."""
     return tmp_path_factory.mktemp("rehearsal")
-
-
-@pytest.fixture(scope="session")
-def prepared(engine: Engine, cdk_out: Path, run_dir: Path) -> Prepared:
-    """Both images built from the Dockerfiles (bases and layers cached between runs)."""
-    return prepare(engine, cdk_out, logs=run_dir / "logs")
-
-
-@pytest.fixture(scope="module")
-def rehearsal(engine: Engine, prepared: Prepared, run_dir: Path) -> Iterator[Rehearsal]:
-    """The task running as a pod, its target healthy; removed after the module."""
-    with running(engine, prepared, run_dir=run_dir) as started:
-        yield started
