@@ -71,9 +71,10 @@ class Task:
     def create(self) -> None:
         """The network (once per storage) and the pod with the task's CPU and memory; started empty."""
         remove_stale_pods(self.engine)
-        existing = self.engine.podman("network", "exists", NETWORK, check=False)
-        if existing.returncode != 0:
-            self.engine.podman("network", "create", "--disable-dns", NETWORK)
+        if self.engine.podman("network", "exists", NETWORK, check=False).returncode != 0:
+            # Another rehearsal on this storage may create it at the same moment: fine either way.
+            self.engine.podman("network", "create", "--disable-dns", NETWORK, check=False)
+            self.engine.podman("network", "exists", NETWORK)
         cpus = min(self.definition.cpu_units / 1024, float(os.cpu_count() or 1))
         self.engine.podman(
             "pod",
