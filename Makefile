@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(BIN)/python -m service
 
-.PHONY: audit help run test lint fmt stack stack-down synth bench train evaluate evaluate-training port publish deps dev-deps node-deps system-deps clean
+.PHONY: audit help run test lint fmt stack stack-down synth rehearse rehearse-clean bench train evaluate evaluate-training port publish deps dev-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,12 @@ stack-down: ## stop exactly what `make stack` started
 
 synth: $(DEV_STAMP) $(NODE_STAMP) ## synthesize the CDK app offline into cdk.out/ (pass CDK_CONTEXT="-c key=value ...")
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk synth --quiet $(CDK_CONTEXT)
+
+rehearse: $(DEV_STAMP) $(SYS_STAMP) synth ## build both images, run the synthesized Fargate task in podman, check and break it
+	$(BIN)/python scripts/rehearse_task.py --cdk-out cdk.out
+
+rehearse-clean: ## remove the rehearsal's images and container storage (.cache/rehearse)
+	$(BIN)/python scripts/rehearse_task.py clean
 
 bench: $(DEV_STAMP) ## measure the service against the in-process limit and its peers
 	$(BIN)/python scripts/bench.py
