@@ -33,8 +33,8 @@ def _pass_runner(
     aligner: ChipAligner, step: DetectionPass, images: list[RGBImage]
 ) -> Callable[[], object]:
     """One detection pass over these images."""
-    detector = aligner._detector(step.detector)
-    return lambda: [run_pass(make_copy(image, step), detector, step.detector) for image in images]
+    find = aligner.finder(step.detector)
+    return lambda: [run_pass(make_copy(image, step), find) for image in images]
 
 
 def profile(
@@ -61,8 +61,7 @@ def profile(
             if all(
                 not run_pass(
                     make_copy(decoded[n], earlier),
-                    aligner._detector(earlier.detector),
-                    earlier.detector,
+                    aligner.finder(earlier.detector),
                 )
                 for earlier in aligner.recipe.passes()[:number]
             )

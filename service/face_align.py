@@ -12,8 +12,18 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.cnn_worker import CnnProcess
 from service.face_assets import FaceAssets, per_thread
-from service.face_detect import MIN_IMAGE_SIDE, DetectionPass, Found, make_copy, run_pass
+from service.face_detect import (
+    MIN_IMAGE_SIDE,
+    BoxFinder,
+    DetectionPass,
+    Found,
+    cnn_boxes,
+    hog_boxes,
+    make_copy,
+    run_pass,
+)
 from service.faces import Box, FaceCrop, no_face
 from service.images import RGBImage
 
@@ -83,22 +93,40 @@ def _hog() -> object:
 class ChipAligner:
     """The recipe with its files: detect, landmark and cut chips (one instance per process)."""
 
-    def __init__(self, recipe: ChipRecipe, assets: FaceAssets) -> None:
+    def __init__(
+        self, recipe: ChipRecipe, assets: FaceAssets, *, isolate_cnn: bool = False
+    ) -> None:
         self.recipe = recipe
         self._landmark_path = str(assets.path(recipe.landmark_model.file))
         self._cnn_path = (
             str(assets.path(recipe.cnn_detector.file)) if recipe.cnn_detector is not None else None
         )
+        # The service runs the CNN in a process of its own (it holds the GIL); tools run it inline.
+        self._cnn_process = (
+            CnnProcess(self._cnn_path) if isolate_cnn and self._cnn_path is not None else None
+        )
 
-    def _detector(self, kind: str) -> object:
-        """This thread's HOG or CNN detector."""
+    def warm_up(self) -> None:
+        """Start what the first request would otherwise wait for (the CNN's process)."""
+        if self._cnn_process is not None:
+            self._cnn_process.warm_up()
+
+    def close(self) -> None:
+        """Stop the CNN's process, if there is one."""
+        if self._cnn_process is not None:
+            self._cnn_process.close()
+
+    def finder(self, kind: str) -> BoxFinder:
+        """This thread's HOG detector, or the CNN (in its process, or this thread's)."""
         import dlib
 
         if kind == "hog":
-            return per_thread("hog", _hog)
+            return hog_boxes(per_thread("hog", _hog))
+        if self._cnn_process is not None:
+            return self._cnn_process.detect
         path = self._cnn_path
         assert path is not None
-        return per_thread(f"cnn:{path}", lambda: dlib.cnn_face_detection_model_v1(path))
+        return cnn_boxes(per_thread(f"cnn:{path}", lambda: dlib.cnn_face_detection_model_v1(path)))
 
     def _predictor(self) -> object:
         """This thread's 5-point shape predictor."""
@@ -114,7 +142,7 @@ class ChipAligner:
             return []
         for step in self.recipe.passes():
             copy = make_copy(image, step)
-            found = run_pass(copy, self._detector(step.detector), step.detector)
+            found = run_pass(copy, self.finder(step.detector))
             if found:
                 return sorted(found, key=lambda f: (-f.prominence(width, height), f.top, f.left))
         return []

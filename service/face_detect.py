@@ -11,6 +11,7 @@ padded copy; the CNN detector, slower but more tolerant of pose, tilt, light and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,6 +29,8 @@ HOG_TARGET_PX = 96
 # runs last and only looks for big faces, on a copy enlarged at most this much (tight crops).
 CNN_WINDOW_PX = 80
 CNN_MAX_UPSCALE = 2.0
+# A detector: (copy, upsample) -> boxes (left, top, right, bottom) in the copy's pixels.
+BoxFinder = Callable[[RGBImage, int], list[tuple[int, int, int, int]]]
 # Below this many pixels on the shorter side nothing resembling a face can be found.
 MIN_IMAGE_SIDE = 24
 
@@ -116,15 +119,26 @@ def make_copy(image: RGBImage, step: DetectionPass) -> Copy:
     return Copy(np.ascontiguousarray(pixels), scale, (pad, pad), upsample)
 
 
-def run_pass(copy: Copy, detector: Any, kind: str) -> list[Found]:
+def run_pass(copy: Copy, find: BoxFinder) -> list[Found]:
     """Detect on one copy and map every box back to the original image."""
-    if kind == "hog":
-        rects = detector(copy.pixels, copy.upsample)
-    else:
-        rects = [d.rect for d in detector(copy.pixels, copy.upsample)]
     found = []
-    for r in rects:
-        left, top = copy.to_original(r.left(), r.top())
-        right, bottom = copy.to_original(r.right(), r.bottom())
-        found.append(Found(left, top, right, bottom))
+    for left, top, right, bottom in find(copy.pixels, copy.upsample):
+        x0, y0 = copy.to_original(left, top)
+        x1, y1 = copy.to_original(right, bottom)
+        found.append(Found(x0, y0, x1, y1))
     return found
+
+
+def hog_boxes(detector: Any) -> BoxFinder:
+    """dlib's HOG detector as a box finder."""
+    return lambda pixels, upsample: [
+        (r.left(), r.top(), r.right(), r.bottom()) for r in detector(pixels, upsample)
+    ]
+
+
+def cnn_boxes(detector: Any) -> BoxFinder:
+    """dlib's CNN detector (in this process) as a box finder."""
+    return lambda pixels, upsample: [
+        (d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom())
+        for d in detector(pixels, upsample)
+    ]
