@@ -75,7 +75,7 @@ def profile(
             stages[name] = cpu_ms(
                 _pass_runner(aligner, step, [decoded[n] for n in reaching]), seconds / 2
             )
-    faces = {n: aligner.detect(decoded[n])[0] for n in fields}
+    faces = {n: aligner.detect(decoded[n])[0].box() for n in fields}
     stages["landmarks"] = cpu_ms(
         lambda: [aligner.landmarks(decoded[n], faces[n]) for n in fields], seconds / 2
     )

@@ -56,5 +56,5 @@ class CnnProcess:
         return self._pool.submit(_detect, pixels, upsample).result()
 
     def close(self) -> None:
-        """Stop the worker process."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the worker process (after the pass it may be running: under a second)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -52,14 +52,11 @@ class ChipRecipe(BaseModel):
     quick_face_fraction: float = Field(
         0.3, gt=0.0, lt=1.0, description="the first pass looks only for faces at least this big"
     )
-    tight_crop_pad: float = Field(
-        0.3,
+    cnn_pad: float = Field(
+        0.1,
         ge=0.0,
         le=1.0,
-        description="padding per side for the pass that finds faces filling the frame",
-    )
-    cnn_pad: float = Field(
-        0.1, ge=0.0, le=1.0, description="padding per side of the CNN pass's copy (tight crops)"
+        description="padding per side of the CNN pass's copy (faces that fill the frame need it)",
     )
     landmark_model: AssetRef
     cnn_detector: AssetRef | None = Field(None, description="dlib's MMOD CNN, the last pass")
@@ -73,11 +70,9 @@ class ChipRecipe(BaseModel):
     def passes(self) -> list[DetectionPass]:
         """The cascade in order: cheap and common first."""
         quick = max(self.quick_face_fraction, self.min_face_fraction)
-        steps = [DetectionPass("hog", quick, upsample=False)]
+        steps = [DetectionPass("hog", quick)]
         if self.min_face_fraction < quick:
             steps.append(DetectionPass("hog", self.min_face_fraction))
-        if self.tight_crop_pad:
-            steps.append(DetectionPass("hog", quick, pad_fraction=self.tight_crop_pad))
         if self.cnn_detector is not None:
             steps.append(DetectionPass("cnn", quick, pad_fraction=self.cnn_pad))
         return steps
@@ -136,24 +131,33 @@ class ChipAligner:
         return per_thread(f"sp:{path}", lambda: dlib.shape_predictor(path))
 
     def detect(self, image: RGBImage) -> list[Found]:
-        """All faces of the first pass that finds any, the most prominent (the subject) first."""
+        """The faces of the first pass that finds one as big as it looks for; the subject first.
+
+        A pass that finds only smaller faces (a face in the background, found on a copy scaled for
+        bigger ones) does not end the search: the next pass may find the subject beside it.
+        Faces of passes that found only such small faces are used when no pass finds more.
+        """
         height, width = image.shape[:2]
         if min(height, width) < MIN_IMAGE_SIDE:
             return []
+        small: list[Found] = []
         for step in self.recipe.passes():
-            copy = make_copy(image, step)
-            found = run_pass(copy, self.finder(step.detector))
-            if found:
-                return sorted(found, key=lambda f: (-f.prominence(width, height), f.top, f.left))
-        return []
+            found = run_pass(make_copy(image, step), self.finder(step.detector))
+            if any(f.width >= step.min_face_fraction * min(height, width) for f in found):
+                return self._subject_first(found, width, height)
+            small += [f for f in found if not any(f.overlaps(s) for s in small)]
+        return self._subject_first(small, width, height)
 
-    def landmarks(self, image: RGBImage, face: Found) -> list[tuple[int, int]]:
+    @staticmethod
+    def _subject_first(found: list[Found], width: int, height: int) -> list[Found]:
+        """The most prominent face first (ties: top, then left)."""
+        return sorted(found, key=lambda f: (-f.prominence(width, height), f.top, f.left))
+
+    def landmarks(self, image: RGBImage, face: Box) -> list[tuple[int, int]]:
         """dlib's 5 points for a face box, in image pixels."""
         import dlib
 
-        rect = dlib.rectangle(
-            round(face.left), round(face.top), round(face.right), round(face.bottom)
-        )
+        rect = dlib.rectangle(face.x, face.y, face.x + face.w, face.y + face.h)
         shape = self._predictor()(image, rect)  # type: ignore[operator]
         return [(p.x, p.y) for p in shape.parts()]
 
@@ -186,13 +190,7 @@ class ChipAligner:
                 f"{self.recipe.min_face_fraction:.0%} of the picture's shorter side wide"
             )
             raise no_face(field, hint)
-        face = faces[0]
-        points = self.landmarks(image, face)
+        box = faces[0].box()
+        points = self.landmarks(image, box)
         pixels, square, angle = self.chip(image, points)
-        box = Box(
-            round(face.left),
-            round(face.top),
-            round(face.right - face.left),
-            round(face.bottom - face.top),
-        )
         return FaceCrop(pixels, box, square, True, len(faces), angle, tuple(points))

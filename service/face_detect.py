@@ -4,8 +4,8 @@ dlib's frontal HOG detector scans an 80x80 window (dlib/image_processing/frontal
 so it finds faces of about 80 px and up, or 40 px and up on a copy upsampled once. Each pass
 therefore runs on a copy scaled so that the smallest face it looks for is just that big: big faces
 are found on a small copy in a few milliseconds, and small ones are searched for only when no big
-one is there. Tight crops (the face fills the frame, no context for the window) get a pass on a
-padded copy; the CNN detector, slower but more tolerant of pose, tilt, light and blur, runs last.
+one is there. The CNN detector, slower but more tolerant of pose, tilt, light and blur, runs last,
+on a padded copy so that faces filling the frame (ID photos, tight crops) have some context.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from service.faces import Box
 from service.images import RGBImage
 
 HOG_WINDOW_PX = 80
@@ -42,7 +43,6 @@ class DetectionPass:
     detector: Literal["hog", "cnn"]
     min_face_fraction: float  # smallest face looked for, of the shorter image side
     pad_fraction: float = 0.0  # padding added on each side, of the longer side
-    upsample: bool = True  # HOG may search an upsampled copy for faces under 80 px
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,28 @@ class Found:
     top: float
     right: float
     bottom: float
+
+    @property
+    def width(self) -> float:
+        """Box width in pixels."""
+        return self.right - self.left
+
+    def box(self) -> Box:
+        """The box on the pixel grid: its corners rounded, as dlib's rectangles take them."""
+        left, top = round(self.left), round(self.top)
+        return Box(left, top, round(self.right) - left, round(self.bottom) - top)
+
+    def overlaps(self, other: Found) -> bool:
+        """The same face found twice: the boxes share more than half of their union."""
+        w = min(self.right, other.right) - max(self.left, other.left)
+        h = min(self.bottom, other.bottom) - max(self.top, other.top)
+        shared = max(0.0, w) * max(0.0, h)
+        union = (
+            self.width * (self.bottom - self.top)
+            + other.width * (other.bottom - other.top)
+            - shared
+        )
+        return union > 0 and shared / union > 0.5
 
     def prominence(self, width: int, height: int) -> float:
         """How much this face is the picture's subject: its visible area, less the further off centre.
@@ -83,12 +105,12 @@ class Copy:
         return (x - self.offset[0]) / self.scale, (y - self.offset[1]) / self.scale
 
 
-def hog_plan(min_face_px: float, *, upsample: bool) -> tuple[float, int]:
-    """(scale, upsample) so that a face of min_face_px is HOG_TARGET_PX wide; never enlarges the image.
+def hog_plan(min_face_px: float) -> tuple[float, int]:
+    """(scale, upsample) so that a face of min_face_px is HOG_TARGET_PX wide.
 
-    Without `upsample` (the quick pass) a small image is searched as it is, for faces of 80 px and up.
+    The copy is never bigger than the image; where the face must grow, dlib upsamples it once.
     """
-    if min_face_px >= HOG_TARGET_PX or not upsample:
+    if min_face_px >= HOG_TARGET_PX:
         return min(1.0, HOG_TARGET_PX / min_face_px), 0
     return min(1.0, HOG_TARGET_PX / 2 / min_face_px), 1
 
@@ -103,7 +125,7 @@ def make_copy(image: RGBImage, step: DetectionPass) -> Copy:
     height, width = image.shape[:2]
     min_face = step.min_face_fraction * min(height, width)
     if step.detector == "hog":
-        scale, upsample = hog_plan(min_face, upsample=step.upsample)
+        scale, upsample = hog_plan(min_face)
     else:
         scale, upsample = cnn_scale(min_face), 0
     pixels = image

@@ -279,10 +279,17 @@ def evaluate(
         ref = run_reference(dataset.images_dir, keys, workers=reference_workers)
         log(f"dlib's pipeline on {len(keys)} images in {time.perf_counter() - started:.0f} s")
         vectors = dict(zip(ref.keys, ref.descriptors, strict=True))
+        first = dict(zip(ref.keys, ref.first_box_descriptors, strict=True))
         results["reference"] = {
             **verification(held_for(vectors, dataset, seed)),
             "hog_missed_images": int((~ref.hog_found).sum()),
             "centre_box": list(ref.centre_box),
+        }
+        results["reference_first_box"] = {
+            **verification(held_for(first, dataset, seed)),
+            "images_with_another_first_box": int(
+                (np.abs(ref.descriptors - ref.first_box_descriptors).max(axis=1) > 0).sum()
+            ),
         }
         hard = reference_missed(dataset, dict(zip(ref.keys, ref.hog_found.tolist(), strict=True)))
         extra["dlib's HOG found no face (either photo)"] = hard

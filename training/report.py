@@ -132,7 +132,14 @@ def resnet_evaluation_markdown(results: dict[str, Any]) -> str:
         ),
     ]
     if ref:
-        lines.append(_row("dlib-bin's own pipeline (what face_recognition does)", ref["summary"]))
+        lines.append(_row("dlib-bin's own pipeline, HOG box nearest the centre", ref["summary"]))
+    if "reference_first_box" in results:
+        lines.append(
+            _row(
+                "dlib-bin's own pipeline, first HOG box (`face_encodings(image)[0]`)",
+                results["reference_first_box"]["summary"],
+            )
+        )
     lines += [
         "",
         "| fold | threshold (from the other nine) | ours | dlib's pipeline |",
