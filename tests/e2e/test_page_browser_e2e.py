@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import service
 from tests.e2e.conftest import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
@@ -101,6 +102,12 @@ def test_api_docs_render_over_https_within_the_csp(stack: Stack, page: Any) -> N
     assert response.status == 200
     page.locator(".swagger-ui .opblock").first.wait_for(state="visible", timeout=20_000)
     assert page.locator(".swagger-ui .opblock-summary-path", has_text="/predict").count() >= 1
+    # The stack runs without API_KEYS: no Authorize button, no padlocks.
+    assert page.locator(".swagger-ui .auth-wrapper .authorize").count() == 0
+    assert page.locator(".swagger-ui .authorization__btn").count() == 0
+    assert (
+        page.locator(".swagger-ui .info .version").first.inner_text().strip() == service.__version__
+    )
     assert page.evaluate("window.__csp") == []
     assert page.errors == []
     assert page.failed == []
