@@ -10,15 +10,12 @@ from typing import Any
 import pytest
 
 import service
+from devstack import browser as browser_launcher
 from tests.e2e.conftest import Stack
+from tests.support import needs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 # Collects CSP violations from the first byte on (console messages can be missed before load).
 RECORD_CSP = """
 window.__csp = [];
@@ -31,10 +28,9 @@ document.addEventListener('securitypolicyviolation',
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    needs.chromium()
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = browser_launcher.launch(playwright)
         yield chromium
         chromium.close()
 
