@@ -18,6 +18,7 @@ import pytest
 from devstack import nginx, processes, tls
 from devstack.nginx_config import local_config
 from tests.nginx.standin import Front, StandInHandler
+from tests.support import needs
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +47,8 @@ def standin_port() -> Iterator[int]:
 def start_front(cert_pair: tuple[Path, Path], standin_port: int) -> Iterator[Callable[..., Front]]:
     """Start an nginx with the given template overrides; all are stopped when the module ends."""
     started: list[tuple[processes.ProcessRecord, Path]] = []
+
+    needs.nginx()
 
     def start(**overrides: object) -> Front:
         # Not under pytest's tmp_path: as root, nginx's workers (nobody) must traverse to it.

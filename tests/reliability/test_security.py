@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import ClientFactory
 from tests.reliability.corpus import form, sample_faces
+from tests.support import needs
 
 REPO = Path(__file__).resolve().parents[2]
 ORIGIN = "https://faces.example.org"
@@ -206,9 +207,7 @@ def final_user(dockerfile: Path) -> str | None:
 
 @pytest.mark.parametrize("dockerfile", ["Dockerfile", "nginx/Dockerfile"])
 def test_containers_run_unprivileged(dockerfile: str) -> None:
-    path = REPO / dockerfile
-    if not path.exists():
-        pytest.skip(f"{dockerfile} is not in the repository yet (owned by the infra issue)")
+    path = needs.repo_file(dockerfile)
     user = final_user(path)
     assert user is not None, f"{dockerfile} never sets USER, so it runs as root"
     assert user.split(":")[0] not in ("root", "0"), f"{dockerfile} runs as {user}"
