@@ -10,7 +10,7 @@ from concurrent.futures import Executor
 import cv2
 
 from service.config import Settings
-from service.face_crop import Box, FaceCrop, crop_face
+from service.faces import Box, FaceCrop
 from service.images import ImageLimits, decode_upright
 from service.metrics import Metrics
 from service.runtime import LoadedModel
@@ -25,9 +25,7 @@ def prepare_one(data: bytes, field: str, model: LoadedModel, limits: ImageLimits
     """Decode one upload and crop its face with the model's recipe."""
     image = decode_upright(data, field=field, limits=limits)
     height, width, channels = model.input_shape
-    crop = crop_face(
-        image.pixels, model.manifest.crop, size=(height, width), channels=channels, field=field
-    )
+    crop = model.cropper.crop(image.pixels, size=(height, width), channels=channels, field=field)
     return crop, image.width, image.height, image.scale
 
 
@@ -84,6 +82,8 @@ def face_out(crop: FaceCrop, width: int, height: int, scale: float, *, with_png:
         box=in_upload_pixels(crop.face, scale),
         crop=in_upload_pixels(crop.crop, scale),
         faces_found=crop.faces_found,
+        angle=round(crop.angle, 2),
+        landmarks=[[round(x * scale), round(y * scale)] for x, y in crop.landmarks] or None,
         image_width=width,
         image_height=height,
         crop_png=png,

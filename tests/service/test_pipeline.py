@@ -12,7 +12,7 @@ import pytest
 from service import pipeline
 from service.config import Settings
 from service.cpus import available_cpus
-from service.face_crop import Box
+from service.faces import Box
 from service.metrics import Metrics
 from service.runtime import Runtime
 

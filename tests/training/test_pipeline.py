@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.face_crop import CropRecipe
+from service.haar_crop import HaarRecipe
 from training import pipeline
 from training.crops import CropSpec
 from training.lfw import Pair
@@ -31,7 +31,7 @@ def leaky_dataset() -> pipeline.Dataset:
     ]
     people = {n: [f"{n}/{n}_{i:04d}.jpg" for i in (1, 2)] for n in "ABCD"}
     fold_of = {"A": 0, "B": 0, "C": 0, "D": 1}
-    source = pipeline.DataSource(Path("unused"), CropSpec(CropRecipe(), (80, 80), 3))
+    source = pipeline.DataSource(Path("unused"), CropSpec(HaarRecipe(), (80, 80), 3))
     return pipeline.Dataset(source, Path("unused"), pairs, fold_of, people, UnusedCrops())  # type: ignore[arg-type]
 
 
