@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(BIN)/python -m service
 
-.PHONY: audit help run test lint fmt stack stack-down synth bench train evaluate publish deps dev-deps node-deps system-deps clean
+.PHONY: audit help run test lint fmt stack stack-down synth bench train evaluate publish screenshot deps dev-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ train: $(DEV_STAMP) ## train the shipped model on LFW (../shared/data/lfw)
 
 evaluate: $(DEV_STAMP) ## LFW View 2, identity-disjoint cross-validation; writes docs/ figures
 	$(BIN)/python scripts/evaluate.py
+
+screenshot: $(DEV_STAMP) $(SYS_STAMP) ## regenerate docs/page.png (the README's picture) from the real page
+	$(BIN)/python scripts/screenshot.py
 
 clean: ## remove caches (keeps the venv)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache cdk.out .cache/stack

@@ -148,8 +148,8 @@ def test_probes_stay_open_for_load_balancers_when_keys_are_set(keyed: TestClient
     assert [keyed.get(p).status_code for p in ("/healthz", "/readyz", "/metrics")] == [200] * 3
 
 
-def test_openapi_declares_the_key_header(client: TestClient) -> None:
-    spec = client.get("/openapi.json").json()
+def test_openapi_declares_the_key_header_when_keys_are_set(keyed: TestClient) -> None:
+    spec = keyed.get("/openapi.json").json()
     scheme = spec["components"]["securitySchemes"]["APIKeyHeader"]
     assert scheme == {
         "type": "apiKey",
