@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -66,9 +67,17 @@ def test_unsupported_machines_are_named_with_the_reason(machine: Machine, says: 
 
 
 def test_the_platform_is_checked_before_the_venv_is_made(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
     plan = subprocess.run(
-        ["make", "-n", f"{tmp_path}/venv/bin/python", f"VENV={tmp_path}/venv"],
+        [
+            "make",
+            "-n",
+            "--no-print-directory",
+            f"{tmp_path}/venv/bin/python",
+            f"VENV={tmp_path}/venv",
+        ],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
