@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,18 +34,29 @@ def capture(base_url: str, out: Path) -> Path:
 
     with sync_playwright() as pw:
         chromium = browser.launch(pw)
-        page = chromium.new_context(viewport=VIEWPORT, device_scale_factor=1).new_page()
+        try:
+            return capture_in(chromium, base_url, out)
+        finally:
+            chromium.close()
+
+
+def capture_in(chromium: Any, base_url: str, out: Path) -> Path:
+    """capture() in an already launched Playwright browser."""
+    context = chromium.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    try:
+        page = context.new_page()
         page.goto(base_url + "/")
         for field, name in CHOSEN.items():
             page.set_input_files(f"[data-testid=file-{field}]", str(FACES / name))
         page.wait_for_selector("#compare:not([disabled])")
         page.click("#compare")
-        page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+        page.wait_for_selector("#result:not([hidden])", timeout=120_000)
         page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(400)  # the bars' width transition
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out), full_page=True)
-        chromium.close()
+    finally:
+        context.close()
     return out
 
 

@@ -78,9 +78,9 @@ def choose(page: Any, anchor: str, img1: str, img2: str) -> None:
 
 def compare(page: Any) -> dict[str, Any]:
     """Click Compare; the API's answer, once the page shows it."""
-    with page.expect_response(lambda r: "/predict" in r.url) as answer:
+    with page.expect_response(lambda r: "/predict" in r.url, timeout=90_000) as answer:
         page.click("#compare")
-    page.wait_for_selector("#result:not([hidden])", timeout=30_000)
+    page.wait_for_selector("#result:not([hidden])", timeout=90_000)
     body: dict[str, Any] = answer.value.json()
     return body
 
@@ -170,7 +170,7 @@ def test_errors_name_fields_as_the_page_labels_them(desktop: Any, tmp_path: Path
     choose(desktop, "a1.jpg", "a2.jpg", "b1.jpg")
     desktop.set_input_files("[data-testid=file-img2]", str(blank))
     desktop.wait_for_selector("#compare:not([disabled])")
-    with desktop.expect_response(lambda r: "/predict" in r.url) as answer:
+    with desktop.expect_response(lambda r: "/predict" in r.url, timeout=90_000) as answer:
         desktop.click("#compare")
     assert answer.value.status == 422 and answer.value.json()["error"]["field"] == "img2"
     desktop.wait_for_selector(".slot[data-field=img2].invalid")
@@ -226,3 +226,18 @@ def test_a_probability_per_candidate_is_shown_when_the_api_gives_one(
     assert desktop.inner_text("#probability-img1") == "3 % likely the same"
     assert desktop.inner_text("#probability-img2") == "99 % likely the same"
     desktop.screenshot(path=str(tmp_path / "desktop-probability.png"), full_page=True)
+
+
+def test_make_screenshot_captures_the_compared_page(
+    chromium: Any, server: str, tmp_path: Path
+) -> None:
+    """docs/page.png's generator, on this module's server (make screenshot starts its own)."""
+    from PIL import Image
+
+    from devstack import screenshot
+
+    out = screenshot.capture_in(chromium, server, tmp_path / "page.png")
+    with Image.open(out) as picture:
+        width, height = picture.size
+    assert width == screenshot.VIEWPORT["width"]
+    assert height > screenshot.VIEWPORT["height"], "the whole page, the result under the slots"
