@@ -9,7 +9,11 @@
 FROM python:3.11-slim-bookworm AS build
 RUN python -m venv /opt/venv
 COPY requirements.txt /tmp/requirements.txt
-RUN /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt
+RUN /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt \
+ && /opt/venv/bin/pip check --disable-pip-version-check
+# tensorflow-cpu ships its C++ headers (~290 MB) for compiling custom ops; serving never reads them,
+# and Fargate pulls every byte of the image at each task start (docs/DEPLOY.md, image hygiene).
+RUN rm -r "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/tensorflow/include"
 
 # --- runtime: the venv, the code and the model; no build tools, not root ----------------------
 FROM python:3.11-slim-bookworm AS runtime

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from bench.inputs import FIELDS
+from bench.stages import profile
 from bench.stats import timing_summary
 from service.config import Settings
 from service.face_align import ChipRecipe
@@ -41,6 +42,7 @@ TIMINGS = (
     "predict_b1",
     "detect_3",
     "detect_3_single_pass",
+    "dlib_descriptor_3",
 )
 
 
@@ -85,6 +87,13 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
     crops = [prepare_one(images[n], n, loaded, settings_limits(settings))[0] for n in FIELDS]
     inputs = batch_of(crops)
     forward = timed_loop(lambda: model.distances(*inputs), seconds)
+    chip_recipe = isinstance(manifest.crop, ChipRecipe)
+    # dlib's own network on the same chips (only the dlib recipe cuts the chips it takes).
+    dlib_descriptor = (
+        timed_loop(_dlib_descriptors([c.pixels for c in crops]), seconds / 2)
+        if chip_recipe
+        else None
+    )
     distances = [float(v) for v in model.distances(*inputs)[0]]
 
     loop = asyncio.new_event_loop()
@@ -102,6 +111,11 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
 
     decoded = [decode_image(images[n], field=n, limits=settings_limits(settings)) for n in FIELDS]
     detect, detect_single = _detection_timings(manifest.crop, decoded, seconds / 4)
+    stages = None
+    if chip_recipe:
+        aligner = Cropper(manifest.crop, settings.face_assets_dir)._aligner
+        assert aligner is not None
+        stages = profile(images, aligner, model, settings_limits(settings), seconds / 4)
     in_pipeline = timed_loop(pipeline, seconds)
     in_sequence = timed_loop(sequential, seconds / 2)
     loop.close()
@@ -115,9 +129,21 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
         "predict_b1": predict,
         "detect_3": detect,
         "detect_3_single_pass": detect_single,
+        "dlib_descriptor_3": dlib_descriptor,
+        "stages": stages,
         "distances": distances,
         "tf_threads": settings.tf_threads,
     }
+
+
+def _dlib_descriptors(chips: list[Any]) -> Callable[[], object]:
+    """dlib's own descriptor of the same three chips (its C++ network), for the per-face comparison."""
+    import dlib
+
+    from training.dlib_reference import RESNET_FILE, package_models_dir
+
+    net = dlib.face_recognition_model_v1(str(package_models_dir() / RESNET_FILE))
+    return lambda: [net.compute_face_descriptor(chip) for chip in chips]
 
 
 def _detection_timings(

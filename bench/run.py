@@ -26,6 +26,7 @@ from bench.report import render_markdown
 from bench.servers import (
     ServerSpec,
     bentoml_spec,
+    face_recognition_spec,
     facesim_spec,
     measure_level,
     merge_levels,
@@ -90,8 +91,20 @@ def run_inprocess(config: BenchConfig, images_dir: Path, tag: str) -> dict[str, 
 
 
 def merge_inprocess(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The in-process rounds as one set of figures."""
-    merged: dict[str, Any] = {key: merge_timings([p[key] for p in parts]) for key in TIMINGS}
+    """The in-process rounds as one set of figures (a figure a model does not have stays None)."""
+    merged: dict[str, Any] = {
+        key: merge_timings([p[key] for p in parts]) if parts[0].get(key) else None
+        for key in TIMINGS
+    }
+    stages = [p["stages"] for p in parts if p.get("stages")]
+    if stages:
+        names = stages[0]["cpu_ms"]
+        merged["stages"] = {
+            "cpu_ms": {
+                k: round(sum(s["cpu_ms"][k] for s in stages) / len(stages), 2) for k in names
+            },
+            "images_reaching_pass": stages[0]["images_reaching_pass"],
+        }
     return merged | {"distances": parts[0]["distances"], "tf_threads": parts[0]["tf_threads"]}
 
 
@@ -144,6 +157,7 @@ def server_specs(config: BenchConfig, skipped: dict[str, str]) -> list[ServerSpe
     specs = [
         facesim_spec(config.model, config.workdir / "model-cache", config.service_env),
         naive_spec(config.model),
+        face_recognition_spec(),
     ]
     if not config.bentoml:
         skipped["bentoml"] = "skipped on request (--no-bentoml)"

@@ -22,6 +22,7 @@ from training.dlib_reference import LANDMARKS_FILE, PACKAGE, RESNET_FILE, packag
 
 NAME = "facesim-resnet"
 VERSION = "2.0.0"
+PYPI_NAME = "face-recognition-models"
 PACKAGE_VERSION = "0.3.0"
 CNN_FILE = "mmod_human_face_detector.dat"
 LICENCE = (
@@ -63,13 +64,11 @@ def build(out_dir: Path, assets_dir: Path, *, mirror_average: bool) -> dict[str,
     """Port the network, save the siamese, copy the recipe's files; returns the manifest (no metrics)."""
     from dlib_port.dat_network import read_network
     from dlib_port.keras_resnet import build_descriptor_model
-    from dlib_port.siamese import build_embedding, build_siamese
+    from dlib_port.siamese import build_siamese
 
     files = source_files()
     network = read_network(files[RESNET_FILE])
-    siamese = build_siamese(
-        build_embedding(build_descriptor_model(network), mirror_average=mirror_average)
-    )
+    siamese = build_siamese(build_descriptor_model(network), mirror_average=mirror_average)
     h5_path, _ = model_paths(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     siamese.save(h5_path)
@@ -94,7 +93,7 @@ def build(out_dir: Path, assets_dir: Path, *, mirror_average: bool) -> dict[str,
             "input": "150x150 RGB chip, 0..255; dlib's (x - mean) / 256 is folded into the first conv",
         },
         "source": {
-            "package": PACKAGE,
+            "package": PYPI_NAME,
             "package_version": PACKAGE_VERSION,
             "file": RESNET_FILE,
             "sha256": sha256_of(files[RESNET_FILE]),

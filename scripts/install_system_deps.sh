@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The system programs the test suite drives for real: nginx (the TLS front), Chromium (the page)
-# and openssl (certificates), each installed by the system's own package manager:
-#   Debian/Ubuntu: apt-get (as root, or with sudo)     macOS: Homebrew (nginx, openssl@3)
+# and openssl (certificates), and for the container rehearsal (make rehearse, Linux only): podman
+# with runc, netavark + iptables (the pod's bridge network), catatonit (the pod's pause process)
+# and debootstrap (the registry-free base image). Each comes from the system's package manager:
+#   Debian/Ubuntu: apt-get (as root, or with sudo; it waits for other installs' lock)
+#   macOS: Homebrew (nginx, openssl@3); the rehearsal needs Linux containers and is skipped
 # Where a program cannot be installed, the tests that need it are skipped with the reason
 # (tests/support/needs.py); under CI (CI=true) they fail instead.
 set -euo pipefail
 
-have() { command -v "$1" >/dev/null 2>&1; }
-have_nginx() { have nginx || [ -x /usr/sbin/nginx ]; }
+have() {
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/libexec/podman/$1" ] ||
+    [ -x "/usr/lib/podman/$1" ]
+}
+have_nginx() { have nginx; }
 have_chromium() {
   have chromium || have chromium-browser || [ -n "${CHROMIUM:-}" ] ||
     [ -x "/Applications/Chromium.app/Contents/MacOS/Chromium" ] ||
@@ -18,8 +24,13 @@ need=()
 have_nginx || need+=(nginx)
 have_chromium || need+=(chromium)
 have openssl || need+=(openssl)
+if [ "$(uname -s)" = Linux ]; then
+  for tool in podman runc netavark iptables catatonit debootstrap; do
+    have "$tool" || need+=("$tool")
+  done
+fi
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages present: nginx chromium openssl"
+  echo "system packages present: nginx chromium openssl (and on Linux: podman runc netavark iptables catatonit debootstrap)"
   exit 0
 fi
 
