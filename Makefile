@@ -16,12 +16,13 @@ PYTEST_ARGS ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(BIN)/python -m service
 
-.PHONY: audit help run test lint fmt stack stack-down synth rehearse rehearse-clean bench train evaluate evaluate-training port publish deps dev-deps node-deps system-deps clean
+.PHONY: audit help run test lint fmt stack stack-down synth rehearse rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/python:
+	$(PYTHON) scripts/check_platform.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
@@ -93,6 +94,9 @@ train: $(DEV_STAMP) ## train your own: the facesim-lfw model from scratch on LFW
 
 evaluate-training: $(DEV_STAMP) ## train your own: cross-validate the training procedure on LFW
 	$(BIN)/python scripts/evaluate_training.py
+
+screenshot: $(DEV_STAMP) $(SYS_STAMP) ## regenerate docs/page.png (the README's picture) from the real page
+	$(BIN)/python scripts/screenshot.py
 
 clean: ## remove caches (keeps the venv)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache cdk.out .cache/stack

@@ -26,6 +26,8 @@ def cgroup_cpu_quota(root: Path = CGROUP_ROOT) -> float | None:
 
 def available_cpus(root: Path = CGROUP_ROOT) -> int:
     """CPUs this process may use: its affinity mask, capped by the container's CPU quota."""
-    cpus = len(os.sched_getaffinity(0))
+    # macOS has no affinity call (nor cgroups): all of the machine's CPUs.
+    affinity = getattr(os, "sched_getaffinity", None)
+    cpus = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
     quota = cgroup_cpu_quota(root)
     return cpus if quota is None else max(1, min(cpus, math.ceil(quota)))

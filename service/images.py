@@ -26,6 +26,16 @@ JPEG_DRAFT_SIDE = 1280
 
 
 @dataclass(frozen=True)
+class Decoded:
+    """Decoded pixels, and how they relate to the upright uploaded image the API reports in."""
+
+    pixels: RGBImage
+    width: int  # of the upright (EXIF-oriented) uploaded image, in its own pixels
+    height: int
+    scale: float  # uploaded-image pixels per decoded pixel (> 1 when decoded at reduced size)
+
+
+@dataclass(frozen=True)
 class ImageLimits:
     """Per-image limits: bytes on the wire and pixels after decoding."""
 
@@ -74,6 +84,11 @@ def describe_non_image(data: bytes) -> str:
 
 def decode_image(data: bytes, *, field: str, limits: ImageLimits) -> RGBImage:
     """Decode untrusted bytes into an RGB uint8 array, refusing bombs before any pixel is decoded."""
+    return decode_upright(data, field=field, limits=limits).pixels
+
+
+def decode_upright(data: bytes, *, field: str, limits: ImageLimits) -> Decoded:
+    """Like decode_image, and also the upright image's size and its scale to the decoded array."""
     if not data:
         raise InvalidImage(f"'{field}' is empty (0 bytes)", field=field)
     if len(data) > limits.max_bytes:
@@ -110,14 +125,28 @@ def decode_image(data: bytes, *, field: str, limits: ImageLimits) -> RGBImage:
             ) from exc
 
 
-def _to_rgb(img: Image.Image, fmt: str) -> RGBImage:
+def _to_rgb(img: Image.Image, fmt: str) -> Decoded:
     """Decode the first frame, apply EXIF orientation, and convert any mode to 8-bit RGB."""
+    width, height = img.size
+    scale = 1.0
     if fmt == "JPEG":
-        img.draft("RGB", (JPEG_DRAFT_SIDE, JPEG_DRAFT_SIDE))
+        # draft() decodes at 1/2, 1/4 or 1/8 size (rounded up); it returns the original size over
+        # the scale it chose, which is the only exact way back to the uploaded image's pixels.
+        drafted = img.draft("RGB", (JPEG_DRAFT_SIDE, JPEG_DRAFT_SIDE))
+        if drafted is not None and drafted[1][2]:
+            scale = width / drafted[1][2]
     img.seek(0)
     img.load()
+    decoded_size = img.size
     oriented = ImageOps.exif_transpose(img)
     frame = oriented if oriented is not None else img
+    if frame.size != decoded_size:  # orientations 5-8 swap the axes
+        width, height = height, width
+    return Decoded(_rgb_pixels(frame), width, height, scale)
+
+
+def _rgb_pixels(frame: Image.Image) -> RGBImage:
+    """Any Pillow mode as a contiguous (H, W, 3) uint8 array; alpha over white."""
     mode = frame.mode
     if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
         grey = _high_depth_to_uint8(np.asarray(frame))

@@ -50,5 +50,15 @@ def configure_logging(level: str) -> None:
         logger.propagate = True
     # Our middleware writes the access log (with request id and route); uvicorn's would duplicate it.
     logging.getLogger("uvicorn.access").disabled = True
-    for noisy in ("botocore", "boto3", "s3transfer", "urllib3", "absl", "tensorflow", "h5py"):
+    # PIL logs the chunks of every decoded PNG (their type bytes) at debug: never per upload.
+    for noisy in (
+        "botocore",
+        "boto3",
+        "s3transfer",
+        "urllib3",
+        "absl",
+        "tensorflow",
+        "h5py",
+        "PIL",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from service import __version__, openapi
 from service.api.handlers import register_error_handlers
 from service.api.routes import docs as docs_route
 from service.api.routes import health, model_info, page, predict
@@ -20,11 +21,6 @@ from service.cors import JsonCORSMiddleware
 from service.metrics import Metrics
 from service.middleware import RequestContextMiddleware
 from service.runtime import Runtime
-
-DESCRIPTION = (
-    "Upload an anchor face and two candidates; learn which candidate is the same person. "
-    'Errors are always `{"error": {"code", "field", "message"}}`.'
-)
 
 
 def stop_process(reason: str) -> None:
@@ -49,8 +45,8 @@ def create_app(
     docs = settings.docs_enabled
     app = FastAPI(
         title="facesim",
-        version="1.0.0",
-        description=DESCRIPTION,
+        version=__version__,
+        description=openapi.DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # served by docs_route with local assets
         redoc_url=None,
@@ -59,6 +55,7 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.runtime = runtime
+    openapi.install(app, settings, runtime)
     register_error_handlers(app)
     for module in (predict, health, model_info, metrics_route, page):
         app.include_router(module.router)

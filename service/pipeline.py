@@ -10,22 +10,23 @@ from concurrent.futures import Executor
 import cv2
 
 from service.config import Settings
-from service.faces import FaceCrop
-from service.images import ImageLimits, decode_image
+from service.faces import Box, FaceCrop
+from service.images import ImageLimits, decode_upright
 from service.metrics import Metrics
 from service.runtime import LoadedModel
 from service.schemas import BoxOut, FaceOut
 
-# One upload after decoding and cropping: the crop, and the upright image's width and height.
-Prepared = tuple[FaceCrop, int, int]
+# One upload after decoding and cropping: the crop, the upright uploaded image's width and height,
+# and its pixels per decoded pixel (boxes are found on the decoded array).
+Prepared = tuple[FaceCrop, int, int, float]
 
 
 def prepare_one(data: bytes, field: str, model: LoadedModel, limits: ImageLimits) -> Prepared:
     """Decode one upload and crop its face with the model's recipe."""
-    image = decode_image(data, field=field, limits=limits)
+    image = decode_upright(data, field=field, limits=limits)
     height, width, channels = model.input_shape
-    crop = model.cropper.crop(image, size=(height, width), channels=channels, field=field)
-    return crop, image.shape[1], image.shape[0]
+    crop = model.cropper.crop(image.pixels, size=(height, width), channels=channels, field=field)
+    return crop, image.width, image.height, image.scale
 
 
 async def prepare_faces(
@@ -58,7 +59,17 @@ async def prepare_faces(
     return out
 
 
-def face_out(crop: FaceCrop, width: int, height: int, *, with_png: bool) -> FaceOut:
+def in_upload_pixels(box: Box, scale: float) -> BoxOut:
+    """A box found on the decoded array, in pixels of the upright uploaded image (any recipe)."""
+    return BoxOut(
+        x=round(box.x * scale),
+        y=round(box.y * scale),
+        width=round(box.w * scale),
+        height=round(box.h * scale),
+    )
+
+
+def face_out(crop: FaceCrop, width: int, height: int, scale: float, *, with_png: bool) -> FaceOut:
     """API view of one face crop; optionally the exact model input as a PNG data: URL."""
     png = None
     if with_png:
@@ -68,11 +79,11 @@ def face_out(crop: FaceCrop, width: int, height: int, *, with_png: bool) -> Face
         if ok:
             png = "data:image/png;base64," + base64.b64encode(buf.tobytes()).decode()
     return FaceOut(
-        box=BoxOut(**crop.face.as_dict()),
-        crop=BoxOut(**crop.crop.as_dict()),
+        box=in_upload_pixels(crop.face, scale),
+        crop=in_upload_pixels(crop.crop, scale),
         faces_found=crop.faces_found,
         angle=round(crop.angle, 2),
-        landmarks=[list(p) for p in crop.landmarks] or None,
+        landmarks=[[round(x * scale), round(y * scale)] for x, y in crop.landmarks] or None,
         image_width=width,
         image_height=height,
         crop_png=png,

@@ -73,8 +73,8 @@ class FaceOut(BaseModel):
         description="faces of the largest size found (a small background face beside a big one "
         "is not counted); the largest is used"
     )
-    image_width: int
-    image_height: int
+    image_width: int = Field(description="of the uploaded image, upright (after EXIF orientation)")
+    image_height: int = Field(description="of the uploaded image, upright (after EXIF orientation)")
     crop_png: str | None = Field(
         None, description="data: URL of the exact model input, when return_crops=true"
     )

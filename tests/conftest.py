@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from service.config import DEFAULT_MODEL, Settings
 from service.main import create_app
+from service.runtime import Runtime
 from tests.support.tiny_model import write_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,3 +102,20 @@ def client(make_client: ClientFactory, tiny_model: Path) -> Iterator[TestClient]
     """A ready app serving the tiny model."""
     with make_client(model_uri=str(tiny_model)) as c:
         yield c
+
+
+@pytest.fixture
+def held_model_load(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """The model load waits until the test sets this event, or the app stops (a failed test)."""
+    release = threading.Event()
+    load = Runtime._load
+
+    def held(runtime: Runtime) -> Any:
+        while not release.wait(timeout=0.05):
+            if runtime.stopping:
+                raise RuntimeError("the app stopped while the test held the model load")
+        return load(runtime)
+
+    monkeypatch.setattr(Runtime, "_load", held)
+    yield release
+    release.set()

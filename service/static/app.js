@@ -2,25 +2,73 @@
 // The demo page: three images in, the service's verdict out. No framework, no CDN, no inline script.
 (() => {
   const FIELDS = ["anchor", "img1", "img2"];
+  // The API's field names as the page labels them; messages from the API are shown in these words.
+  const LABELS = { anchor: "Anchor", img1: "Candidate 1", img2: "Candidate 2" };
+  const ACCEPTED = "JPEG, PNG, WebP, BMP, TIFF or GIF";
   const MAX_DISTANCE = 2; // cosine distance range is [0, 2]
   const files = {};
+  const picks = {}; // per field, which choice is current (a slow read must not overwrite a newer one)
   const form = document.getElementById("compare-form");
   const button = document.getElementById("compare");
   const status = document.getElementById("status");
   const result = document.getElementById("result");
   const slot = (field) => document.querySelector(`.slot[data-field="${field}"]`);
 
-  function setFile(field, file) {
+  // What the first bytes say the file is: the service decides by content too, not by name or type.
+  function sniff(bytes) {
+    const at = (offset, ...values) => values.every((v, i) => bytes[offset + i] === v);
+    const text = (offset, s) => at(offset, ...Array.from(s, (c) => c.charCodeAt(0)));
+    if (at(0, 0xff, 0xd8, 0xff)) return "JPEG";
+    if (at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "PNG";
+    if (text(0, "GIF87a") || text(0, "GIF89a")) return "GIF";
+    if (text(0, "RIFF") && text(8, "WEBP")) return "WebP";
+    if (text(0, "BM")) return "BMP";
+    if (text(0, "II*\0") || text(0, "MM\0*")) return "TIFF";
+    if (text(4, "ftypheic") || text(4, "ftypheix") || text(4, "ftypmif1")) return "HEIC";
+    if (text(4, "ftypavif")) return "AVIF";
+    if (text(0, "%PDF")) return "PDF";
+    return null;
+  }
+
+  function size(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} kB`;
+    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  }
+
+  async function setFile(field, file) {
     if (!file) return;
-    files[field] = file;
+    const pick = (picks[field] = (picks[field] || 0) + 1);
     const el = slot(field);
     const preview = el.querySelector(".preview");
-    if (preview.src) URL.revokeObjectURL(preview.src);
-    preview.src = URL.createObjectURL(file);
-    preview.hidden = false;
-    el.querySelector(".hint").hidden = true;
+    const hint = el.querySelector(".hint");
+    el.querySelector(".file-name").textContent = `${file.name || "photo"} · ${size(file.size)}`;
     clearFieldError(field);
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    preview.removeAttribute("src");
+    preview.hidden = true;
+    hint.hidden = false;
+    delete files[field];
+    button.disabled = true;
+    const kind = sniff(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
+    if (pick !== picks[field]) return;
+    if (!kind || ["HEIC", "AVIF", "PDF"].includes(kind)) {
+      const what = kind ? `a ${kind} file` : "not an image";
+      hint.textContent = "Not an image: choose another file";
+      showFieldError(field, `${file.name || "This file"} is ${what}; choose a ${ACCEPTED} photo.`);
+    } else {
+      files[field] = file;
+      hint.textContent = `${kind} image`;
+      preview.onload = () => { preview.hidden = false; hint.hidden = true; };
+      preview.onerror = () => { hint.textContent = `${kind} image: no preview in this browser, but the service reads it`; };
+      preview.src = URL.createObjectURL(file);
+    }
     button.disabled = !FIELDS.every((f) => files[f]);
+  }
+
+  function showFieldError(field, message) {
+    slot(field).classList.add("invalid");
+    slot(field).querySelector(".field-error").textContent = message;
   }
 
   function clearFieldError(field) {
@@ -67,7 +115,7 @@
       canvas.height = video.videoHeight;
       canvas.getContext("2d").drawImage(video, 0, 0);
       canvas.toBlob((blob) => {
-        setFile(field, new File([blob], `${field}.jpg`, { type: "image/jpeg" }));
+        setFile(field, new File([blob], `${LABELS[field]} (camera).jpg`, { type: "image/jpeg" }));
         stop();
       }, "image/jpeg", 0.92);
     };
@@ -96,46 +144,70 @@
     }
   });
 
+  // 'img1' in the API's message becomes "Candidate 1", as the page calls it.
+  function inPageWords(message) {
+    return FIELDS.reduce((text, f) => text.split(`'${f}'`).join(LABELS[f]), message);
+  }
+
   function showError(httpStatus, data) {
     const error = data && data.error;
-    const message = error ? error.message : `HTTP ${httpStatus}`;
+    const message = error ? inPageWords(error.message) : `HTTP ${httpStatus}`;
     if (error && error.field && FIELDS.includes(error.field)) {
-      slot(error.field).classList.add("invalid");
-      slot(error.field).querySelector(".field-error").textContent = message;
-      status.textContent = "Please fix the highlighted image.";
+      showFieldError(error.field, message);
+      status.textContent = `Please change the ${LABELS[error.field]} image.`;
+      slot(error.field).scrollIntoView({ block: "nearest" });
     } else {
       status.textContent = message;
     }
     result.hidden = true;
   }
 
-  function showResult(data) {
-    const best = data.most_similar;
-    const verdict = document.getElementById("verdict");
-    const bestScore = data.scores[best];
-    const name = best === "img1" ? "Candidate 1" : "Candidate 2";
-    if (bestScore.same_person) {
-      verdict.textContent = `${name} is the same person as the anchor`;
-      verdict.className = "same";
-    } else {
-      verdict.textContent = `Neither candidate looks like the same person (${name} is closer)`;
-      verdict.className = "none";
+  // One sentence that gives both candidates' verdicts, whichever way they fall.
+  function headline(data) {
+    const closer = LABELS[data.most_similar];
+    const same = ["img1", "img2"].filter((f) => data.scores[f].same_person);
+    if (same.length === 2) {
+      return { text: `Both candidates are the same person as the anchor (${closer} is closer)`, kind: "same" };
     }
+    if (same.length === 0) {
+      return { text: `Neither candidate is the same person as the anchor (${closer} is closer)`, kind: "none" };
+    }
+    const other = LABELS[same[0] === "img1" ? "img2" : "img1"];
+    return { text: `${LABELS[same[0]]} is the same person as the anchor; ${other} is not`, kind: "same" };
+  }
+
+  function showCandidate(field, score, data) {
+    const bar = document.getElementById(`bar-${field}`);
+    bar.style.width = `${Math.min(100, (score.distance / MAX_DISTANCE) * 100)}%`;
+    bar.classList.toggle("same", score.same_person);
+    document.getElementById(`threshold-${field}`).style.left = `${(data.threshold / MAX_DISTANCE) * 100}%`;
+    document.getElementById(`value-${field}`).textContent = score.distance.toFixed(3);
+    const verdict = document.getElementById(`verdict-${field}`);
+    verdict.textContent = score.same_person ? "same person" : "not the same person";
+    verdict.className = `bar-verdict ${score.same_person ? "same" : "none"}`;
+    // Optional: models that report a same-person probability per candidate.
+    const probability = document.getElementById(`probability-${field}`);
+    const known = typeof score.probability === "number";
+    probability.hidden = !known;
+    probability.textContent = known ? `${Math.round(score.probability * 100)} % likely the same` : "";
+    document.querySelector(`.bar-row[data-candidate="${field}"]`).classList.toggle("best", field === data.most_similar);
+  }
+
+  function showResult(data) {
+    const verdict = document.getElementById("verdict");
+    const { text, kind } = headline(data);
+    verdict.textContent = text;
+    verdict.className = kind;
     for (const field of FIELDS) {
       const img = document.getElementById(`crop-${field}`);
       img.src = data.faces[field].crop_png || "";
     }
-    for (const field of ["img1", "img2"]) {
-      const score = data.scores[field];
-      const bar = document.getElementById(`bar-${field}`);
-      bar.style.width = `${Math.min(100, (score.distance / MAX_DISTANCE) * 100)}%`;
-      bar.classList.toggle("same", score.same_person);
-      document.getElementById(`threshold-${field}`).style.left = `${(data.threshold / MAX_DISTANCE) * 100}%`;
-      document.getElementById(`value-${field}`).textContent = score.distance.toFixed(3);
-      document.querySelector(`.bar-row[data-candidate="${field}"]`).classList.toggle("best", field === best);
-    }
+    for (const field of ["img1", "img2"]) showCandidate(field, data.scores[field], data);
     document.getElementById("threshold-value").textContent = `(${data.threshold.toFixed(3)})`;
     document.getElementById("model-line").textContent = `Model ${data.model.name} ${data.model.version} · request ${data.request_id}`;
     result.hidden = false;
+    // On a phone the result is below the fold: bring it up, and move focus for screen readers.
+    result.scrollIntoView({ block: "start" });
+    verdict.focus({ preventScroll: true });
   }
 })();

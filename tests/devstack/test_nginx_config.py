@@ -84,3 +84,40 @@ def test_local_defaults_are_the_contract_ports_on_loopback() -> None:
     assert "rate=10r/s;" in text
     assert "burst=20 nodelay;" in text
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in text
+
+
+def blocks(text: str, opening: str) -> list[str]:
+    """The bodies of every `opening {` block of an nginx config, nested blocks included."""
+    found, at = [], 0
+    while (at := text.find(opening + " {", at)) >= 0:
+        start = end = at + len(opening) + 2
+        depth = 1
+        while depth:
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            end += 1
+        found.append(text[start : end - 1])
+        at = end
+    return found
+
+
+def directives(body: str) -> set[str]:
+    """A block's own directives (comments dropped, nested blocks left out), one space apart."""
+    flat, depth = [], 0
+    for line in body.splitlines():
+        code = line.split("#", 1)[0].strip()
+        if depth == 0 and code and not code.endswith(("{", "}")):
+            flat.append(" ".join(code.split()))
+        depth += code.count("{") - code.count("}")
+    return set(flat)
+
+
+def test_image_uploads_are_streamed_to_the_app_not_spooled() -> None:
+    """Uploads pass through as they arrive (HTTP/1.1 upstream, no request buffering): the
+    privacy tests see the effect (no temp-file warning); this pins the directives themselves."""
+    text = render(local_config(RUN_DIR))
+    (https,) = [b for b in blocks(text, "server") if "ssl_certificate" in b]
+    assert "proxy_http_version 1.1;" in directives(https)
+    (uploads,) = blocks(https, "location ~ ^/(predict|verify)/?$")
+    assert "proxy_request_buffering off;" in directives(uploads)
+    assert "proxy_pass http://facesim_app;" in directives(uploads)
+    assert "client_body_in_file_only" not in text

@@ -24,6 +24,7 @@ import pytest
 
 from devstack import processes, state
 from devstack.nginx_config import REPO_ROOT
+from tests.support import needs
 
 STACK_CLI = REPO_ROOT / "scripts" / "stack.py"
 FACES = REPO_ROOT / "tests" / "data" / "faces"
@@ -85,6 +86,7 @@ def stack_cli(command: str, run_dir: Path, *args: str, timeout: float) -> str:
 @pytest.fixture(scope="session")
 def stack(bundled_model: Path) -> Iterator[Stack]:
     """`scripts/stack.py up` on free ports; `down` afterwards, checking nothing is left running."""
+    needs.nginx()
     # Outside pytest's 0700 tmp dir: as root, nginx's workers (nobody) must reach their temp files.
     run_dir = Path(tempfile.mkdtemp(prefix="facesim-stack-"))
     run_dir.chmod(0o755)

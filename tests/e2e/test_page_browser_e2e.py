@@ -9,15 +9,13 @@ from typing import Any
 
 import pytest
 
+import service
+from devstack import browser as browser_launcher
 from tests.e2e.conftest import Stack
+from tests.support import needs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 # Collects CSP violations from the first byte on (console messages can be missed before load).
 RECORD_CSP = """
 window.__csp = [];
@@ -30,10 +28,9 @@ document.addEventListener('securitypolicyviolation',
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    needs.chromium()
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = browser_launcher.launch(playwright)
         yield chromium
         chromium.close()
 
@@ -101,6 +98,12 @@ def test_api_docs_render_over_https_within_the_csp(stack: Stack, page: Any) -> N
     assert response.status == 200
     page.locator(".swagger-ui .opblock").first.wait_for(state="visible", timeout=20_000)
     assert page.locator(".swagger-ui .opblock-summary-path", has_text="/predict").count() >= 1
+    # The stack runs without API_KEYS: no Authorize button, no padlocks.
+    assert page.locator(".swagger-ui .auth-wrapper .authorize").count() == 0
+    assert page.locator(".swagger-ui .authorization__btn").count() == 0
+    assert (
+        page.locator(".swagger-ui .info .version").first.inner_text().strip() == service.__version__
+    )
     assert page.evaluate("window.__csp") == []
     assert page.errors == []
     assert page.failed == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.conftest import REPO, ROUTE53_CONTEXT
-
-NPX = shutil.which("npx")
+from tests.support import needs
 
 
 def run_app(context: dict[str, str], outdir: Path) -> subprocess.CompletedProcess[str]:
@@ -57,10 +55,9 @@ def test_invalid_context_stops_the_app_with_the_key_named(tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(NPX is None, reason="npx (Node) is not installed")
 def test_cdk_synth_through_the_pinned_cli_works_offline(tmp_path: Path) -> None:
     """One real `cdk synth` (the no-context one is the in-process default_synth fixture)."""
-    assert NPX is not None
+    npx = needs.npx()
     args = [f"{k}={v}" for k, v in ROUTE53_CONTEXT.items()]
     env = {
         **os.environ,
@@ -71,7 +68,7 @@ def test_cdk_synth_through_the_pinned_cli_works_offline(tmp_path: Path) -> None:
         "AWS_ACCESS_KEY_ID": "",
         "AWS_SECRET_ACCESS_KEY": "",
     }
-    command = [NPX, "--no-install", "cdk", "synth", "--quiet", "--no-notices", "-o", str(tmp_path)]
+    command = [npx, "--no-install", "cdk", "synth", "--quiet", "--no-notices", "-o", str(tmp_path)]
     for arg in args:
         command += ["-c", arg]
     result = subprocess.run(

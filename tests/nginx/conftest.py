@@ -10,14 +10,14 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from devstack import nginx, processes, tls
 from devstack.nginx_config import local_config
-from tests.nginx.standin import Front, StandInHandler
+from tests.nginx.standin import Front, StandInHandler, StandInServer
+from tests.support import needs
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +33,7 @@ def cert_pair() -> Iterator[tuple[Path, Path]]:
 @pytest.fixture(scope="session")
 def standin_port() -> Iterator[int]:
     """The stand-in app on a free loopback port, in a thread of the test process."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StandInHandler)
-    server.daemon_threads = True
+    server = StandInServer(("127.0.0.1", 0), StandInHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield int(server.server_address[1])
@@ -46,6 +45,8 @@ def standin_port() -> Iterator[int]:
 def start_front(cert_pair: tuple[Path, Path], standin_port: int) -> Iterator[Callable[..., Front]]:
     """Start an nginx with the given template overrides; all are stopped when the module ends."""
     started: list[tuple[processes.ProcessRecord, Path]] = []
+
+    needs.nginx()
 
     def start(**overrides: object) -> Front:
         # Not under pytest's tmp_path: as root, nginx's workers (nobody) must traverse to it.

@@ -56,6 +56,13 @@ def test_tls_12_and_13_are_accepted_with_a_verified_certificate(
     assert handshake(front.config.listen_https_port, version, cafile=front.cert) == name
 
 
+# Offering TLS 1.1 on purpose: Python deprecates the constant, these tests need it.
+TLS_11_ON_PURPOSE = pytest.mark.filterwarnings(
+    "ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning"
+)
+
+
+@TLS_11_ON_PURPOSE
 def test_tls_11_is_refused_by_the_server(front: Front) -> None:
     with pytest.raises(ssl.SSLError) as refused:
         handshake(front.config.listen_https_port, ssl.TLSVersion.TLSv1_1)
@@ -93,6 +100,7 @@ def legacy_server(cert_pair: tuple[Path, Path]) -> Iterator[int]:
         proc.wait()
 
 
+@TLS_11_ON_PURPOSE
 def test_the_refusals_above_come_from_the_server_not_the_client(legacy_server: int) -> None:
     """Control: the same client code does complete a TLS 1.1 CBC handshake where one is offered."""
     assert handshake(legacy_server, ssl.TLSVersion.TLSv1_1, ciphers=LEGACY_CBC_SUITES) == "TLSv1.1"

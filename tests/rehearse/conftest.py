@@ -12,6 +12,7 @@ import pytest
 
 from rehearse.engine import Engine, EngineUnavailable
 from tests.infra.conftest import synthesize
+from tests.support import needs
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +22,7 @@ def engine() -> Engine:
     try:
         engine.check_available()
     except EngineUnavailable as exc:
-        pytest.skip(f"podman cannot run containers on this machine: {exc}")
+        needs.unavailable(f"podman cannot run containers on this machine: {exc}")
     return engine
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from devstack import nginx, processes, tls
 from devstack.nginx_config import NginxConfig, local_config
+from tests.support import needs
 from tests.support.processes import service_env, service_process
 
 API_KEY = "reliability-test-key"
@@ -100,6 +101,7 @@ def running_service(
 @contextmanager
 def nginx_front(upstream_port: int, **overrides: object) -> Iterator[Front]:
     """nginx with the production template and numbers (ports, run dir and `overrides` aside)."""
+    needs.nginx()
     # Outside pytest's 0700 tmp dir: as root, nginx's workers (nobody) must reach their temp files.
     run_dir = Path(tempfile.mkdtemp(prefix="facesim-reliability-nginx-"))
     run_dir.chmod(0o755)

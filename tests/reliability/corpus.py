@@ -1,4 +1,4 @@
-"""A generated corpus of hostile and unusual uploads, each with the answer README.md documents.
+"""A generated corpus of hostile and unusual uploads, each with the answer docs/API.md documents.
 
 Nothing is downloaded: every case is built here from the committed sample faces or from bytes.
 """

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from tests.reliability.corpus import FIELDS
+from tests.support import needs
 
 
 def multipart_body(images: list[bytes], boundary: str = "held") -> tuple[bytes, str]:
@@ -67,6 +68,7 @@ def wait_drained(port: int, timeout: float = 10.0) -> bool:
 
     Then everything the clients have sent so far is in the server process's own memory.
     """
+    needs.linux_proc()
     hex_port = f":{port:04X}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

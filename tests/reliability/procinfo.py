@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support import needs
+
 
 def status_kib(pid: int, key: str) -> int:
     """A `kB` line of /proc/<pid>/status: VmRSS (resident now), VmHWM (peak resident)."""
+    needs.linux_proc()
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
         if name == key:
@@ -26,6 +29,7 @@ def peak_rss_mib(pid: int) -> float:
 
 def written_bytes(pid: int) -> int:
     """Bytes the process passed to write() and friends (files, pipes, ttys; not socket sends)."""
+    needs.linux_proc()
     for line in Path(f"/proc/{pid}/io").read_text().splitlines():
         name, _, value = line.partition(":")
         if name == "wchar":
@@ -35,6 +39,7 @@ def written_bytes(pid: int) -> int:
 
 def open_files(pid: int) -> list[str]:
     """Where the process's file descriptors point (files, sockets, pipes)."""
+    needs.linux_proc()
     found = []
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:

@@ -22,7 +22,7 @@ def send(client: httpx.Client, case: Case) -> httpx.Response:
 
 
 def assert_documented(response: httpx.Response, case: Case) -> None:
-    """The status, and for errors the code and the field, that README.md documents."""
+    """The status, and for errors the code and the field, that docs/API.md documents."""
     assert response.status_code == case.status, f"{case.name}: {response.text[:300]}"
     body = response.json()
     assert response.headers["content-type"] == "application/json"

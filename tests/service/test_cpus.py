@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from service.cpus import available_cpus, cgroup_cpu_quota
 
 
@@ -31,6 +33,15 @@ def test_cgroup_v1_unlimited_or_absent(tmp_path: Path) -> None:
     (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
     (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
     assert cgroup_cpu_quota(tmp_path) is None
+
+
+def test_without_an_affinity_call_all_cpus_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS: no sched_getaffinity, no cgroups."""
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 10)
+    assert available_cpus(tmp_path) == 10
 
 
 def test_available_cpus_is_capped_by_the_quota(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from service.errors import InvalidImage, PayloadTooLarge, UnsupportedMediaType
-from service.images import ImageLimits, decode_image, sniff_format
+from service.images import ImageLimits, decode_image, decode_upright, sniff_format
 
 LIMITS = ImageLimits(max_bytes=8 * 1024 * 1024, max_pixels=40_000_000)
 
@@ -168,3 +168,28 @@ def test_header_only_jpeg_is_invalid() -> None:
 def test_broken_gif_is_invalid() -> None:
     with pytest.raises(InvalidImage):
         decode_image(b"GIF89a\x10\x00\x10\x00\x80\x00\x00", field="img1", limits=LIMITS)
+
+
+@pytest.mark.parametrize(("size", "scale"), [((4001, 3001), 2.0), ((1200, 900), 1.0)])
+def test_reduced_jpeg_decode_reports_the_uploaded_size_and_scale(
+    size: tuple[int, int], scale: float
+) -> None:
+    decoded = decode_upright(encode(gradient(*size), "JPEG"), field="img1", limits=LIMITS)
+    assert (decoded.width, decoded.height) == size and decoded.scale == scale
+    height, width = decoded.pixels.shape[:2]
+    assert (width, height) == (-(-size[0] // scale), -(-size[1] // scale))  # rounded up
+
+
+def test_exif_rotated_jpeg_reports_the_upright_size() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored 3000 wide, 4000 high; shown turned right: 4000 x 3000
+    data = encode(gradient(3000, 4000), "JPEG", exif=exif)
+    decoded = decode_upright(data, field="img1", limits=LIMITS)
+    assert (decoded.width, decoded.height, decoded.scale) == (4000, 3000, 2.0)
+    assert decoded.pixels.shape[:2] == (1500, 2000)
+
+
+def test_png_is_decoded_at_full_size() -> None:
+    decoded = decode_upright(encode(gradient(3000, 2000), "PNG"), field="img1", limits=LIMITS)
+    assert (decoded.width, decoded.height, decoded.scale) == (3000, 2000, 1.0)
+    assert decoded.pixels.shape[:2] == (2000, 3000)

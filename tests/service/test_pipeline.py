@@ -12,6 +12,7 @@ import pytest
 from service import pipeline
 from service.config import Settings
 from service.cpus import available_cpus
+from service.faces import Box
 from service.metrics import Metrics
 from service.runtime import Runtime
 
@@ -38,3 +39,11 @@ def test_every_image_is_prepared_on_the_given_pool(monkeypatch: pytest.MonkeyPat
     pool.shutdown()
     assert list(out) == ["anchor", "img1", "img2"]
     assert all(name.startswith("preprocess") for name in seen.values()), seen
+
+
+def test_boxes_found_on_a_reduced_decode_are_reported_in_upload_pixels() -> None:
+    box = pipeline.in_upload_pixels(Box(x=710, y=418, w=233, h=233), 2.0)
+    assert box.model_dump() == {"x": 1420, "y": 836, "width": 466, "height": 466}
+    assert pipeline.in_upload_pixels(Box(3, 4, 5, 6), 1.0).model_dump() == {
+        "x": 3, "y": 4, "width": 5, "height": 6
+    }  # fmt: skip

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import LFW_DIR
+from tests.support import needs
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 PAIRS_PER_KIND = 25
@@ -38,8 +39,7 @@ def read_pairs(
 @pytest.fixture(scope="module")
 def lfw_pairs() -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
     """Image bytes of LFW pairs, read straight from the tarball (nothing extracted)."""
-    if not (LFW_DIR / "lfw-deepfunneled.tgz").exists():
-        pytest.skip(f"LFW is not at {LFW_DIR}; the real-model test needs ../shared/data/lfw")
+    needs.lfw(LFW_DIR)
     same, diff = read_pairs(PAIRS_PER_KIND // 2 + 1)
 
     def member(name: str, idx: int) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import needs
 from training import lfw, manifest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,8 +41,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def lfw_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private cache; it reuses an already extracted LFW copy so the test does not unpack 13k files."""
-    if not (lfw.DEFAULT_DATA / "pairs.txt").is_file():
-        pytest.skip(f"LFW is not at {lfw.DEFAULT_DATA} (see its README to download it)")
+    needs.lfw(lfw.DEFAULT_DATA)
     cache = tmp_path_factory.mktemp("cache")
     extracted = lfw.DEFAULT_CACHE / "lfw" / lfw.IMAGES_DIRNAME
     if extracted.is_dir():

@@ -9,7 +9,11 @@ import h5py
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
+from tests.support import needs
+
+needs.module("keras")
+
+import keras  # noqa: E402
 
 from training import network, whitening  # noqa: E402
 

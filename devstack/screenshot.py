@@ -1,0 +1,97 @@
+"""The README's picture of the page, taken from the real page: `python -m service` on the bundled
+model, the three sample faces chosen and compared in headless Chromium, the page saved as PNG."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from devstack import browser, processes
+from devstack.nginx_config import REPO_ROOT
+
+OUTPUT = REPO_ROOT / "docs" / "page.png"
+FACES = REPO_ROOT / "tests" / "data" / "faces"
+# Anchor, candidate 1 (another person), candidate 2 (the anchor's person): the README's example.
+CHOSEN = {"anchor": "a2.jpg", "img1": "b1.jpg", "img2": "a1.jpg"}
+VIEWPORT = {"width": 1000, "height": 900}
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def capture(base_url: str, out: Path) -> Path:
+    """Compare the sample faces on the page at base_url and save the whole page to `out`."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = browser.launch(pw)
+        try:
+            return capture_in(chromium, base_url, out)
+        finally:
+            chromium.close()
+
+
+def capture_in(chromium: Any, base_url: str, out: Path) -> Path:
+    """capture() in an already launched Playwright browser."""
+    context = chromium.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "/")
+        for field, name in CHOSEN.items():
+            page.set_input_files(f"[data-testid=file-{field}]", str(FACES / name))
+        page.wait_for_selector("#compare:not([disabled])")
+        page.click("#compare")
+        page.wait_for_selector("#result:not([hidden])", timeout=120_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(400)  # the bars' width transition
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out), full_page=True)
+    finally:
+        context.close()
+    return out
+
+
+def take(out: Path = OUTPUT, model: str | None = None) -> Path:
+    """Start the service on a free port, capture the page, stop the service."""
+    port = processes.free_port()
+    env = {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning"}
+    if model:
+        env["MODEL_URI"] = model
+    with tempfile.TemporaryDirectory(prefix="facesim-screenshot-") as tmp:
+        log = Path(tmp) / "service.log"
+        with log.open("wb") as sink:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "service"],
+                cwd=REPO_ROOT,
+                env={**_inherited(), **env, "MODEL_CACHE_DIR": str(Path(tmp) / "cache")},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            processes.wait_until(
+                lambda: _ready(base + "/readyz"),
+                timeout=180,
+                what="service /readyz",
+                alive=lambda: proc.poll() is None,
+                log_path=log,
+            )
+            return capture(base, out)
+        finally:
+            processes.terminate(proc, timeout=20)
+
+
+def _inherited() -> dict[str, str]:
+    """The caller's environment without settings that would change what the page shows."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("API_KEYS", "MODEL_URI", "PORT")}

@@ -1,0 +1,110 @@
+"""What a test area needs from the machine. Missing here: skipped, with the reason. Under CI
+(`CI=true`, as GitHub Actions and most CI systems set it) the same gap fails the test instead, so a
+whole area can never pass by being skipped."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from devstack import browser
+from devstack.nginx import nginx_binary
+
+REPO = Path(__file__).resolve().parents[2]
+LFW_DIR = REPO.parent / "shared" / "data" / "lfw"
+
+
+def in_ci() -> bool:
+    """CI=true (or 1/yes): missing prerequisites are failures, not skips."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip with the reason; fail with it under CI."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: this would hide a whole test area, so it fails)")
+    pytest.skip(reason, allow_module_level=True)
+
+
+def chromium() -> str:
+    """The browser the page tests drive."""
+    found = browser.chromium_path()
+    if found is None:
+        unavailable("no Chromium (scripts/install_system_deps.sh; or set CHROMIUM=/path)")
+    return found
+
+
+def nginx() -> str:
+    """The nginx binary the TLS-front tests start."""
+    try:
+        return nginx_binary()
+    except RuntimeError as exc:
+        unavailable(str(exc))
+
+
+def linux_proc() -> None:
+    """Tests that read the kernel's per-process counters (/proc) run on Linux only."""
+    if not sys.platform.startswith("linux"):
+        unavailable(f"reads Linux's /proc, which {sys.platform} does not have")
+
+
+def npx() -> str:
+    """Node's npx, for the pinned CDK CLI and newman."""
+    found = shutil.which("npx")
+    if found is None:
+        unavailable("npx (Node.js) is not installed")
+    return found
+
+
+def module(name: str) -> None:
+    """An importable Python module (e.g. keras, which comes with TensorFlow)."""
+    if importlib.util.find_spec(name) is None:
+        unavailable(f"the Python module {name} is not installed")
+
+
+def repo_file(relative: str) -> Path:
+    """A file the repository is expected to contain."""
+    path = REPO / relative
+    if not path.is_file():
+        unavailable(f"{relative} is not in the repository")
+    return path
+
+
+@functools.cache
+def _lfw_problem(directory: Path) -> str | None:
+    """Why LFW at `directory` is unusable (missing, or not the files SHA256SUMS lists), or None."""
+    sums = directory / "SHA256SUMS"
+    if not sums.is_file():
+        return f"LFW is not at {directory} (no SHA256SUMS; see its README to download it)"
+    for line in sums.read_text().splitlines():
+        if not line.strip():
+            continue
+        expected, name = line.split(maxsplit=1)
+        path = directory / name.strip().lstrip("*")
+        if not path.is_file():
+            return f"LFW at {directory} lacks {path.name}"
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != expected.lower():
+            return f"LFW at {directory}: {path.name} does not match SHA256SUMS"
+    return None
+
+
+def lfw(directory: Path = LFW_DIR) -> Path:
+    """LFW as SHA256SUMS describes it: missing is a skip (a failure under CI), corrupt a failure."""
+    problem = _lfw_problem(directory)
+    if problem is not None and "does not match" in problem:
+        pytest.fail(problem)
+    if problem is not None:
+        unavailable(problem)
+    return directory
