@@ -21,7 +21,10 @@ WORKDIR /app
 COPY service/ service/
 COPY models/ models/
 # MODEL_CACHE_DIR defaults to /app/.cache/models (service/config.py): the only place the app writes.
+# A VOLUME, so that under ECS's read-only root filesystem the task's bind mount there starts as a
+# copy of this directory, ownership included (infra/constructs/containers.py).
 RUN mkdir -p /app/.cache/models && chown -R facesim:facesim /app/.cache
+VOLUME ["/app/.cache"]
 ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
