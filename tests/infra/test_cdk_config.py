@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-
-import json
 
 from infra.choices import IngressMode, TaskSubnets
 from infra.config import ConfigError, DeployConfig, context_keys, read_context

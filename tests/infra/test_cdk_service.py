@@ -288,7 +288,10 @@ def test_task_role_reads_exactly_the_model_prefix_and_nothing_else(any_synth: Sy
     assert actions(statement) == ["s3:GetObject"]
     prefix = any_synth.config.model_read_prefix
     partition = "aws"
-    assert resolve_join(statement["Resource"]) == f"arn:{partition}:s3:::{bucket(any_synth)}/{prefix}/*"
+    assert (
+        resolve_join(statement["Resource"])
+        == f"arn:{partition}:s3:::{bucket(any_synth)}/{prefix}/*"
+    )
 
 
 def test_task_role_grants_no_writes_anywhere(any_synth: Synth) -> None:

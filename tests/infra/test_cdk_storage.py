@@ -15,7 +15,6 @@ from infra.constructs.model_store import ModelStore, grant_model_read
 from tests.infra.conftest import Synth, resolve_join, synthesize
 
 
-
 def model_bucket_id(synth: Synth) -> str:
     stack = synth.storage
     return stack.get_logical_id(synth.storage.model_store.bucket.node.default_child)  # type: ignore[arg-type]
@@ -183,7 +182,9 @@ def test_the_stacks_share_nothing_through_exports(any_synth: Synth) -> None:
     # stack derives the names from the same context instead.
     outputs = any_synth.storage_template.find_outputs("*")
     assert not [key for key, out in outputs.items() if "Export" in out]
-    assert not [key for key, out in any_synth.service_template.find_outputs("*").items() if "Export" in out]
+    assert not [
+        key for key, out in any_synth.service_template.find_outputs("*").items() if "Export" in out
+    ]
     assert find_imports(any_synth.service_template.to_json()) == []
     for key in ("ModelBucketName", "AppRepositoryUri", "NginxRepositoryUri"):
         assert key in outputs  # scripts/deploy.sh reads these
