@@ -53,9 +53,9 @@ def create_app(
         if emf is not None:
             emf.start()
         yield
-        if emf is not None:
-            await emf.stop()
         await runtime.stop()
+        if emf is not None:
+            await emf.stop()  # its last line shows the stop
 
     docs = settings.docs_enabled
     app = FastAPI(
