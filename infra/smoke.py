@@ -113,6 +113,8 @@ def check_tls(target: Target) -> Check:
             version, cert = tls.version(), tls.getpeercert()
     except (OSError, ssl.SSLError) as exc:
         return Check("tls", "FAIL", f"no verified TLS connection to {host}:{port}: {exc}")
+    if not cert:
+        return Check("tls", "FAIL", "the server presented no certificate")
     expires = ssl.cert_time_to_seconds(str(cert["notAfter"]))
     days = int((expires - time.time()) // 86400)
     if version not in ("TLSv1.2", "TLSv1.3"):
