@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -25,11 +24,12 @@ from typing import Any, Final
 from infra.config import DeployConfig
 from infra.names import SERVICE_STACK_ID, STORAGE_STACK_ID
 from infra.posture import posture_warnings
-from service.config import DEFAULT_MODEL
+from service.config import DEFAULT_MODEL, REPO_ROOT
 
 PLAN_FILE: Final = "deploy-plan.json"
-# Characters a plan value may hold, so deploy.sh can read `KEY=value` lines without eval.
-_SHELL_SAFE = re.compile(r"[A-Za-z0-9 _@%+=:,./()<>'-]*")
+# deploy.sh reads `KEY=value` lines with `read -r` and never evaluates them; still, no value may
+# carry a line break, a control character, `$` or a backquote.
+_SHELL_SAFE = re.compile(r"[^\x00-\x1f\x7f$`]*")
 
 
 class PlanError(ValueError):
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "default-model":
-            lines = [os.path.relpath(DEFAULT_MODEL)]
+            lines = [DEFAULT_MODEL.relative_to(REPO_ROOT).as_posix()]  # deploy.sh runs there
         elif args.command == "context":
             lines = [f"{key}={value}" for key, value in model_context(args.model).items()]
         else:
