@@ -75,7 +75,7 @@ stack: $(DEV_STAMP) $(SYS_STAMP) ## local production-like stack: moto S3 + servi
 stack-down: ## stop exactly what `make stack` started
 	$(BIN)/python scripts/stack.py down
 
-synth: $(DEV_STAMP) $(NODE_STAMP) ## synthesize the CDK app offline into cdk.out/ (pass CDK_CONTEXT="-c key=value ...")
+synth: $(DEV_STAMP) $(NODE_STAMP) ## synthesize the CDK app offline into cdk.out/ (CDK_CONTEXT="-c domainName=... -c hostedZoneId=... -c hostedZoneName=..." or "-c insecureHttp=true")
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk synth --quiet $(CDK_CONTEXT)
 
 smoke: $(NODE_STAMP) ## check a deployed endpoint end to end: make smoke URL=https://... (key in FACESIM_API_KEY)
