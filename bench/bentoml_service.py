@@ -26,25 +26,25 @@ class FaceSimBento:
     """Anchor against two candidates, one request at a time per thread."""
 
     def __init__(self) -> None:
+        from service.config import DEFAULT_FACE_ASSETS
+        from service.face_crop import Cropper
         from service.images import ImageLimits
         from service.manifest import manifest_path_for, read_manifest
         from service.model import load_siamese
 
         self.manifest = read_manifest(manifest_path_for(MODEL_PATH))
+        self.cropper = Cropper(self.manifest.crop, DEFAULT_FACE_ASSETS)
         self.model = load_siamese(MODEL_PATH)
         self.model.warm_up()
         self.limits = ImageLimits(max_bytes=LIMIT_BYTES, max_pixels=40_000_000)
 
     def _crop(self, path: Path, field: str) -> Any:
         """Decode and crop one upload with the service's functions."""
-        from service.face_crop import crop_face
         from service.images import decode_image
 
         image = decode_image(path.read_bytes(), field=field, limits=self.limits)
         height, width, channels = self.manifest.input_shape
-        crop = crop_face(
-            image, self.manifest.crop, size=(height, width), channels=channels, field=field
-        )
+        crop = self.cropper.crop(image, size=(height, width), channels=channels, field=field)
         return crop.pixels[None].astype(np.float32)
 
     @bentoml.api  # type: ignore[untyped-decorator]  # bentoml is only in its own venv

@@ -24,7 +24,9 @@ import numpy as np
 from bench.inputs import FIELDS
 from bench.stats import timing_summary
 from service.config import Settings
-from service.face_crop import detect_faces
+from service.face_align import ChipRecipe
+from service.face_crop import Cropper
+from service.haar_crop import HaarRecipe, detect_faces
 from service.images import decode_image
 from service.manifest import manifest_path_for, read_manifest
 from service.metrics import Metrics
@@ -72,6 +74,7 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
         input_shape=model.input_shape,
         threshold=manifest.threshold,
         threshold_source="manifest",
+        cropper=Cropper(manifest.crop, settings.face_assets_dir),
     )
     metrics = Metrics()
     one = np.zeros((1, *model.input_shape), dtype=np.float32)
@@ -98,13 +101,7 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
         return model.distances(*batch_of(found))
 
     decoded = [decode_image(images[n], field=n, limits=settings_limits(settings)) for n in FIELDS]
-    recipe = manifest.crop
-    # The pre-1.1 detector: one pass at full resolution down to the smallest face.
-    single = recipe.model_copy(
-        update={"quick_face_fraction": recipe.min_face_fraction, "detect_face_px": 256}
-    )
-    detect = timed_loop(lambda: [detect_faces(im, recipe) for im in decoded], seconds / 4)
-    detect_single = timed_loop(lambda: [detect_faces(im, single) for im in decoded], seconds / 4)
+    detect, detect_single = _detection_timings(manifest.crop, decoded, seconds / 4)
     in_pipeline = timed_loop(pipeline, seconds)
     in_sequence = timed_loop(sequential, seconds / 2)
     loop.close()
@@ -121,6 +118,30 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
         "distances": distances,
         "tf_threads": settings.tf_threads,
     }
+
+
+def _detection_timings(
+    recipe: HaarRecipe | ChipRecipe, decoded: list[Any], seconds: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Detection of the three images by the recipe's cascade, and by one full-resolution pass."""
+    if isinstance(recipe, HaarRecipe):
+        # The pre-1.1 detector: one pass at full resolution down to the smallest face.
+        single = recipe.model_copy(
+            update={"quick_face_fraction": recipe.min_face_fraction, "detect_face_px": 256}
+        )
+        return (
+            timed_loop(lambda: [detect_faces(im, recipe) for im in decoded], seconds),
+            timed_loop(lambda: [detect_faces(im, single) for im in decoded], seconds),
+        )
+    aligner = Cropper(recipe, Settings().face_assets_dir)._aligner
+    assert aligner is not None
+    import dlib
+
+    hog = dlib.get_frontal_face_detector()
+    return (
+        timed_loop(lambda: [aligner.detect(im) for im in decoded], seconds),
+        timed_loop(lambda: [hog(im, 1) for im in decoded], seconds),
+    )
 
 
 def settings_limits(settings: Settings) -> Any:

@@ -22,7 +22,8 @@ import numpy as np
 import uvicorn
 from fastapi import FastAPI, UploadFile
 
-from service.face_crop import crop_face
+from service.config import DEFAULT_FACE_ASSETS
+from service.face_crop import Cropper
 from service.images import ImageLimits, decode_image
 from service.manifest import manifest_path_for, read_manifest
 
@@ -39,6 +40,7 @@ def create_app(model_path: Path) -> FastAPI:
 
         state["model"] = keras.models.load_model(model_path, compile=False)
         state["manifest"] = read_manifest(manifest_path_for(model_path))
+        state["cropper"] = Cropper(state["manifest"].crop, DEFAULT_FACE_ASSETS)
         yield
         state.clear()
 
@@ -57,9 +59,7 @@ def create_app(model_path: Path) -> FastAPI:
         batch = []
         for name, upload in (("anchor", anchor), ("img1", img1), ("img2", img2)):
             image = decode_image(await upload.read(), field=name, limits=LIMITS)
-            crop = crop_face(
-                image, manifest.crop, size=(height, width), channels=channels, field=name
-            )
+            crop = state["cropper"].crop(image, size=(height, width), channels=channels, field=name)
             batch.append(crop.pixels[None].astype(np.float32))
         outputs = state["model"].predict(batch, verbose=0)
         d1, d2 = (float(np.ravel(o)[0]) for o in outputs)

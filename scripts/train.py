@@ -24,7 +24,7 @@ def main() -> None:
         "--evaluation",
         type=Path,
         default=Path("docs/model_eval.json"),
-        help="from scripts/evaluate.py",
+        help="from scripts/evaluate_training.py",
     )
     parser.add_argument(
         "--out-dir",
@@ -70,7 +70,8 @@ def main() -> None:
         time.sleep(10)
     if not args.evaluation.is_file():
         sys.exit(
-            f"{args.evaluation} not found: run scripts/evaluate.py (it measures and picks the threshold)"
+            f"{args.evaluation} not found: run scripts/evaluate_training.py "
+            "(it measures and picks the threshold)"
         )
     evaluation = json.loads(args.evaluation.read_text())
     data = ship.complete_manifest(trained, evaluation, config.as_dict())

@@ -14,6 +14,7 @@ from service.cpus import available_cpus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-lfw-1.2.0.h5"
+DEFAULT_FACE_ASSETS = REPO_ROOT / "models" / "dlib"
 MIB = 1024 * 1024
 
 
@@ -30,11 +31,14 @@ class Settings(BaseSettings):
     model_sha256: str | None = Field(
         None, description="expected sha256 of the .h5; default: the manifest's"
     )
+    face_assets_dir: Path = Field(
+        DEFAULT_FACE_ASSETS, description="dlib files the model's crop recipe names (models/dlib)"
+    )
     model_cache_dir: Path = Field(
         REPO_ROOT / ".cache" / "models", description="where S3 downloads are kept"
     )
     distance_threshold: float | None = Field(
-        None, ge=0.0, le=2.0, description="override the manifest's same-person threshold"
+        None, ge=0.0, description="override the manifest's same-person threshold"
     )
     max_upload_bytes: int = Field(8 * MIB, gt=0, description="per image, bytes")
     max_request_bytes: int = Field(32 * MIB, gt=0, description="whole request body, bytes")

@@ -10,7 +10,7 @@ from concurrent.futures import Executor
 import cv2
 
 from service.config import Settings
-from service.face_crop import FaceCrop, crop_face
+from service.faces import FaceCrop
 from service.images import ImageLimits, decode_image
 from service.metrics import Metrics
 from service.runtime import LoadedModel
@@ -24,9 +24,7 @@ def prepare_one(data: bytes, field: str, model: LoadedModel, limits: ImageLimits
     """Decode one upload and crop its face with the model's recipe."""
     image = decode_image(data, field=field, limits=limits)
     height, width, channels = model.input_shape
-    crop = crop_face(
-        image, model.manifest.crop, size=(height, width), channels=channels, field=field
-    )
+    crop = model.cropper.crop(image, size=(height, width), channels=channels, field=field)
     return crop, image.shape[1], image.shape[0]
 
 
@@ -73,6 +71,8 @@ def face_out(crop: FaceCrop, width: int, height: int, *, with_png: bool) -> Face
         box=BoxOut(**crop.face.as_dict()),
         crop=BoxOut(**crop.crop.as_dict()),
         faces_found=crop.faces_found,
+        angle=round(crop.angle, 2),
+        landmarks=[list(p) for p in crop.landmarks] or None,
         image_width=width,
         image_height=height,
         crop_png=png,

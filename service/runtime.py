@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 from service.config import Settings
 from service.errors import ModelError, ModelNotReady
+from service.face_crop import Cropper
 from service.inference import InferenceQueue
 from service.manifest import ModelManifest
 from service.metrics import Metrics
@@ -35,6 +36,7 @@ class LoadedModel:
     input_shape: tuple[int, int, int]
     threshold: float
     threshold_source: Literal["manifest", "DISTANCE_THRESHOLD"]
+    cropper: Cropper
 
 
 class Runtime:
@@ -130,6 +132,8 @@ class Runtime:
             options=S3Options(s.s3_max_attempts, s.s3_connect_timeout, s.s3_read_timeout),
         )
         phases["download"] = time.perf_counter() - t0
+        # The recipe's files are checked before TensorFlow is imported: a wrong one fails fast.
+        cropper = Cropper(fetched.manifest.crop, s.face_assets_dir)
         t1 = time.perf_counter()
         from service import model as model_module  # TensorFlow is imported here, off the event loop
 
@@ -159,6 +163,7 @@ class Runtime:
             input_shape=model.input_shape,
             threshold=override if override is not None else manifest.threshold,
             threshold_source="DISTANCE_THRESHOLD" if override is not None else "manifest",
+            cropper=cropper,
         )
         log.info(
             "model loaded",

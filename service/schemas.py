@@ -27,8 +27,16 @@ class ErrorResponse(BaseModel):
 class Score(BaseModel):
     """One candidate's distance to the anchor and the verdict at the threshold."""
 
-    distance: float = Field(description="cosine distance to the anchor; lower is more similar")
+    distance: float = Field(
+        description="distance to the anchor in the model's metric (manifest `distance`); lower is "
+        "more similar"
+    )
     same_person: bool = Field(description="distance <= threshold")
+    probability: float | None = Field(
+        None,
+        description="calibrated probability that this is the anchor's person, at the 50 % prior "
+        "of LFW's balanced pairs the model was calibrated on; null when the model has no calibration",
+    )
 
 
 class Scores(BaseModel):
@@ -51,7 +59,16 @@ class FaceOut(BaseModel):
     """How the face in one image was found and cropped."""
 
     box: BoxOut = Field(description="the face the model compared (the largest one found)")
-    crop: BoxOut = Field(description="the square cut around it (may extend past the edges)")
+    crop: BoxOut = Field(
+        description="the square cut around it before turning (may extend past the edges)"
+    )
+    angle: float = Field(
+        0.0, description="degrees the square was turned to level the eyes (clockwise on screen)"
+    )
+    landmarks: list[list[int]] | None = Field(
+        None,
+        description="the [x, y] points the face was aligned on (dlib's 5), when the recipe uses any",
+    )
     faces_found: int = Field(
         description="faces of the largest size found (a small background face beside a big one "
         "is not counted); the largest is used"
@@ -88,6 +105,9 @@ class VerifyResponse(BaseModel):
 
     distance: float
     same_person: bool
+    probability: float | None = Field(
+        None, description="calibrated same-person probability (see Score.probability)"
+    )
     threshold: float
     model: ModelRef
     faces: dict[str, FaceOut] = Field(description="keyed by img1, img2")

@@ -1,9 +1,13 @@
-"""The verdicts: turn distances and a threshold into the product's answer."""
+"""The verdicts: turn distances, a threshold and the model's calibration into the product's answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+# Distance -> P(same person); None when the model carries no calibration.
+Calibrate = Callable[[float], float] | None
 
 
 @dataclass(frozen=True)
@@ -12,6 +16,7 @@ class Verdict:
 
     distance: float
     same_person: bool
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -24,12 +29,17 @@ class Comparison:
     threshold: float
 
 
-def judge(distance: float, threshold: float) -> Verdict:
-    """Same person when the distance is at or below the threshold."""
-    return Verdict(distance=distance, same_person=distance <= threshold)
+def judge(distance: float, threshold: float, calibrate: Calibrate = None) -> Verdict:
+    """Same person when the distance is at or below the threshold; the probability rides along."""
+    probability = calibrate(distance) if calibrate is not None else None
+    return Verdict(distance=distance, same_person=distance <= threshold, probability=probability)
 
 
-def compare(d_img1: float, d_img2: float, threshold: float) -> Comparison:
+def compare(
+    d_img1: float, d_img2: float, threshold: float, calibrate: Calibrate = None
+) -> Comparison:
     """Pick the closer candidate (img1 on an exact tie) and judge both."""
     most: Literal["img1", "img2"] = "img1" if d_img1 <= d_img2 else "img2"
-    return Comparison(most, judge(d_img1, threshold), judge(d_img2, threshold), threshold)
+    return Comparison(
+        most, judge(d_img1, threshold, calibrate), judge(d_img2, threshold, calibrate), threshold
+    )

@@ -27,6 +27,28 @@ def faces() -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
+def lfw_sample() -> dict[str, bytes]:
+    """48 LFW images spread over the whole set (every 275th), read from the tarball, not extracted."""
+    import tarfile
+
+    tarball = LFW_DIR / "lfw-deepfunneled.tgz"
+    if not tarball.is_file():
+        pytest.fail(f"LFW is not at {LFW_DIR} (see its README)")
+    images: dict[str, bytes] = {}
+    with tarfile.open(tarball, "r:gz") as tar:
+        jpegs = 0
+        for info in tar:
+            if not info.name.endswith(".jpg"):
+                continue
+            if jpegs % 275 == 0:
+                handle = tar.extractfile(info)
+                assert handle is not None
+                images[info.name.rsplit("/", 1)[-1]] = handle.read()
+            jpegs += 1
+    return images
+
+
+@pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny real Keras siamese model with a correct manifest."""
     return write_model(tmp_path_factory.mktemp("tiny-model"))

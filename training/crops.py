@@ -1,4 +1,9 @@
-"""Crop every LFW image once with the service's own decode + crop code and cache the arrays."""
+"""Crop every LFW image once with the service's own decode + crop code and cache the arrays.
+
+Any recipe a manifest can name works: the Haar recipe stands in a centred square for a miss (for
+training), the dlib recipe has no such fallback, so a miss is recorded as `detected=False` with an
+all-zero chip and the evaluation counts it the way the service answers it (422 no_face).
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,18 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from service.face_crop import CropRecipe, crop_face
+from service.config import DEFAULT_FACE_ASSETS
+from service.errors import NoFaceFound
+from service.face_align import ChipRecipe
+from service.face_crop import Cropper
+from service.haar_crop import HaarRecipe
 from service.images import ImageLimits, decode_image
 
 # The service's default per-image limits (MAX_UPLOAD_BYTES, MAX_IMAGE_PIXELS): decode as serving does.
 LIMITS = ImageLimits(max_bytes=8_388_608, max_pixels=40_000_000)
 # An image whose channels differ by less than this on average (JPEG chroma noise) is a greyscale photo.
 GREY_CHANNEL_SPREAD = 2.0
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,7 @@ class CropSet:
 
     keys: list[str]
     pixels: NDArray[np.uint8]  # (N, H, W, C)
-    detected: NDArray[np.bool_]  # face found by the detector (False: centred fallback square)
+    detected: NDArray[np.bool_]  # face found (False: Haar's centred fallback square, or no chip)
     greyscale: NDArray[np.bool_]  # the source photo has no colour
     brightness: NDArray[np.float32]  # mean luma of the RGB crop, 0..255
 
@@ -53,7 +62,7 @@ class CropSet:
 class CropSpec:
     """Everything that determines a crop: the recipe and the model's input shape."""
 
-    recipe: CropRecipe
+    recipe: HaarRecipe | ChipRecipe
     size: tuple[int, int]
     channels: int
 
@@ -73,14 +82,33 @@ class CropSpec:
         return f"crops-{self.size[0]}x{self.size[1]}x{self.channels}-{digest}.npz"
 
 
+_croppers: dict[str, Cropper] = {}
+
+
+def cropper_for(recipe: HaarRecipe | ChipRecipe) -> Cropper:
+    """One Cropper per recipe and process (the dlib recipe verifies its files once)."""
+    key = recipe.model_dump_json()
+    if key not in _croppers:
+        _croppers[key] = Cropper(recipe, DEFAULT_FACE_ASSETS)
+    return _croppers[key]
+
+
 def crop_file(path: Path, spec: CropSpec) -> tuple[NDArray[np.uint8], bool, bool, float]:
-    """One image through decode_image and crop_face(fallback=True), exactly as the service crops it."""
+    """One image through decode_image and the service's Cropper, exactly as the service crops it."""
     image = decode_image(path.read_bytes(), field=path.name, limits=LIMITS)
-    face = crop_face(image, spec.recipe, size=spec.size, channels=spec.channels, fallback=True)
     spread = np.abs(np.diff(image.astype(np.int16), axis=2)).mean()
+    grey = bool(spread < GREY_CHANNEL_SPREAD)
+    fallback = isinstance(spec.recipe, HaarRecipe)
+    try:
+        face = cropper_for(spec.recipe).crop(
+            image, size=spec.size, channels=spec.channels, fallback=fallback
+        )
+    except NoFaceFound:
+        blank = np.zeros((*spec.size, spec.channels), dtype=np.uint8)
+        return blank, False, grey, float(_luma(image))
     rgb_crop = face.pixels if spec.channels == 3 else None
     luma = face.pixels.mean() if rgb_crop is None else _luma(rgb_crop)
-    return face.pixels, face.detected, bool(spread < GREY_CHANNEL_SPREAD), float(luma)
+    return face.pixels, face.detected, grey, float(luma)
 
 
 def _luma(rgb: NDArray[np.uint8]) -> float:

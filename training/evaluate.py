@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +36,15 @@ class HeldOut:
     triplet_folds: NDArray[np.int64]
 
 
+def euclidean_distances(
+    vectors: dict[str, NDArray[np.float32]], a: Sequence[str], b: Sequence[str]
+) -> NDArray[np.float64]:
+    """||a - b|| between raw embeddings (dlib's metric); NaN where an image has no embedding."""
+    va = np.stack([vectors[k] for k in a]).astype(np.float64)
+    vb = np.stack([vectors[k] for k in b]).astype(np.float64)
+    return np.asarray(np.linalg.norm(va - vb, axis=1), dtype=np.float64)
+
+
 def cosine_distances(
     vectors: dict[str, NDArray[np.float32]], a: Sequence[str], b: Sequence[str]
 ) -> NDArray[np.float64]:
@@ -64,15 +73,22 @@ def make_triplets(pairs: list[Pair], seed: int) -> list[tuple[str, str, str, int
 
 
 def held_out_distances(
-    vectors: dict[str, NDArray[np.float32]], pairs: list[Pair], seed: int
+    vectors: dict[str, NDArray[np.float32]],
+    pairs: list[Pair],
+    seed: int,
+    metric: Callable[..., NDArray[np.float64]] = cosine_distances,
 ) -> HeldOut:
-    """Pair and triplet distances for the held-out pairs, given their images' embeddings."""
+    """Pair and triplet distances for the held-out pairs, given their images' embeddings.
+
+    An image without an embedding (no face found, so the service would answer 422) has NaN rows,
+    and every pair and triplet it is in counts as answered wrongly.
+    """
     triplets = make_triplets(pairs, seed)
     return HeldOut(
         pairs,
-        cosine_distances(vectors, [p.image1 for p in pairs], [p.image2 for p in pairs]),
-        cosine_distances(vectors, [t[0] for t in triplets], [t[1] for t in triplets]),
-        cosine_distances(vectors, [t[0] for t in triplets], [t[2] for t in triplets]),
+        metric(vectors, [p.image1 for p in pairs], [p.image2 for p in pairs]),
+        metric(vectors, [t[0] for t in triplets], [t[1] for t in triplets]),
+        metric(vectors, [t[0] for t in triplets], [t[2] for t in triplets]),
         np.array([t[3] for t in triplets], dtype=np.int64),
     )
 
@@ -89,44 +105,56 @@ def merge(helds: list[HeldOut]) -> HeldOut:
 
 
 def fold_results(held: HeldOut) -> list[dict[str, float]]:
-    """Per held-out fold: threshold chosen on the other folds' held-out pairs, then the metrics."""
+    """Per held-out fold: threshold chosen on the other folds' held-out pairs, then the metrics.
+
+    Unanswered pairs (NaN distance) count as wrong in accuracy and triplets; AUC and TAR describe
+    the distances of the answered ones.
+    """
     folds = np.array([p.fold for p in held.pairs])
     same = np.array([p.same for p in held.pairs])
+    answered = np.isfinite(held.distances)
     rows = []
     for fold in sorted(set(folds.tolist())):
         test = folds == fold
-        tune = ~test
-        threshold = (
-            metrics.best_threshold(held.distances[tune], same[tune])
-            if tune.any()
-            else metrics.best_threshold(held.distances[test], same[test])
-        )
+        tune = ~test & answered
+        if not tune.any():
+            tune = test & answered
+        threshold = metrics.best_threshold(held.distances[tune], same[tune])
+        judged = test & answered
+        right = (held.distances[judged] <= threshold) == same[judged]
         trip = held.triplet_folds == fold
         rows.append(
             {
                 "fold": fold + 1,
                 "threshold": threshold,
-                "accuracy": metrics.accuracy_at(held.distances[test], same[test], threshold),
-                "auc": metrics.roc_auc(held.distances[test], same[test]),
-                "tar_at_far_1pct": metrics.tar_at_far(held.distances[test], same[test], FAR),
+                "accuracy": float(right.sum() / test.sum()),
+                "auc": metrics.roc_auc(held.distances[judged], same[judged]),
+                "tar_at_far_1pct": metrics.tar_at_far(held.distances[judged], same[judged], FAR),
                 "triplet_accuracy": metrics.triplet_accuracy(
                     held.triplet_positive[trip], held.triplet_negative[trip]
                 ),
                 "triplets": int(trip.sum()),
                 "pairs": int(test.sum()),
+                "unanswered": int((test & ~answered).sum()),
             }
         )
     return rows
 
 
 def slice_results(
-    helds: list[HeldOut], thresholds: dict[int, float], crops: CropSet
+    helds: list[HeldOut],
+    thresholds: dict[int, float],
+    crops: CropSet,
+    *,
+    missed: str = "fallback crop (either)",
+    extra: dict[str, NDArray[np.bool_]] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Accuracy per slice of the held-out pairs, each judged with its fold's threshold."""
     pairs = [p for h in helds for p in h.pairs]
     distances = np.concatenate([h.distances for h in helds])
     same = np.array([p.same for p in pairs])
-    correct = (distances <= np.array([thresholds[p.fold] for p in pairs])) == same
+    limits = np.array([thresholds[p.fold] for p in pairs])
+    correct = np.isfinite(distances) & ((distances <= limits) == same)
     row = crops.index()
     i1 = np.array([row[p.image1] for p in pairs])
     i2 = np.array([row[p.image2] for p in pairs])
@@ -138,10 +166,11 @@ def slice_results(
         "colour (both photos)": ~grey,
         "greyscale (either photo)": grey,
         "face detected (both)": ~fallback,
-        "fallback crop (either)": fallback,
+        missed: fallback,
         f"brightness low tercile (darker crop luma < {low:.0f})": darker < low,
         f"brightness mid tercile ({low:.0f}..{high:.0f})": (darker >= low) & (darker < high),
         f"brightness high tercile (>= {high:.0f})": darker >= high,
+        **(extra or {}),
     }
     return {
         name: {
@@ -161,6 +190,7 @@ def summarise(rows: list[dict[str, float]]) -> dict[str, object]:
         out[key] = {"mean": mean, "std": std}
     out["triplets"] = int(sum(r["triplets"] for r in rows))
     out["pairs"] = int(sum(r["pairs"] for r in rows))
+    out["unanswered"] = int(sum(r.get("unanswered", 0) for r in rows))
     out["folds"] = len(rows)
     return out
 
@@ -169,7 +199,8 @@ def shipped_threshold(helds: list[HeldOut]) -> float:
     """The served threshold: the best one on all cross-validated held-out distances pooled."""
     distances = np.concatenate([h.distances for h in helds])
     same = np.array([p.same for h in helds for p in h.pairs])
-    return metrics.best_threshold(distances, same)
+    answered = np.isfinite(distances)
+    return metrics.best_threshold(distances[answered], same[answered])
 
 
 def check_disjoint(train_keys: list[str], pairs: list[Pair]) -> None:

@@ -71,7 +71,7 @@ def build_embedding(config: NetConfig) -> keras.Model:
     return keras.Model(inputs, x, name="embedding")
 
 
-def _horizontal_flip(shape: tuple[int, int, int], name: str) -> keras.Sequential:
+def horizontal_flip(shape: tuple[int, int, int], name: str) -> keras.Sequential:
     """A mirror image made of standard layers: put width last, multiply by an anti-identity, put it back."""
     width = shape[1]
     mirror = layers.Dense(width, use_bias=False, trainable=False, name=f"{name}_antidiag")
@@ -93,7 +93,7 @@ def build_siamese(
 ) -> keras.Model:
     """The served model: three images -> [d(anchor, img1), d(anchor, img2)], cosine distance 1 - cos."""
     shape = tuple(int(v) for v in embedding.input_shape[1:])
-    flip = _horizontal_flip(shape, "hflip") if flip_tta else None  # type: ignore[arg-type]
+    flip = horizontal_flip(shape, "hflip") if flip_tta else None  # type: ignore[arg-type]
     normalize = layers.UnitNormalization(axis=-1, name="l2")
     project = None
     if whitening is not None:

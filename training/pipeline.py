@@ -41,7 +41,7 @@ class Dataset:
     crops: CropSet
 
 
-def load_dataset(source: DataSource, log: Logger = print) -> Dataset:
+def load_dataset(source: DataSource, log: Logger = print, *, workers: int | None = None) -> Dataset:
     """Locate/extract the images, read pairs.txt and crop everything (cached); optionally a tiny subset."""
     data, spec, cache = source.data, source.spec, source.cache
     pairs_per_fold, images_per_person = source.pairs_per_fold, source.images_per_person
@@ -61,7 +61,7 @@ def load_dataset(source: DataSource, log: Logger = print) -> Dataset:
     fold_of = lfw.people_by_fold(pairs)
     keys = sorted(k for ks in people.values() for k in ks)
     started = time.perf_counter()
-    crops = load_or_build(images_dir, keys, spec, cache / "crops")
+    crops = load_or_build(images_dir, keys, spec, cache / "crops", workers=workers)
     log(f"{len(keys)} crops of {len(people)} people ready in {time.perf_counter() - started:.0f} s")
     return Dataset(source, images_dir, pairs, fold_of, people, crops)
 

@@ -12,12 +12,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from service.face_crop import CropRecipe
+from service.haar_crop import HaarRecipe
 from training import whitening
 from training.crops import CropSet
 
 # The crop the model is trained and served with: a square 1.1x the detector's box, centred on it.
-DEFAULT_RECIPE = CropRecipe(box_scale=1.1, y_offset=0.0, center_fraction=0.5)
+DEFAULT_RECIPE = HaarRecipe(box_scale=1.1, y_offset=0.0, center_fraction=0.5)
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,9 @@ class TrainConfig:
     threads: int = 2
     recipe: dict[str, object] = field(default_factory=DEFAULT_RECIPE.model_dump)
 
-    def crop_recipe(self) -> CropRecipe:
+    def crop_recipe(self) -> HaarRecipe:
         """The recipe as the service's type."""
-        return CropRecipe(**self.recipe)
+        return HaarRecipe(**self.recipe)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""

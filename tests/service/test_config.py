@@ -39,7 +39,7 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("MODEL_URI", "s3://only-bucket", "MODEL_URI"),
         ("MODEL_URI", "/models/model.onnx", "MODEL_URI"),
         ("MODEL_SHA256", "abc", "MODEL_SHA256"),
-        ("DISTANCE_THRESHOLD", "3", "DISTANCE_THRESHOLD"),
+        ("DISTANCE_THRESHOLD", "-0.5", "DISTANCE_THRESHOLD"),
         ("LOG_LEVEL", "loud", "LOG_LEVEL"),
     ],
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.face_crop import CropRecipe, crop_face
+from service.haar_crop import HaarRecipe, crop_face
 from service.images import ImageLimits, decode_image
 from training.crops import CropSpec, load_or_build
 from training.train import DEFAULT_RECIPE, TrainConfig, to_channels
@@ -36,7 +36,7 @@ def lfw_like(tmp_path: Path) -> tuple[Path, list[str]]:
     return tmp_path, sorted(keys)
 
 
-def service_crop(path: Path, recipe: CropRecipe, size: int, channels: int) -> np.ndarray:
+def service_crop(path: Path, recipe: HaarRecipe, size: int, channels: int) -> np.ndarray:
     """What the service feeds the model for this upload."""
     image = decode_image(path.read_bytes(), field="img1", limits=SERVICE_LIMITS)
     return crop_face(image, recipe, size=(size, size), channels=channels, field="img1").pixels
@@ -86,7 +86,7 @@ def test_cache_name_changes_with_recipe_size_and_images() -> None:
     names = {
         base.cache_name(["a/a_0001.jpg"]),
         base.cache_name(["a/a_0002.jpg"]),
-        CropSpec(CropRecipe(box_scale=1.3), (64, 64), 3).cache_name(["a/a_0001.jpg"]),
+        CropSpec(HaarRecipe(box_scale=1.3), (64, 64), 3).cache_name(["a/a_0001.jpg"]),
         CropSpec(DEFAULT_RECIPE, (80, 80), 3).cache_name(["a/a_0001.jpg"]),
     }
     assert len(names) == 4

@@ -55,7 +55,7 @@ def test_tiny_evaluate_then_train_writes_a_loadable_model(lfw_cache: Path, tmp_p
     data = ["--data", str(lfw.DEFAULT_DATA), "--cache", str(lfw_cache)]
     shipped = {p.name: p.stat().st_mtime_ns for p in (REPO / "models").glob("*")}
     evaluation = tmp_path / "eval.json"
-    run("scripts/evaluate.py", *data, *TINY, "--out", str(evaluation))
+    run("scripts/evaluate_training.py", *data, *TINY, "--out", str(evaluation))
     results = json.loads(evaluation.read_text())
     assert results["summary"]["folds"] == 10
     assert results["summary"]["pairs"] == 60 and results["summary"]["triplets"] == 30
@@ -116,7 +116,15 @@ def test_tiny_ten_fold_evaluation_holds_out_every_fold_once(
     data = ["--data", str(lfw.DEFAULT_DATA), "--cache", str(lfw_cache)]
     tiny = [*TINY, "--epochs", "1"]
     evaluation = tmp_path / "eval.json"
-    run("scripts/evaluate.py", *data, *tiny, "--protocol", "ten-fold", "--out", str(evaluation))
+    run(
+        "scripts/evaluate_training.py",
+        *data,
+        *tiny,
+        "--protocol",
+        "ten-fold",
+        "--out",
+        str(evaluation),
+    )
     results = json.loads(evaluation.read_text())
     assert results["protocol_name"] == "ten-fold" and len(results["runs"]) == 10
     assert sorted(f for r in results["runs"] for f in r["test_folds"]) == list(range(1, 11))

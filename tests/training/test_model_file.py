@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from service.face_crop import CropRecipe
+from service.haar_crop import HaarRecipe
 from training import manifest
 
 PROBE = """
@@ -34,7 +34,7 @@ def test_bundled_model_loads_fresh_and_matches_its_manifest(bundled_model: Path)
     assert meta["sha256"] == manifest.sha256_file(bundled_model)
     assert bundled_model.stat().st_size <= 20 * 1024 * 1024
     assert (meta["name"], meta["version"], meta["distance"]) == ("facesim-lfw", "1.2.0", "cosine")
-    CropRecipe(**meta["crop"])  # the service can rebuild the recipe
+    HaarRecipe(**meta["crop"])  # the service can rebuild the recipe
     assert 0.0 < meta["threshold"] < 2.0
     assert meta["metrics"]["accuracy_mean"] > 0.5 and meta["metrics"]["triplets"] > 0
 

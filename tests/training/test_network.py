@@ -22,7 +22,7 @@ def tiny_embedding() -> keras.Model:
 
 
 def test_flip_layer_is_an_exact_mirror() -> None:
-    flip = network._horizontal_flip((6, 5, 3), "hflip_test")
+    flip = network.horizontal_flip((6, 5, 3), "hflip_test")
     x = np.random.default_rng(1).uniform(0, 255, (2, 6, 5, 3)).astype(np.float32)
     assert np.array_equal(flip.predict(x, verbose=0), x[:, :, ::-1, :])
 

@@ -13,7 +13,7 @@ from service.metrics import Metrics
 from service.pipeline import Prepared, face_out, prepare_faces
 from service.runtime import LoadedModel, Runtime
 from service.schemas import ModelRef, PredictResponse, Score, Scores, VerifyResponse
-from service.similarity import compare, judge
+from service.similarity import Calibrate, Verdict, compare, judge
 from service.uploads import read_images
 
 router = APIRouter(tags=["similarity"], dependencies=[ApiKeyDep])
@@ -48,6 +48,21 @@ async def _run(
     return loaded, faces, distances
 
 
+def _calibration(loaded: LoadedModel) -> Calibrate:
+    """The manifest's distance -> probability map, if it has one."""
+    calibration = loaded.manifest.calibration
+    return calibration.probability if calibration is not None else None
+
+
+def _score(verdict: Verdict) -> Score:
+    """API view of one candidate's verdict."""
+    return Score(
+        distance=verdict.distance,
+        same_person=verdict.same_person,
+        probability=verdict.probability,
+    )
+
+
 def _model_ref(loaded: LoadedModel) -> ModelRef:
     """Name and version of the answering model."""
     return ModelRef(name=loaded.manifest.name, version=loaded.manifest.version)
@@ -69,13 +84,10 @@ async def predict(
 ) -> PredictResponse:
     """Which of img1 and img2 shows the same person as the anchor, with distances and verdicts."""
     loaded, faces, (d1, d2) = await _run(request, runtime, settings, metrics, PREDICT_FIELDS)
-    result = compare(d1, d2, loaded.threshold)
+    result = compare(d1, d2, loaded.threshold, _calibration(loaded))
     return PredictResponse(
         most_similar=result.most_similar,
-        scores=Scores(
-            img1=Score(distance=result.img1.distance, same_person=result.img1.same_person),
-            img2=Score(distance=result.img2.distance, same_person=result.img2.same_person),
-        ),
+        scores=Scores(img1=_score(result.img1), img2=_score(result.img2)),
         threshold=loaded.threshold,
         model=_model_ref(loaded),
         faces={n: face_out(*faces[n], with_png=return_crops) for n in PREDICT_FIELDS},
@@ -99,10 +111,11 @@ async def verify(
 ) -> VerifyResponse:
     """Whether img1 and img2 show the same person."""
     loaded, faces, (distance, _) = await _run(request, runtime, settings, metrics, VERIFY_FIELDS)
-    verdict = judge(distance, loaded.threshold)
+    verdict = judge(distance, loaded.threshold, _calibration(loaded))
     return VerifyResponse(
         distance=verdict.distance,
         same_person=verdict.same_person,
+        probability=verdict.probability,
         threshold=loaded.threshold,
         model=_model_ref(loaded),
         faces={n: face_out(*faces[n], with_png=return_crops) for n in VERIFY_FIELDS},

@@ -6,12 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
-from service import face_crop
+from service import haar_crop
 from service.errors import NoFaceFound
-from service.face_crop import (
+from service.haar_crop import (
     TIGHT_CROP_PAD,
     Box,
-    CropRecipe,
+    HaarRecipe,
     center_square,
     crop_face,
     cut,
@@ -22,7 +22,7 @@ from service.face_crop import (
 from service.images import ImageLimits, decode_image
 
 LIMITS = ImageLimits(8 << 20, 40_000_000)
-RECIPE = CropRecipe(box_scale=1.2)
+RECIPE = HaarRecipe(box_scale=1.2)
 
 
 def load(data: bytes) -> np.ndarray:
@@ -80,9 +80,9 @@ def test_a_small_background_face_is_neither_used_nor_counted(faces: dict[str, by
 
 
 def test_passes_go_from_big_faces_to_small_ones_then_to_tight_crops() -> None:
-    passes = detection_passes(CropRecipe(min_face_fraction=0.1, quick_face_fraction=0.3))
+    passes = detection_passes(HaarRecipe(min_face_fraction=0.1, quick_face_fraction=0.3))
     assert passes == [(0.3, 0.0), (0.1, 0.0), (0.3, TIGHT_CROP_PAD)]
-    assert detection_passes(CropRecipe(min_face_fraction=0.4, quick_face_fraction=0.3)) == [
+    assert detection_passes(HaarRecipe(min_face_fraction=0.4, quick_face_fraction=0.3)) == [
         (0.4, 0.0),
         (0.4, TIGHT_CROP_PAD),
     ]
@@ -93,14 +93,14 @@ def test_a_large_photo_is_searched_on_a_small_copy(
 ) -> None:
     image = cv2.resize(load(faces["b1"]), (2000, 2000))
     seen: list[tuple[int, int]] = []
-    real = face_crop._cascade
+    real = haar_crop._cascade
 
     class Spy:
         def detectMultiScale(self, grey: np.ndarray, **kwargs: object) -> object:
             seen.append(grey.shape)
             return real().detectMultiScale(grey, **kwargs)
 
-    monkeypatch.setattr(face_crop, "_cascade", Spy)
+    monkeypatch.setattr(haar_crop, "_cascade", Spy)
     found = detect_faces(image, RECIPE)
     # The face fills ~45 % of the frame, so the first pass finds it on a copy where a
     # 30 %-of-frame face is 40 px wide: about 133 px, not 2000.
@@ -123,14 +123,14 @@ def test_tiny_image_says_it_is_too_small() -> None:
 def test_fallback_uses_the_centre_square() -> None:
     flat = np.full((100, 200, 3), 127, dtype=np.uint8)
     crop = crop_face(
-        flat, CropRecipe(center_fraction=0.5), size=(16, 16), channels=1, fallback=True
+        flat, HaarRecipe(center_fraction=0.5), size=(16, 16), channels=1, fallback=True
     )
     assert not crop.detected and crop.crop == Box(75, 25, 50, 50)
     assert crop.pixels.shape == (16, 16, 1)
 
 
 def test_square_around_scales_and_shifts() -> None:
-    sq = square_around(Box(10, 20, 100, 80), CropRecipe(box_scale=1.5, y_offset=0.1))
+    sq = square_around(Box(10, 20, 100, 80), HaarRecipe(box_scale=1.5, y_offset=0.1))
     assert sq.w == sq.h == 150
     assert sq.x == (60 - 75) and sq.y == (60 + 8 - 75)
 
@@ -143,7 +143,7 @@ def test_cut_pads_outside_the_image_with_edge_pixels() -> None:
 
 
 def test_center_square_is_centred() -> None:
-    assert center_square(np.zeros((100, 300, 3), np.uint8), CropRecipe(center_fraction=1.0)) == Box(
+    assert center_square(np.zeros((100, 300, 3), np.uint8), HaarRecipe(center_fraction=1.0)) == Box(
         100, 0, 100, 100
     )
 

@@ -1,0 +1,191 @@
+"""dlib's recipe (model 2.0): find the face, put dlib's 5 landmarks on it, cut the aligned face chip.
+
+The chip is exactly what dlib.get_face_chip(image, shape, size, padding) returns (same geometry,
+same bilinear sampling and image pyramid): the network was trained on such chips.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.face_assets import FaceAssets, per_thread
+from service.face_detect import (
+    MIN_IMAGE_SIDE,
+    DetectionPass,
+    Found,
+    make_copy,
+    run_pass,
+    transformed,
+)
+from service.faces import Box, FaceCrop, no_face
+from service.images import RGBImage
+
+
+class AssetRef(BaseModel):
+    """A file the recipe needs, by name and content."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ChipRecipe(BaseModel):
+    """Detection cascade, 5-point landmarks and the aligned chip; stored in the manifest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    detector: Literal["dlib-hog-cnn"] = "dlib-hog-cnn"
+    landmarks: Literal["dlib-5-point"] = "dlib-5-point"
+    chip_size: int = Field(150, ge=16, le=1024, description="side of the square chip, pixels")
+    padding: float = Field(0.25, ge=0.0, le=2.0, description="dlib's chip padding around the face")
+    min_face_fraction: float = Field(
+        0.1, gt=0.0, lt=1.0, description="smallest face searched for, of the shorter image side"
+    )
+    quick_face_fraction: float = Field(
+        0.3, gt=0.0, lt=1.0, description="the first pass looks only for faces at least this big"
+    )
+    tight_crop_pad: float = Field(
+        0.3,
+        ge=0.0,
+        le=1.0,
+        description="padding per side for the pass that finds faces filling the frame",
+    )
+    tilt_angles: tuple[float, ...] = Field(
+        (), description="degrees to turn the image by for extra HOG passes when all else missed"
+    )
+    landmark_model: AssetRef
+    cnn_detector: AssetRef | None = Field(None, description="dlib's MMOD CNN, the last pass")
+
+    @property
+    def assets(self) -> dict[str, str]:
+        """Every file this recipe needs, name -> sha256."""
+        refs = [self.landmark_model, *([self.cnn_detector] if self.cnn_detector else [])]
+        return {ref.file: ref.sha256 for ref in refs}
+
+    def passes(self) -> list[DetectionPass]:
+        """The cascade in order: cheap and common first."""
+        quick = max(self.quick_face_fraction, self.min_face_fraction)
+        steps = [DetectionPass("hog", quick)]
+        if self.min_face_fraction < quick:
+            steps.append(DetectionPass("hog", self.min_face_fraction))
+        if self.tight_crop_pad:
+            steps.append(DetectionPass("hog", quick, pad_fraction=self.tight_crop_pad))
+        steps += [DetectionPass("hog", quick, angle=a) for a in self.tilt_angles]
+        if self.cnn_detector is not None:
+            steps.append(DetectionPass("cnn", self.min_face_fraction))
+        return steps
+
+
+def _hog() -> object:
+    """dlib's frontal face detector (HOG + linear SVM, built into dlib)."""
+    import dlib
+
+    return dlib.get_frontal_face_detector()
+
+
+class ChipAligner:
+    """The recipe with its files: detect, landmark and cut chips (one instance per process)."""
+
+    def __init__(self, recipe: ChipRecipe, assets: FaceAssets) -> None:
+        self.recipe = recipe
+        self._landmark_path = str(assets.path(recipe.landmark_model.file))
+        self._cnn_path = (
+            str(assets.path(recipe.cnn_detector.file)) if recipe.cnn_detector is not None else None
+        )
+
+    def _detector(self, kind: str) -> object:
+        """This thread's HOG or CNN detector."""
+        import dlib
+
+        if kind == "hog":
+            return per_thread("hog", _hog)
+        path = self._cnn_path
+        assert path is not None
+        return per_thread(f"cnn:{path}", lambda: dlib.cnn_face_detection_model_v1(path))
+
+    def _predictor(self) -> object:
+        """This thread's 5-point shape predictor."""
+        import dlib
+
+        path = self._landmark_path
+        return per_thread(f"sp:{path}", lambda: dlib.shape_predictor(path))
+
+    def detect(self, image: RGBImage) -> list[Found]:
+        """All faces of the first pass that finds any, largest first."""
+        height, width = image.shape[:2]
+        if min(height, width) < MIN_IMAGE_SIDE:
+            return []
+        for step in self.recipe.passes():
+            copy = make_copy(image, step)
+            found = run_pass(copy, self._detector(step.detector), step.detector, step.angle)
+            if found:
+                return sorted(found, key=lambda f: (-f.area, f.top, f.left))
+        return []
+
+    def landmarks(self, image: RGBImage, face: Found) -> list[tuple[int, int]]:
+        """dlib's 5 points for a face box, in image pixels (tilted faces on an upright copy)."""
+        import dlib
+
+        predictor = self._predictor()
+        if not face.angle:
+            rect = dlib.rectangle(
+                round(face.left), round(face.top), round(face.right), round(face.bottom)
+            )
+            shape = predictor(image, rect)  # type: ignore[operator]
+            return [(p.x, p.y) for p in shape.parts()]
+        upright = transformed(image, scale=1.0, angle=face.angle)
+        cx, cy = (face.left + face.right) / 2.0, (face.top + face.bottom) / 2.0
+        ux, uy = upright.forward @ np.array([cx, cy, 1.0])
+        half = (face.right - face.left) / 2.0
+        rect = dlib.rectangle(
+            round(ux - half), round(uy - half), round(ux + half), round(uy + half)
+        )
+        shape = predictor(upright.pixels, rect)  # type: ignore[operator]
+        return [
+            (round(x), round(y)) for x, y in (upright.to_original(p.x, p.y) for p in shape.parts())
+        ]
+
+    def chip(self, image: RGBImage, points: list[tuple[int, int]]) -> tuple[np.ndarray, Box, float]:
+        """dlib's aligned chip for these landmarks, the square it was cut from, and its turn."""
+        import dlib
+
+        rect = dlib.rectangle(
+            min(x for x, _ in points),
+            min(y for _, y in points),
+            max(x for x, _ in points),
+            max(y for _, y in points),
+        )
+        shape = dlib.full_object_detection(rect, [dlib.point(x, y) for x, y in points])
+        details = dlib.get_face_chip_details(shape, self.recipe.chip_size, self.recipe.padding)
+        pixels = dlib.extract_image_chip(image, details)
+        r = details.rect
+        square = Box(round(r.left()), round(r.top()), round(r.width()), round(r.height()))
+        return np.ascontiguousarray(pixels, dtype=np.uint8), square, math.degrees(details.angle)
+
+    def crop(self, image: RGBImage, *, field: str | None = None) -> FaceCrop:
+        """The chip of the largest face, or 422 no_face naming the field."""
+        faces = self.detect(image)
+        if not faces:
+            height, width = image.shape[:2]
+            hint = (
+                f"the image is only {width}x{height} pixels"
+                if min(height, width) < MIN_IMAGE_SIDE
+                else "use a photo of a face that is at least "
+                f"{self.recipe.min_face_fraction:.0%} of the picture's shorter side wide"
+            )
+            raise no_face(field, hint)
+        face = faces[0]
+        points = self.landmarks(image, face)
+        pixels, square, angle = self.chip(image, points)
+        box = Box(
+            round(face.left),
+            round(face.top),
+            round(face.right - face.left),
+            round(face.bottom - face.top),
+        )
+        return FaceCrop(pixels, box, square, True, len(faces), angle, tuple(points))
