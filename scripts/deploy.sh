@@ -50,6 +50,11 @@ usage: scripts/deploy.sh [options]
   --non-interactive         for CI: --yes, never read stdin, plain CDK progress output
   --dry-run                 synthesize, then print every command; call nothing that reaches AWS
   -h, --help                this text
+
+Defaults from the environment (CI sets them from repository variables; flags win):
+  FACESIM_STAGE, FACESIM_DOMAIN, FACESIM_HOSTED_ZONE_ID, FACESIM_HOSTED_ZONE_NAME,
+  FACESIM_CERTIFICATE_ARN, FACESIM_ALARM_EMAIL; FACESIM_API_KEY is the key the smoke test uses.
+Any other setting can live in cdk.json's "context" (committed) instead of -c.
 USAGE
 }
 
@@ -63,14 +68,14 @@ YES=0
 NON_INTERACTIVE=0
 SKIP_BOOTSTRAP=0
 SKIP_SMOKE=0
-STAGE=""
+STAGE="${FACESIM_STAGE:-}"
 REGION="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
-DOMAIN=""
-ZONE_ID=""
-ZONE_NAME=""
-CERT_ARN=""
+DOMAIN="${FACESIM_DOMAIN:-}"
+ZONE_ID="${FACESIM_HOSTED_ZONE_ID:-}"
+ZONE_NAME="${FACESIM_HOSTED_ZONE_NAME:-}"
+CERT_ARN="${FACESIM_CERTIFICATE_ARN:-}"
 INSECURE_HTTP=0
-ALARM_EMAIL=""
+ALARM_EMAIL="${FACESIM_ALARM_EMAIL:-}"
 NO_API_KEYS=0
 API_KEY_SECRET_ARN=""
 DOCS_FLAG=""
@@ -167,9 +172,6 @@ fi
 if [[ -n "$DOMAIN" ]] && ((INSECURE_HTTP)); then
   die "--insecure-http and --domain contradict each other"
 fi
-if [[ -z "$DOMAIN" ]] && ((INSECURE_HTTP == 0)); then
-  die "HTTPS needs --domain (with --hosted-zone-id/--hosted-zone-name or --certificate-arn); for plain HTTP on the load balancer's name say --insecure-http"
-fi
 case "$DOCS_FLAG" in
   "") ;;
   on) DOCS_FLAG=true ;;
@@ -242,7 +244,8 @@ if ((DRY_RUN)); then
   echo "# dry run: synthesis runs (offline); nothing after it is executed; <...> stands for a value read from AWS"
 fi
 rm -rf "$ASSEMBLY"
-always npx --no-install cdk synth --quiet --no-notices -o "$ASSEMBLY" "${CONTEXT[@]}"
+always npx --no-install cdk synth --quiet --no-notices -o "$ASSEMBLY" "${CONTEXT[@]}" ||
+  die "synthesis failed (the reason is above; without a domain, say --insecure-http)"
 "$PYTHON" -m infra.deploy_plan plan --assembly "$ASSEMBLY" --model "$MODEL" >"$OUT_DIR/plan.env" ||
   die "the synthesized plan and $MODEL disagree (see above)"
 
