@@ -47,7 +47,9 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def jobs() -> list[tuple[str, str, dict[str, Any]]]:
-    return [(path.name, name, job) for path in WORKFLOWS for name, job in load(path)["jobs"].items()]
+    return [
+        (path.name, name, job) for path in WORKFLOWS for name, job in load(path)["jobs"].items()
+    ]
 
 
 def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
