@@ -8,13 +8,12 @@ deploys) and nag-acknowledgements.json.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from aws_cdk import Annotations, App, Environment, Tags
 
 from infra.config import ConfigError, DeployConfig, read_context
 from infra.deploy_plan import write_plan
-from infra.nag import add_aws_solutions_checks, write_acknowledgement_report
+from infra.nag import synthesize_checked
 from infra.names import SERVICE_STACK_ID, STORAGE_STACK_ID
 from infra.posture import posture_warnings
 from infra.stacks.service import ServiceStack
@@ -57,10 +56,7 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(str(exc))
     build(app, config)
-    add_aws_solutions_checks(app)
-    assembly = app.synth()
-    write_acknowledgement_report(app, Path(assembly.directory))
-    write_plan(config, Path(assembly.directory))
+    write_plan(config, synthesize_checked(app))
 
 
 if __name__ == "__main__":

@@ -12,12 +12,19 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator, model_validator
 
 from infra.choices import IngressMode, TaskSubnets
 from infra.config_rules import check_consistency
-from infra.names import DeployNames, is_production_stage, valid_stage
+from infra.context import (
+    ConfigError,
+    ContextModel,
+    checked_region,
+    checked_stage,
+    validate_context,
+)
+from infra.context import context_keys as model_context_keys
+from infra.names import DeployNames, is_production_stage
 from service.config import DEFAULT_MODEL
 
 # Log retention values CloudWatch Logs accepts (days).
@@ -28,7 +35,6 @@ LOG_RETENTION_DAYS: Final = (
 
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 _SEMVER = re.compile(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?")
 _S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -51,16 +57,8 @@ def _bundled_model() -> tuple[str, str]:
 DEFAULT_MODEL_NAME, DEFAULT_MODEL_VERSION = _bundled_model()
 
 
-class DeployConfig(BaseModel):
+class DeployConfig(ContextModel):
     """Everything a deployment may vary. Field `x_y` is CDK context key `xY` (`-c xY=value`)."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        protected_namespaces=(),
-    )
 
     stage: str = Field("production", description="names every resource; prod/production are strict")
     region: str = Field("us-east-1", description="AWS region of both stacks")
@@ -99,25 +97,15 @@ class DeployConfig(BaseModel):
     waf_rate_limit: int = Field(2000, ge=100, le=2_000_000_000, description="per IP, 5 minutes")
     deletion_protection: bool | None = Field(None, description="default on in production")
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        """`-c key=` on the command line means "not given", like leaving the key out."""
-        return None if value == "" else value
-
     @field_validator("stage")
     @classmethod
     def _stage(cls, value: str) -> str:
-        if not valid_stage(value):
-            raise ValueError("lower-case letters, digits and inner '-', at most 20 characters")
-        return value
+        return checked_stage(value)
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not _REGION.fullmatch(value):
-            raise ValueError("not an AWS region name (e.g. us-east-1)")
-        return value
+        return checked_region(value)
 
     @field_validator("domain_name", "hosted_zone_name")
     @classmethod
@@ -271,24 +259,14 @@ def arn_region(arn: str) -> str:
     return match.group("region")
 
 
-class ConfigError(ValueError):
-    """The CDK context does not describe a valid deployment; the message names each bad key."""
-
-
 def context_keys() -> tuple[str, ...]:
     """The CDK context keys the app reads."""
-    return tuple(field.alias or name for name, field in DeployConfig.model_fields.items())
+    return model_context_keys(DeployConfig)
 
 
 def read_context(get: Callable[[str], Any]) -> DeployConfig:
     """Build the config from a context getter (`app.node.try_get_context`); unset keys keep defaults."""
-    raw = {key: value for key in context_keys() if (value := get(key)) is not None}
-    try:
-        return DeployConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            message = err["msg"].removeprefix("Value error, ")
-            where = ".".join(str(p) for p in err["loc"])
-            problems.append(f"{where}: {message}" if where else message)
-        raise ConfigError("invalid CDK context: " + "; ".join(problems)) from exc
+    return validate_context(DeployConfig, get)
+
+
+__all__ = ["ConfigError", "DeployConfig", "context_keys", "read_context"]

@@ -14,7 +14,6 @@ construction. Subcommands (all offline):
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import sys
@@ -25,6 +24,7 @@ from infra.config import DeployConfig
 from infra.names import SERVICE_STACK_ID, STORAGE_STACK_ID
 from infra.posture import posture_warnings
 from service.config import DEFAULT_MODEL, REPO_ROOT
+from service.model_store import sha256_of
 
 PLAN_FILE: Final = "deploy-plan.json"
 # deploy.sh reads `KEY=value` lines with `read -r` and never evaluates them; still, no value may
@@ -73,15 +73,6 @@ def read_plan(assembly: Path) -> dict[str, Any]:
     if not path.is_file():
         raise PlanError(f"{path} is missing: was {assembly} synthesized by this app?")
     return dict(json.loads(path.read_text(encoding="utf-8")))
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file (Python, not sha256sum: macOS has only shasum)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_context(model: Path) -> dict[str, str]:

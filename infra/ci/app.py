@@ -7,14 +7,13 @@ deployment). Offline like the main app:
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from aws_cdk import App, Environment, Tags
 
 from infra.ci.config import CiConfig, read_ci_context
 from infra.ci.stack import CiIdentityStack
 from infra.config import ConfigError
-from infra.nag import add_aws_solutions_checks, write_acknowledgement_report
+from infra.nag import synthesize_checked
 
 CI_STACK_ID = "FacesimCiIdentity"
 
@@ -41,9 +40,7 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(str(exc))
     build(app, config)
-    add_aws_solutions_checks(app)
-    assembly = app.synth()
-    write_acknowledgement_report(app, Path(assembly.directory))
+    synthesize_checked(app)
 
 
 if __name__ == "__main__":

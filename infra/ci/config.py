@@ -6,11 +6,11 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator
 
-from infra.config import DEFAULT_MODEL_NAME, ConfigError
-from infra.names import DeployNames, valid_stage
+from infra.config import DEFAULT_MODEL_NAME
+from infra.context import ContextModel, checked_region, checked_stage, validate_context
+from infra.names import DeployNames
 
 GITHUB_OIDC_HOST: Final = "token.actions.githubusercontent.com"
 STS_AUDIENCE: Final = "sts.amazonaws.com"
@@ -20,15 +20,10 @@ _SUB_PREFIX = re.compile(r"repo:[A-Za-z0-9-]+(@\d+)?/[A-Za-z0-9_.-]+(@\d+)?")
 _PROVIDER_ARN = re.compile(
     r"arn:aws[a-z-]*:iam::\d{12}:oidc-provider/" + re.escape(GITHUB_OIDC_HOST)
 )
-_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 
 
-class CiConfig(BaseModel):
+class CiConfig(ContextModel):
     """Field `x_y` is context key `xY`. Only githubSubPrefix is required."""
-
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
 
     github_sub_prefix: str = Field(description="repo:OWNER/REPO or repo:OWNER@ID/REPO@ID")
     github_environment: str = Field("production", description="the deploy job's environment")
@@ -40,11 +35,6 @@ class CiConfig(BaseModel):
     model_bucket_name: str | None = None
     model_prefix: str = DEFAULT_MODEL_NAME
     bootstrap_qualifier: str = Field("hnb659fds", description="cdk bootstrap --qualifier")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        return None if value == "" else value
 
     @field_validator("github_sub_prefix")
     @classmethod
@@ -70,16 +60,12 @@ class CiConfig(BaseModel):
     @field_validator("stage")
     @classmethod
     def _stage(cls, value: str) -> str:
-        if not valid_stage(value):
-            raise ValueError("lower-case letters, digits and inner '-', at most 20 characters")
-        return value
+        return checked_stage(value)
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not _REGION.fullmatch(value):
-            raise ValueError("not an AWS region name (e.g. us-east-1)")
-        return value
+        return checked_region(value)
 
     @field_validator("bootstrap_qualifier")
     @classmethod
@@ -106,13 +92,4 @@ class CiConfig(BaseModel):
 
 def read_ci_context(get: Callable[[str], Any]) -> CiConfig:
     """Build the config from a context getter; the error names each bad key."""
-    keys = [field.alias or name for name, field in CiConfig.model_fields.items()]
-    raw = {key: value for key in keys if (value := get(key)) is not None}
-    try:
-        return CiConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors()
-        ]
-        raise ConfigError("invalid CDK context: " + "; ".join(problems)) from exc
+    return validate_context(CiConfig, get)

@@ -22,7 +22,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
-from infra.constructs.service import RETENTION
+from infra.constructs.log_retention import RETENTION
 from infra.names import DeployNames
 
 # stopCode values that mean the task itself failed (ECS "Task State Change" event detail).

@@ -15,10 +15,10 @@ from infra.deploy_plan import (
     main,
     model_context,
     read_plan,
-    sha256_of,
     shell_lines,
 )
 from service.config import DEFAULT_MODEL
+from service.model_store import sha256_of
 from tests.infra.conftest import Synth
 
 
