@@ -15,7 +15,7 @@ from typing import Any
 import bentoml
 import numpy as np
 
-MODEL_PATH = Path(os.environ.get("FACESIM_BENCH_MODEL", "models/facesim-lfw-1.2.0.h5"))
+MODEL_PATH = Path(os.environ.get("FACESIM_BENCH_MODEL", "models/facesim-resnet-2.0.0.h5"))
 # Sync APIs run in BentoML's thread pool; its default of 1 serialises requests, so give it a few.
 THREADS = int(os.environ.get("FACESIM_BENCH_BENTOML_THREADS", "4"))
 LIMIT_BYTES = 8 * 1024 * 1024

@@ -41,6 +41,7 @@ TIMINGS = (
     "predict_b1",
     "detect_3",
     "detect_3_single_pass",
+    "dlib_descriptor_3",
 )
 
 
@@ -85,6 +86,7 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
     crops = [prepare_one(images[n], n, loaded, settings_limits(settings))[0] for n in FIELDS]
     inputs = batch_of(crops)
     forward = timed_loop(lambda: model.distances(*inputs), seconds)
+    dlib_descriptor = timed_loop(_dlib_descriptors([c.pixels for c in crops]), seconds / 2)
     distances = [float(v) for v in model.distances(*inputs)[0]]
 
     loop = asyncio.new_event_loop()
@@ -115,9 +117,20 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
         "predict_b1": predict,
         "detect_3": detect,
         "detect_3_single_pass": detect_single,
+        "dlib_descriptor_3": dlib_descriptor,
         "distances": distances,
         "tf_threads": settings.tf_threads,
     }
+
+
+def _dlib_descriptors(chips: list[Any]) -> Callable[[], object]:
+    """dlib's own descriptor of the same three chips (its C++ network), for the per-face comparison."""
+    import dlib
+
+    from training.dlib_reference import RESNET_FILE, package_models_dir
+
+    net = dlib.face_recognition_model_v1(str(package_models_dir() / RESNET_FILE))
+    return lambda: [net.compute_face_descriptor(chip) for chip in chips]
 
 
 def _detection_timings(

@@ -3,7 +3,7 @@
 An `async def` FastAPI handler that reads three `UploadFile`s, decodes and crops them inline (with
 the service's own functions, so only the serving differs) and calls `model.predict` once per
 request. Everything runs on the event loop, one request at a time. Run with
-`python -m bench.naive_app --model models/facesim-lfw-1.2.0.h5 --port 8001`.
+`python -m bench.naive_app --model models/facesim-resnet-2.0.0.h5 --port 8001`.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from bench.report import render_markdown
 from bench.servers import (
     ServerSpec,
     bentoml_spec,
+    face_recognition_spec,
     facesim_spec,
     measure_level,
     merge_levels,
@@ -144,6 +145,7 @@ def server_specs(config: BenchConfig, skipped: dict[str, str]) -> list[ServerSpe
     specs = [
         facesim_spec(config.model, config.workdir / "model-cache", config.service_env),
         naive_spec(config.model),
+        face_recognition_spec(),
     ]
     if not config.bentoml:
         skipped["bentoml"] = "skipped on request (--no-bentoml)"

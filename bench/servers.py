@@ -49,6 +49,13 @@ def naive_spec(model: Path) -> ServerSpec:
     return ServerSpec("naive", "naive FastAPI + predict()", command, dict(os.environ))
 
 
+def face_recognition_spec() -> ServerSpec:
+    """The face_recognition library's way: dlib-bin per request (bench/face_recognition_app.py)."""
+    command = (sys.executable, "-m", "bench.face_recognition_app")
+    label = "face_recognition way (dlib-bin HOG + 5 points + descriptor, 1 worker)"
+    return ServerSpec("face_recognition", label, command, dict(os.environ))
+
+
 def bentoml_spec(model: Path, bentoml: Path, home: Path) -> ServerSpec:
     """BentoML serving bench/bentoml_service.py from its own venv."""
     env = {

@@ -22,6 +22,7 @@ from training.dlib_reference import LANDMARKS_FILE, PACKAGE, RESNET_FILE, packag
 
 NAME = "facesim-resnet"
 VERSION = "2.0.0"
+PYPI_NAME = "face-recognition-models"
 PACKAGE_VERSION = "0.3.0"
 CNN_FILE = "mmod_human_face_detector.dat"
 LICENCE = (
@@ -94,7 +95,7 @@ def build(out_dir: Path, assets_dir: Path, *, mirror_average: bool) -> dict[str,
             "input": "150x150 RGB chip, 0..255; dlib's (x - mean) / 256 is folded into the first conv",
         },
         "source": {
-            "package": PACKAGE,
+            "package": PYPI_NAME,
             "package_version": PACKAGE_VERSION,
             "file": RESNET_FILE,
             "sha256": sha256_of(files[RESNET_FILE]),

@@ -13,8 +13,7 @@ from bench.inputs import REPO
 from bench.report import render_markdown
 from bench.run import BenchConfig, read_tuning, run
 from bench.tuning import run_ab
-
-DEFAULT_MODEL = REPO / "models" / "facesim-lfw-1.2.0.h5"
+from service.config import DEFAULT_MODEL
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,7 +42,7 @@ def main() -> None:
 
     from dlib_port import release
     from service.manifest import manifest_path_for, read_manifest
-    from training import model_eval, pipeline
+    from training import model_eval, pipeline, report
     from training.crops import CropSpec
 
     log, handle = cli.logger(args.out.with_suffix(".log"))
@@ -80,6 +80,12 @@ def main() -> None:
     if not args.no_attach:
         for line in release.attach_evaluation(args.model, results):
             log(line)
+        card = Path("docs/MODEL_CARD.md")
+        report.update_card(card, report.RESNET_HEADLINE, report.resnet_headline_markdown(results))
+        if report.update_card(
+            card, report.RESNET_BLOCK, report.resnet_evaluation_markdown(results)
+        ):
+            log(f"updated the numbers in {card}")
     handle.close()
 
 

@@ -60,7 +60,7 @@ def main() -> None:
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     acc = results["summary"]["accuracy"]  # type: ignore[index]
     log(f"wrote {args.out}: accuracy {acc['mean']:.4f} +/- {acc['std']:.4f}")
-    card = args.out.parent / "MODEL_CARD.md"
+    card = args.out.parent / "MODEL_CARD_LFW.md"
     if report.update_card(card, report.EVAL_BLOCK, report.evaluation_markdown(results)):
         log(f"updated the numbers in {card}")
     handle.close()

@@ -93,12 +93,12 @@ def reattach(out_dir: Path, evaluation: Path) -> None:
 def write_manifest_and_card(
     out_dir: Path, json_path: Path, data: dict[str, Any], log: Callable[[str], None]
 ) -> None:
-    """The manifest beside the .h5, and the shipped-model facts in docs/MODEL_CARD.md."""
+    """The manifest beside the .h5, and the shipped-model facts in docs/MODEL_CARD_LFW.md."""
     from training import manifest, report
 
     manifest.write_manifest(json_path, data)
     log(f"wrote {json_path}: threshold {data['threshold']}, sha256 {data['sha256']}")
-    card = out_dir.parent / "docs" / "MODEL_CARD.md"
+    card = out_dir.parent / "docs" / "MODEL_CARD_LFW.md"
     if report.update_card(card, report.SHIPPED_BLOCK, report.shipped_markdown(data)):
         log(f"updated the shipped-model facts in {card}")
 

@@ -55,6 +55,9 @@ class ChipRecipe(BaseModel):
         le=1.0,
         description="padding per side for the pass that finds faces filling the frame",
     )
+    cnn_pad: float = Field(
+        0.1, ge=0.0, le=1.0, description="padding per side of the CNN pass's copy (tight crops)"
+    )
     tilt_angles: tuple[float, ...] = Field(
         (), description="degrees to turn the image by for extra HOG passes when all else missed"
     )
@@ -70,14 +73,14 @@ class ChipRecipe(BaseModel):
     def passes(self) -> list[DetectionPass]:
         """The cascade in order: cheap and common first."""
         quick = max(self.quick_face_fraction, self.min_face_fraction)
-        steps = [DetectionPass("hog", quick)]
+        steps = [DetectionPass("hog", quick, upsample=False)]
         if self.min_face_fraction < quick:
             steps.append(DetectionPass("hog", self.min_face_fraction))
         if self.tight_crop_pad:
             steps.append(DetectionPass("hog", quick, pad_fraction=self.tight_crop_pad))
         steps += [DetectionPass("hog", quick, angle=a) for a in self.tilt_angles]
         if self.cnn_detector is not None:
-            steps.append(DetectionPass("cnn", self.min_face_fraction))
+            steps.append(DetectionPass("cnn", quick, pad_fraction=self.cnn_pad))
         return steps
 
 

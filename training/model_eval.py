@@ -72,11 +72,10 @@ def embed_pairs(model: Any, dataset: Dataset, keys: list[str], batch: int = 32) 
 
 def _descriptor_of(embedding: Any) -> Any:
     """The network inside the embedding sub-model (the port's `dlib_resnet`)."""
-    inner = [layer for layer in embedding.layers if hasattr(layer, "layers")]
-    nets = [layer for layer in inner if layer.name == "dlib_resnet"]
-    if len(nets) != 1:
-        raise ValueError("the model's embedding has no dlib_resnet network inside")
-    return nets[0]
+    try:
+        return embedding.get_layer("dlib_resnet")
+    except ValueError as exc:
+        raise ValueError("the model's embedding has no dlib_resnet network inside") from exc
 
 
 def served_matches_model(model: Any, dataset: Dataset, vectors: Vectors, keys: list[str]) -> float:
@@ -214,6 +213,18 @@ def detection_rate(dataset: Dataset) -> dict[str, Any]:
     }
 
 
+def no_face_check(dataset: Dataset) -> dict[str, Any]:
+    """The recipe on the no-face set (training/no_face.py): every picture should get no_face."""
+    from training import no_face
+    from training.crops import cropper_for
+
+    spec = dataset.source.spec
+    cropper = cropper_for(spec.recipe)
+    return no_face.accepted(
+        lambda picture: cropper.crop(picture, size=spec.size, channels=spec.channels)
+    )
+
+
 def held_for(vectors: Vectors, dataset: Dataset, seed: int) -> protocol.HeldOut:
     """Pair and triplet distances of all ten folds under one set of embeddings."""
     return protocol.held_out_distances(vectors, dataset.pairs, seed, protocol.euclidean_distances)
@@ -264,6 +275,7 @@ def evaluate(
         "served_model_check_max_abs": check,
         "calibration": calibrate(held),
         "detection": detection_rate(dataset),
+        "no_face_set": no_face_check(dataset),
         "trials": trials(embedded, dataset, seed),
     }
     extra: dict[str, NDArray[np.bool_]] = {}

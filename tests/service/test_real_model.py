@@ -1,4 +1,6 @@
-"""The bundled trained model on real LFW faces: the verdicts a user would check by eye."""
+"""The default model (facesim-resnet 2.0) on real LFW faces: the verdicts a user would check by eye.
+
+dlib's network never trained on an LFW person, so these are faces it has not seen."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -98,21 +101,23 @@ def test_lfw_same_and_different_pairs(real_client: TestClient, lfw_pairs) -> Non
     same, diff = lfw_pairs
     same_results = [verify(real_client, a, b) for a, b in same]
     diff_results = [verify(real_client, a, b) for a, b in diff]
-    judged = [r for r in same_results + diff_results if r is not None]
-    # The Haar detector misses a few LFW faces (the service answers 422 no_face for those).
-    assert len(judged) >= 0.9 * (len(same) + len(diff))
-    same_ok = sum(r["same_person"] for r in same_results if r is not None)
-    diff_ok = sum(not r["same_person"] for r in diff_results if r is not None)
-    # These people were in the shipped model's training data; the honest held-out figure is in
-    # docs/MODEL_CARD.md. Here we check the served pipeline reproduces the model's behaviour.
-    assert (same_ok + diff_ok) / len(judged) >= 0.85, (
-        f"same {same_ok}, different {diff_ok} of {len(judged)}"
+    assert None not in same_results + diff_results, "every LFW face is found"
+    same_ok = sum(r["same_person"] for r in same_results)  # type: ignore[index]
+    diff_ok = sum(not r["same_person"] for r in diff_results)  # type: ignore[index]
+    total = len(same) + len(diff)
+    # 98.9 % on all 6,000 pairs (docs/MODEL_CARD.md): at most two wrong verdicts among these 52.
+    assert same_ok + diff_ok >= total - 2, (
+        f"same {same_ok}/{len(same)}, different {diff_ok}/{len(diff)}"
     )
+    p_same = [r["probability"] for r in same_results]  # type: ignore[index]
+    p_diff = [r["probability"] for r in diff_results]  # type: ignore[index]
+    assert all(0.0 < p < 1.0 for p in p_same + p_diff)
+    assert np.median(p_same) > 0.9 > 0.1 > np.median(p_diff)
 
 
 def test_anchor_picks_the_same_person(real_client: TestClient, lfw_pairs) -> None:  # type: ignore[no-untyped-def]
     same, diff = lfw_pairs
-    correct = answered = 0
+    correct = 0
     for (anchor, positive), (negative, _) in zip(same, diff, strict=False):
         files = {
             "anchor": ("a.jpg", anchor, "image/jpeg"),
@@ -120,9 +125,6 @@ def test_anchor_picks_the_same_person(real_client: TestClient, lfw_pairs) -> Non
             "img2": ("p.jpg", positive, "image/jpeg"),
         }
         response = real_client.post("/predict", files=files)
-        if response.status_code == 422:
-            continue
-        answered += 1
+        assert response.status_code == 200, response.text
         correct += response.json()["most_similar"] == "img2"
-    assert answered >= 0.8 * min(len(same), len(diff))
-    assert correct / answered >= 0.9
+    assert correct >= min(len(same), len(diff)) - 1

@@ -1,0 +1,128 @@
+"""The manifest chooses the crop recipe: old Haar models and the dlib recipe both serve correctly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from service.config import DEFAULT_FACE_ASSETS
+from service.errors import ModelError
+from service.face_align import ChipRecipe
+from service.face_crop import Cropper
+from service.haar_crop import HaarRecipe
+from service.images import ImageLimits, decode_image
+from service.manifest import ModelManifest
+from tests.conftest import ClientFactory
+from tests.support.tiny_model import write_model
+
+REPO = Path(__file__).resolve().parents[2]
+CHIP = json.loads((REPO / "models" / "facesim-resnet-2.0.0.json").read_text())["crop"]
+BASE: dict[str, Any] = {"name": "m", "version": "1", "sha256": "0" * 64, "threshold": 0.5}
+LIMITS = ImageLimits(8 << 20, 40_000_000)
+
+
+def manifest(**fields: Any) -> ModelManifest:
+    return ModelManifest.model_validate({**BASE, "input_shape": [150, 150, 3], **fields})
+
+
+def test_a_manifest_without_a_crop_or_a_detector_gets_the_haar_recipe() -> None:
+    assert isinstance(manifest().crop, HaarRecipe)
+    assert isinstance(manifest(crop={"box_scale": 1.3}).crop, HaarRecipe)
+    assert isinstance(manifest(crop={"detector": "opencv-haar-frontalface"}).crop, HaarRecipe)
+
+
+def test_the_dlib_recipe_is_chosen_by_its_detector() -> None:
+    recipe = manifest(crop=CHIP).crop
+    assert isinstance(recipe, ChipRecipe) and recipe.chip_size == 150 and recipe.padding == 0.25
+
+
+def test_an_unknown_detector_or_a_stray_key_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        manifest(crop={"detector": "mtcnn"})
+    with pytest.raises(ValidationError, match="extra"):
+        manifest(crop={**CHIP, "upsample": 3})
+
+
+def test_the_model_must_take_the_recipes_chips() -> None:
+    with pytest.raises(ValidationError, match="150x150x3 chips"):
+        manifest(crop=CHIP, input_shape=[80, 80, 3])
+
+
+def test_each_recipe_cuts_its_own_input(faces: dict[str, bytes]) -> None:
+    image = decode_image(faces["b1"], field="img1", limits=LIMITS)
+    haar = Cropper(HaarRecipe(box_scale=1.1), DEFAULT_FACE_ASSETS).crop(
+        image, size=(80, 80), channels=3
+    )
+    chip = Cropper(manifest(crop=CHIP).crop, DEFAULT_FACE_ASSETS).crop(
+        image, size=(150, 150), channels=3
+    )
+    assert haar.pixels.shape == (80, 80, 3) and haar.landmarks == () and haar.angle == 0.0
+    assert chip.pixels.shape == (150, 150, 3) and len(chip.landmarks) == 5
+    assert not np.array_equal(haar.crop, chip.crop)
+
+
+def test_a_missing_or_altered_recipe_file_is_refused(tmp_path: Path) -> None:
+    recipe = manifest(crop=CHIP).crop
+    with pytest.raises(ModelError, match="not in FACE_ASSETS_DIR"):
+        Cropper(recipe, tmp_path)
+    for name in recipe.assets:
+        (tmp_path / name).write_bytes(b"not the model")
+    with pytest.raises(ModelError, match="expects"):
+        Cropper(recipe, tmp_path)
+
+
+def test_a_chip_model_with_a_wrong_recipe_file_never_becomes_ready(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    model = write_model(
+        tmp_path / "m",
+        input_shape=(150, 150, 3),
+        manifest_overrides={"crop": CHIP, "distance": "euclidean"},
+    )
+    with make_client(ready=False, model_uri=str(model), face_assets_dir=tmp_path) as client:
+        for _ in range(200):
+            if client.fatal:  # type: ignore[attr-defined]
+                break
+            __import__("time").sleep(0.05)
+        assert "FACE_ASSETS_DIR" in client.fatal[0]  # type: ignore[attr-defined]
+        assert client.get("/readyz").status_code == 503
+
+
+def test_a_chip_model_serves_landmarks_angle_and_probability(
+    make_client: ClientFactory, tmp_path: Path, faces: dict[str, bytes]
+) -> None:
+    model = write_model(
+        tmp_path / "m",
+        input_shape=(150, 150, 3),
+        manifest_overrides={
+            "crop": CHIP,
+            "distance": "euclidean",
+            "calibration": {"method": "logistic", "intercept": 0.5, "slope": -1.0},
+        },
+    )
+    with make_client(model_uri=str(model)) as client:
+        files = {
+            n: (f"{n}.jpg", faces[k], "image/jpeg")
+            for n, k in zip(("anchor", "img1", "img2"), ("a1", "b1", "a2"), strict=True)
+        }
+        body = client.post("/predict", files=files).json()
+    for name in ("img1", "img2"):
+        score = body["scores"][name]
+        assert score["probability"] == pytest.approx(1 / (1 + np.exp(-(0.5 - score["distance"]))))
+    face = body["faces"]["anchor"]
+    assert len(face["landmarks"]) == 5 and isinstance(face["angle"], float)
+    assert face["crop"]["width"] > 0
+
+
+def test_a_haar_model_answers_without_probability_or_landmarks(
+    client: Any, faces: dict[str, bytes]
+) -> None:
+    files = {n: (f"{n}.jpg", faces["a1"], "image/jpeg") for n in ("anchor", "img1", "img2")}
+    body = client.post("/predict", files=files).json()
+    assert body["scores"]["img1"]["probability"] is None
+    assert body["faces"]["anchor"]["landmarks"] is None and body["faces"]["anchor"]["angle"] == 0.0
