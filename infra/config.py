@@ -7,7 +7,6 @@ infra/contract.py; the names a stage gives its resources are in infra/names.py.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any, Final
@@ -44,14 +43,20 @@ _SECRET_ARN = re.compile(_ARN.format(service="secretsmanager", resource=r"secret
 _EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}")
 
 
+_MODEL_FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9-]*)-(?P<version>\d+\.\d+\.\d+\S*)\.h5")
+
+
 def _bundled_model() -> tuple[str, str]:
     """Name and version of the model `make run` serves; a deploy serves the same one by default.
 
-    Read from its manifest (service.config.DEFAULT_MODEL), so switching the bundled model is one
-    change in one place and the CDK default follows it.
+    Taken from service.config.DEFAULT_MODEL's file name (`<name>-<version>.h5`, the name its
+    manifest must carry), so switching the bundled model is one change in one place and the CDK
+    default follows it; synth needs only the name, not the file.
     """
-    manifest = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text(encoding="utf-8"))
-    return str(manifest["name"]), str(manifest["version"])
+    match = _MODEL_FILE.fullmatch(DEFAULT_MODEL.name)
+    if match is None:
+        raise ValueError(f"{DEFAULT_MODEL.name} is not named <name>-<version>.h5")
+    return match.group("name"), match.group("version")
 
 
 DEFAULT_MODEL_NAME, DEFAULT_MODEL_VERSION = _bundled_model()

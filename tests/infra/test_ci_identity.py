@@ -12,7 +12,7 @@ from cdk_nag import AwsSolutionsChecks
 from infra.ci.app import build
 from infra.ci.config import read_ci_context
 from infra.ci.stack import CiIdentityStack
-from infra.config import ConfigError
+from infra.config import DEFAULT_MODEL_NAME, ConfigError
 from infra.nag import acknowledgements, add_aws_solutions_checks
 from tests.infra.conftest import CDK_JSON_CONTEXT, resolve_join
 
@@ -122,7 +122,7 @@ def test_the_deploy_role_may_do_exactly_what_a_deploy_needs(ci: Any) -> None:
     }
     assert granted.pop("ecr:GetAuthorizationToken") == {"*"}
     bucket = "facesim-production-models-{ref:AWS::AccountId}-{ref:AWS::Region}"
-    objects = {f"arn:aws:s3:::{bucket}/facesim-lfw/*"}
+    objects = {f"arn:aws:s3:::{bucket}/{DEFAULT_MODEL_NAME}/*"}
     assert granted.pop("s3:PutObject") == objects
     assert granted.pop("s3:GetObject") == objects
     repositories = {
@@ -153,7 +153,7 @@ def test_cdk_nag_has_no_unacknowledged_finding_and_only_the_reviewed_ones(ci: An
         (
             "FacesimCiIdentity/DeployRole",
             "Annotation::AwsSolutions-IAM5[Resource::arn:aws:s3:::"
-            "facesim-production-models-<AWS::AccountId>-<AWS::Region>/facesim-lfw/*]",
+            f"facesim-production-models-<AWS::AccountId>-<AWS::Region>/{DEFAULT_MODEL_NAME}/*]",
         ),
     }
 

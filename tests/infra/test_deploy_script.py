@@ -25,6 +25,8 @@ from tests.infra.conftest import REPO
 SCRIPT = REPO / "scripts" / "deploy.sh"
 SHELLCHECK = REPO / ".venv" / "bin" / "shellcheck"
 TOOLS_THAT_REACH_OUT = ("aws", "docker", "curl", "cdk")
+# A committed model, named explicitly (the bundled default may not be in this checkout yet).
+MODEL_ARGS = ["--model", "models/facesim-lfw-1.2.0.h5"]
 DOMAIN_ARGS = [
     "--domain",
     "api.example.com",
@@ -201,6 +203,7 @@ def test_dry_run_synthesizes_then_prints_every_step_in_order_and_calls_nothing(
     result = deploy(
         tmp_path,
         "--dry-run",
+        *MODEL_ARGS,
         *DOMAIN_ARGS,
         "--alarm-email",
         "oncall@example.com",
@@ -259,6 +262,7 @@ def test_what_is_pushed_and_published_is_what_the_stack_reads(tmp_path: Path) ->
     result = deploy(
         tmp_path,
         "--dry-run",
+        *MODEL_ARGS,
         "--insecure-http",
         "--no-api-keys",
         "--docs",
@@ -306,7 +310,7 @@ def test_what_is_pushed_and_published_is_what_the_stack_reads(tmp_path: Path) ->
         (["--bogus"], "unknown argument"),
         (["--domain", "api.example.com"], "needs --hosted-zone-id"),
         (["--hosted-zone-id", "Z1"], "need --domain"),
-        ([], "HTTPS needs domainName"),  # from the synth: the config is the one judge
+        (MODEL_ARGS, "HTTPS needs domainName"),  # from the synth: the config is the one judge
         ([*DOMAIN_ARGS, "--insecure-http"], "contradict"),
         (["--insecure-http", "--docs", "maybe"], "--docs takes on or off"),
         (["--insecure-http", "--model", "models/none.h5"], "cannot read the model"),
