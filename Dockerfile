@@ -9,7 +9,11 @@
 FROM python:3.11-slim-bookworm AS build
 RUN python -m venv /opt/venv
 COPY requirements.txt /tmp/requirements.txt
-RUN /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt
+RUN /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt \
+ && /opt/venv/bin/pip check --disable-pip-version-check
+# tensorflow-cpu ships its C++ headers (~290 MB) for compiling custom ops; serving never reads them,
+# and Fargate pulls every byte of the image at each task start (docs/DEPLOY.md, image hygiene).
+RUN rm -r "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/tensorflow/include"
 
 # --- runtime: the venv, the code and the model; no build tools, not root ----------------------
 FROM python:3.11-slim-bookworm AS runtime
@@ -21,10 +25,11 @@ WORKDIR /app
 COPY service/ service/
 COPY models/ models/
 # MODEL_CACHE_DIR defaults to /app/.cache/models (service/config.py): the only place the app writes.
-# A VOLUME, so that under ECS's read-only root filesystem the task's bind mount there starts as a
-# copy of this directory, ownership included (infra/constructs/containers.py).
+# VOLUMEs, so that under ECS's read-only root filesystem the task's bind mounts there start as
+# copies of these directories, ownership and /tmp's 1777 included (infra/constructs/containers.py);
+# TensorFlow writes generated code to /tmp at warm-up.
 RUN mkdir -p /app/.cache/models && chown -R facesim:facesim /app/.cache
-VOLUME ["/app/.cache"]
+VOLUME ["/app/.cache", "/tmp"]
 ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

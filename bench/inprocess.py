@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from bench.inputs import FIELDS
+from bench.stages import profile
 from bench.stats import timing_summary
 from service.config import Settings
 from service.face_align import ChipRecipe
@@ -104,6 +105,11 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
 
     decoded = [decode_image(images[n], field=n, limits=settings_limits(settings)) for n in FIELDS]
     detect, detect_single = _detection_timings(manifest.crop, decoded, seconds / 4)
+    stages = None
+    if isinstance(manifest.crop, ChipRecipe):
+        aligner = Cropper(manifest.crop, settings.face_assets_dir)._aligner
+        assert aligner is not None
+        stages = profile(images, aligner, model, settings_limits(settings), seconds / 4)
     in_pipeline = timed_loop(pipeline, seconds)
     in_sequence = timed_loop(sequential, seconds / 2)
     loop.close()
@@ -118,6 +124,7 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
         "detect_3": detect,
         "detect_3_single_pass": detect_single,
         "dlib_descriptor_3": dlib_descriptor,
+        "stages": stages,
         "distances": distances,
         "tf_threads": settings.tf_threads,
     }

@@ -64,13 +64,11 @@ def build(out_dir: Path, assets_dir: Path, *, mirror_average: bool) -> dict[str,
     """Port the network, save the siamese, copy the recipe's files; returns the manifest (no metrics)."""
     from dlib_port.dat_network import read_network
     from dlib_port.keras_resnet import build_descriptor_model
-    from dlib_port.siamese import build_embedding, build_siamese
+    from dlib_port.siamese import build_siamese
 
     files = source_files()
     network = read_network(files[RESNET_FILE])
-    siamese = build_siamese(
-        build_embedding(build_descriptor_model(network), mirror_average=mirror_average)
-    )
+    siamese = build_siamese(build_descriptor_model(network), mirror_average=mirror_average)
     h5_path, _ = model_paths(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     siamese.save(h5_path)

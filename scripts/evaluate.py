@@ -61,6 +61,7 @@ def main() -> None:
         reference=not args.no_reference,
         reference_workers=args.workers or 2,
         log=log,
+        all_no_face_variants=args.pairs_per_fold is None,
     )
     results["model"] = {
         "name": manifest.name,

@@ -12,14 +12,17 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.cnn_worker import CnnProcess
 from service.face_assets import FaceAssets, per_thread
 from service.face_detect import (
     MIN_IMAGE_SIDE,
+    BoxFinder,
     DetectionPass,
     Found,
+    cnn_boxes,
+    hog_boxes,
     make_copy,
     run_pass,
-    transformed,
 )
 from service.faces import Box, FaceCrop, no_face
 from service.images import RGBImage
@@ -58,9 +61,6 @@ class ChipRecipe(BaseModel):
     cnn_pad: float = Field(
         0.1, ge=0.0, le=1.0, description="padding per side of the CNN pass's copy (tight crops)"
     )
-    tilt_angles: tuple[float, ...] = Field(
-        (), description="degrees to turn the image by for extra HOG passes when all else missed"
-    )
     landmark_model: AssetRef
     cnn_detector: AssetRef | None = Field(None, description="dlib's MMOD CNN, the last pass")
 
@@ -78,7 +78,6 @@ class ChipRecipe(BaseModel):
             steps.append(DetectionPass("hog", self.min_face_fraction))
         if self.tight_crop_pad:
             steps.append(DetectionPass("hog", quick, pad_fraction=self.tight_crop_pad))
-        steps += [DetectionPass("hog", quick, angle=a) for a in self.tilt_angles]
         if self.cnn_detector is not None:
             steps.append(DetectionPass("cnn", quick, pad_fraction=self.cnn_pad))
         return steps
@@ -94,22 +93,40 @@ def _hog() -> object:
 class ChipAligner:
     """The recipe with its files: detect, landmark and cut chips (one instance per process)."""
 
-    def __init__(self, recipe: ChipRecipe, assets: FaceAssets) -> None:
+    def __init__(
+        self, recipe: ChipRecipe, assets: FaceAssets, *, isolate_cnn: bool = False
+    ) -> None:
         self.recipe = recipe
         self._landmark_path = str(assets.path(recipe.landmark_model.file))
         self._cnn_path = (
             str(assets.path(recipe.cnn_detector.file)) if recipe.cnn_detector is not None else None
         )
+        # The service runs the CNN in a process of its own (it holds the GIL); tools run it inline.
+        self._cnn_process = (
+            CnnProcess(self._cnn_path) if isolate_cnn and self._cnn_path is not None else None
+        )
 
-    def _detector(self, kind: str) -> object:
-        """This thread's HOG or CNN detector."""
+    def warm_up(self) -> None:
+        """Start what the first request would otherwise wait for (the CNN's process)."""
+        if self._cnn_process is not None:
+            self._cnn_process.warm_up()
+
+    def close(self) -> None:
+        """Stop the CNN's process, if there is one."""
+        if self._cnn_process is not None:
+            self._cnn_process.close()
+
+    def finder(self, kind: str) -> BoxFinder:
+        """This thread's HOG detector, or the CNN (in its process, or this thread's)."""
         import dlib
 
         if kind == "hog":
-            return per_thread("hog", _hog)
+            return hog_boxes(per_thread("hog", _hog))
+        if self._cnn_process is not None:
+            return self._cnn_process.detect
         path = self._cnn_path
         assert path is not None
-        return per_thread(f"cnn:{path}", lambda: dlib.cnn_face_detection_model_v1(path))
+        return cnn_boxes(per_thread(f"cnn:{path}", lambda: dlib.cnn_face_detection_model_v1(path)))
 
     def _predictor(self) -> object:
         """This thread's 5-point shape predictor."""
@@ -119,39 +136,26 @@ class ChipAligner:
         return per_thread(f"sp:{path}", lambda: dlib.shape_predictor(path))
 
     def detect(self, image: RGBImage) -> list[Found]:
-        """All faces of the first pass that finds any, largest first."""
+        """All faces of the first pass that finds any, the most prominent (the subject) first."""
         height, width = image.shape[:2]
         if min(height, width) < MIN_IMAGE_SIDE:
             return []
         for step in self.recipe.passes():
             copy = make_copy(image, step)
-            found = run_pass(copy, self._detector(step.detector), step.detector, step.angle)
+            found = run_pass(copy, self.finder(step.detector))
             if found:
-                return sorted(found, key=lambda f: (-f.area, f.top, f.left))
+                return sorted(found, key=lambda f: (-f.prominence(width, height), f.top, f.left))
         return []
 
     def landmarks(self, image: RGBImage, face: Found) -> list[tuple[int, int]]:
-        """dlib's 5 points for a face box, in image pixels (tilted faces on an upright copy)."""
+        """dlib's 5 points for a face box, in image pixels."""
         import dlib
 
-        predictor = self._predictor()
-        if not face.angle:
-            rect = dlib.rectangle(
-                round(face.left), round(face.top), round(face.right), round(face.bottom)
-            )
-            shape = predictor(image, rect)  # type: ignore[operator]
-            return [(p.x, p.y) for p in shape.parts()]
-        upright = transformed(image, scale=1.0, angle=face.angle)
-        cx, cy = (face.left + face.right) / 2.0, (face.top + face.bottom) / 2.0
-        ux, uy = upright.forward @ np.array([cx, cy, 1.0])
-        half = (face.right - face.left) / 2.0
         rect = dlib.rectangle(
-            round(ux - half), round(uy - half), round(ux + half), round(uy + half)
+            round(face.left), round(face.top), round(face.right), round(face.bottom)
         )
-        shape = predictor(upright.pixels, rect)  # type: ignore[operator]
-        return [
-            (round(x), round(y)) for x, y in (upright.to_original(p.x, p.y) for p in shape.parts())
-        ]
+        shape = self._predictor()(image, rect)  # type: ignore[operator]
+        return [(p.x, p.y) for p in shape.parts()]
 
     def chip(self, image: RGBImage, points: list[tuple[int, int]]) -> tuple[np.ndarray, Box, float]:
         """dlib's aligned chip for these landmarks, the square it was cut from, and its turn."""
@@ -171,7 +175,7 @@ class ChipAligner:
         return np.ascontiguousarray(pixels, dtype=np.uint8), square, math.degrees(details.angle)
 
     def crop(self, image: RGBImage, *, field: str | None = None) -> FaceCrop:
-        """The chip of the largest face, or 422 no_face naming the field."""
+        """The chip of the most prominent face, or 422 no_face naming the field."""
         faces = self.detect(image)
         if not faces:
             height, width = image.shape[:2]

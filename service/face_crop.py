@@ -37,13 +37,27 @@ CropRecipe = Annotated[
 class Cropper:
     """A recipe ready to run: its files verified and located; one per process."""
 
-    def __init__(self, recipe: HaarRecipe | ChipRecipe, assets_dir: Path) -> None:
+    def __init__(
+        self, recipe: HaarRecipe | ChipRecipe, assets_dir: Path, *, isolate_cnn: bool = False
+    ) -> None:
         self.recipe = recipe
         self._aligner = (
-            ChipAligner(recipe, FaceAssets.verified(assets_dir, recipe.assets))
+            ChipAligner(
+                recipe, FaceAssets.verified(assets_dir, recipe.assets), isolate_cnn=isolate_cnn
+            )
             if isinstance(recipe, ChipRecipe)
             else None
         )
+
+    def warm_up(self) -> None:
+        """Start the recipe's helper process, if it has one, before the first request."""
+        if self._aligner is not None:
+            self._aligner.warm_up()
+
+    def close(self) -> None:
+        """Stop the recipe's helper process, if it has one."""
+        if self._aligner is not None:
+            self._aligner.close()
 
     def crop(
         self,

@@ -5,19 +5,18 @@ so it finds faces of about 80 px and up, or 40 px and up on a copy upsampled onc
 therefore runs on a copy scaled so that the smallest face it looks for is just that big: big faces
 are found on a small copy in a few milliseconds, and small ones are searched for only when no big
 one is there. Tight crops (the face fills the frame, no context for the window) get a pass on a
-padded copy; tilted faces a pass on copies turned back upright; the CNN detector, slower but more
-tolerant of pose, light and blur, runs last.
+padded copy; the CNN detector, slower but more tolerant of pose, tilt, light and blur, runs last.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import cv2
 import numpy as np
-from numpy.typing import NDArray
 
 from service.images import RGBImage
 
@@ -30,6 +29,8 @@ HOG_TARGET_PX = 96
 # runs last and only looks for big faces, on a copy enlarged at most this much (tight crops).
 CNN_WINDOW_PX = 80
 CNN_MAX_UPSCALE = 2.0
+# A detector: (copy, upsample) -> boxes (left, top, right, bottom) in the copy's pixels.
+BoxFinder = Callable[[RGBImage, int], list[tuple[int, int, int, int]]]
 # Below this many pixels on the shorter side nothing resembling a face can be found.
 MIN_IMAGE_SIDE = 24
 
@@ -41,41 +42,45 @@ class DetectionPass:
     detector: Literal["hog", "cnn"]
     min_face_fraction: float  # smallest face looked for, of the shorter image side
     pad_fraction: float = 0.0  # padding added on each side, of the longer side
-    angle: float = 0.0  # degrees the copy is turned before detecting (to level a tilted face)
     upsample: bool = True  # HOG may search an upsampled copy for faces under 80 px
 
 
 @dataclass(frozen=True)
 class Found:
-    """A face box in original-image coordinates (left, top, right, bottom), and how it was found."""
+    """A face box in original-image coordinates (left, top, right, bottom)."""
 
     left: float
     top: float
     right: float
     bottom: float
-    angle: (
-        float  # the turn of the copy it was found on; the box is in that copy's frame, mapped back
-    )
 
-    @property
-    def area(self) -> float:
-        """Box area, to pick the largest face."""
-        return (self.right - self.left) * (self.bottom - self.top)
+    def prominence(self, width: int, height: int) -> float:
+        """How much this face is the picture's subject: its visible area, less the further off centre.
+
+        The area inside the picture (a face cut off by the edge counts for what shows), times one
+        minus the distance of the box's centre from the picture's centre over the half diagonal.
+        A cut-off face at the edge beside a centred one of the same size is not the subject.
+        """
+        visible_w = max(0.0, min(float(width), self.right) - max(0.0, self.left))
+        visible_h = max(0.0, min(float(height), self.bottom) - max(0.0, self.top))
+        off_x = (self.left + self.right) / 2.0 - width / 2.0
+        off_y = (self.top + self.bottom) / 2.0 - height / 2.0
+        off_centre = math.hypot(off_x, off_y) / math.hypot(width / 2.0, height / 2.0)
+        return visible_w * visible_h * max(0.0, 1.0 - off_centre)
 
 
 @dataclass(frozen=True)
 class Copy:
-    """A resized, padded, turned copy of the image and the map from its pixels back to the original."""
+    """A resized, padded copy of the image: copy = original * scale + offset."""
 
     pixels: RGBImage
-    forward: NDArray[np.float64]  # 2x3 affine: original -> copy
+    scale: float
+    offset: tuple[float, float]
     upsample: int
 
     def to_original(self, x: float, y: float) -> tuple[float, float]:
         """A point of the copy in original-image coordinates."""
-        inverse = cv2.invertAffineTransform(self.forward)
-        ox, oy = inverse @ np.array([x, y, 1.0])
-        return float(ox), float(oy)
+        return (x - self.offset[0]) / self.scale, (y - self.offset[1]) / self.scale
 
 
 def hog_plan(min_face_px: float, *, upsample: bool) -> tuple[float, int]:
@@ -94,71 +99,46 @@ def cnn_scale(min_face_px: float) -> float:
 
 
 def make_copy(image: RGBImage, step: DetectionPass) -> Copy:
-    """The copy a pass detects on: scaled for its smallest face, padded, turned."""
+    """The copy a pass detects on: scaled for its smallest face, padded with the edge pixels."""
     height, width = image.shape[:2]
-    shorter = min(height, width)
-    min_face = step.min_face_fraction * shorter
+    min_face = step.min_face_fraction * min(height, width)
     if step.detector == "hog":
         scale, upsample = hog_plan(min_face, upsample=step.upsample)
     else:
         scale, upsample = cnn_scale(min_face), 0
-    return transformed(
-        image, scale=scale, angle=step.angle, pad_fraction=step.pad_fraction, upsample=upsample
-    )
-
-
-def transformed(
-    image: RGBImage,
-    *,
-    scale: float,
-    angle: float = 0.0,
-    pad_fraction: float = 0.0,
-    upsample: int = 0,
-) -> Copy:
-    """The image scaled, padded by pad_fraction of its longer side, turned about its centre."""
-    height, width = image.shape[:2]
-    pad = pad_fraction * max(height, width)
-    out_w = max(1, round((width + 2 * pad) * scale))
-    out_h = max(1, round((height + 2 * pad) * scale))
-    centre_in = ((width - 1) / 2.0, (height - 1) / 2.0)
-    centre_out = ((out_w - 1) / 2.0, (out_h - 1) / 2.0)
-    # Turn by `angle` (counter-clockwise on screen) and scale about the centre, then re-centre.
-    forward = cv2.getRotationMatrix2D(centre_in, angle, scale)
-    forward[0, 2] += centre_out[0] - centre_in[0]
-    forward[1, 2] += centre_out[1] - centre_in[1]
-    if angle or pad:
-        pixels = cv2.warpAffine(
-            image,
-            forward,
-            (out_w, out_h),
-            flags=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
+    pixels = image
+    if scale != 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        shrink = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+        pixels = np.asarray(cv2.resize(image, size, interpolation=shrink), dtype=np.uint8)
+    pad = round(step.pad_fraction * max(pixels.shape[:2]))
+    if pad:
+        pixels = np.asarray(
+            cv2.copyMakeBorder(pixels, pad, pad, pad, pad, cv2.BORDER_REPLICATE), dtype=np.uint8
         )
-    elif scale < 1.0:
-        pixels = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA)
-    else:
-        pixels = image
-    return Copy(np.ascontiguousarray(pixels, dtype=np.uint8), forward.astype(np.float64), upsample)
+    return Copy(np.ascontiguousarray(pixels), scale, (pad, pad), upsample)
 
 
-def run_pass(copy: Copy, detector: Any, kind: str, angle: float) -> list[Found]:
+def run_pass(copy: Copy, find: BoxFinder) -> list[Found]:
     """Detect on one copy and map every box back to the original image."""
-    if kind == "hog":
-        rects = detector(copy.pixels, copy.upsample)
-    else:
-        rects = [d.rect for d in detector(copy.pixels, copy.upsample)]
     found = []
-    for r in rects:
-        corners = [
-            copy.to_original(x, y) for x, y in ((r.left(), r.top()), (r.right(), r.bottom()))
-        ]
-        if angle:
-            # The box is square in the turned copy: keep its size, centre it on the mapped centre.
-            cx = (corners[0][0] + corners[1][0]) / 2.0
-            cy = (corners[0][1] + corners[1][1]) / 2.0
-            half = math.dist(*corners) / math.sqrt(2.0) / 2.0
-            found.append(Found(cx - half, cy - half, cx + half, cy + half, angle))
-        else:
-            (left, top), (right, bottom) = corners
-            found.append(Found(left, top, right, bottom, 0.0))
+    for left, top, right, bottom in find(copy.pixels, copy.upsample):
+        x0, y0 = copy.to_original(left, top)
+        x1, y1 = copy.to_original(right, bottom)
+        found.append(Found(x0, y0, x1, y1))
     return found
+
+
+def hog_boxes(detector: Any) -> BoxFinder:
+    """dlib's HOG detector as a box finder."""
+    return lambda pixels, upsample: [
+        (r.left(), r.top(), r.right(), r.bottom()) for r in detector(pixels, upsample)
+    ]
+
+
+def cnn_boxes(detector: Any) -> BoxFinder:
+    """dlib's CNN detector (in this process) as a box finder."""
+    return lambda pixels, upsample: [
+        (d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom())
+        for d in detector(pixels, upsample)
+    ]

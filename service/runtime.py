@@ -82,6 +82,8 @@ class Runtime:
             self._task.cancel()
         if self.queue is not None:
             await self.queue.stop()
+        if self.loaded is not None:
+            self.loaded.cropper.close()
         self.preprocess_pool.shutdown(wait=False, cancel_futures=True)
 
     async def _start(self, on_fatal: Callable[[str], None]) -> None:
@@ -133,7 +135,7 @@ class Runtime:
         )
         phases["download"] = time.perf_counter() - t0
         # The recipe's files are checked before TensorFlow is imported: a wrong one fails fast.
-        cropper = Cropper(fetched.manifest.crop, s.face_assets_dir)
+        cropper = Cropper(fetched.manifest.crop, s.face_assets_dir, isolate_cnn=True)
         t1 = time.perf_counter()
         from service import model as model_module  # TensorFlow is imported here, off the event loop
 
@@ -149,6 +151,7 @@ class Runtime:
             )
         t3 = time.perf_counter()
         model.warm_up()
+        cropper.warm_up()
         phases["warmup"] = time.perf_counter() - t3
         for phase, seconds in phases.items():
             self.metrics.startup.labels(phase).set(seconds)

@@ -29,6 +29,17 @@ LIMITS = ImageLimits(max_bytes=8_388_608, max_pixels=40_000_000)
 # An image whose channels differ by less than this on average (JPEG chroma noise) is a greyscale photo.
 GREY_CHANNEL_SPREAD = 2.0
 CACHE_FORMAT = 2
+# The code that turns an upload into a crop: a change to any of it must not reuse old crops.
+CROP_CODE = ("images.py", "haar_crop.py", "face_detect.py", "face_align.py", "face_crop.py")
+SERVICE_DIR = Path(__file__).resolve().parent.parent / "service"
+
+
+def crop_code_digest() -> str:
+    """sha256 of the service's decode and crop source files."""
+    digest = hashlib.sha256()
+    for name in CROP_CODE:
+        digest.update((SERVICE_DIR / name).read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -67,10 +78,11 @@ class CropSpec:
     channels: int
 
     def cache_name(self, keys: list[str]) -> str:
-        """A file name that changes whenever the recipe, the shape or the image list changes."""
+        """A file name that changes whenever the recipe, its code, the shape or the images change."""
         blob = json.dumps(
             {
                 "format": CACHE_FORMAT,
+                "code": crop_code_digest(),
                 "recipe": self.recipe.model_dump(),
                 "size": list(self.size),
                 "channels": self.channels,

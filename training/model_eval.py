@@ -45,22 +45,23 @@ class Embedded:
     mirrored: Vectors  # ... of the chip's mirror image
 
 
-def embed_pairs(model: Any, dataset: Dataset, keys: list[str], batch: int = 32) -> Embedded:
-    """Run the served model's embedding, and its descriptor on chip and mirror, over the chips."""
-    embedding = model.get_layer("embedding")
-    descriptor = _descriptor_of(embedding)
+def embed_pairs(model: Any, dataset: Dataset, keys: list[str]) -> Embedded:
+    """The served model's embedding of each chip, and its network's descriptor of chip and mirror."""
+    from dlib_port.siamese import descriptor_of, embed
+
+    descriptor = descriptor_of(model)
     crops = dataset.crops.subset(keys)
     found = crops.detected
     chips = crops.pixels[found].astype(np.float32)
 
-    def run(net: Any, images: NDArray[np.float32]) -> NDArray[np.float32]:
+    def run(images: NDArray[np.float32], batch: int = 32) -> NDArray[np.float32]:
         parts = [
-            np.asarray(net(images[i : i + batch], training=False))
+            np.asarray(descriptor(images[i : i + batch], training=False))
             for i in range(0, len(images), batch)
         ]
         return np.concatenate(parts).astype(np.float32)
 
-    outputs = [run(embedding, chips), run(descriptor, chips), run(descriptor, chips[:, :, ::-1])]
+    outputs = [embed(model, chips), run(chips), run(chips[:, :, ::-1])]
     width = outputs[0].shape[1]
     tables: list[Vectors] = []
     for out in outputs:
@@ -68,14 +69,6 @@ def embed_pairs(model: Any, dataset: Dataset, keys: list[str], batch: int = 32) 
         full[found] = out
         tables.append(dict(zip(keys, full, strict=True)))
     return Embedded(*tables)
-
-
-def _descriptor_of(embedding: Any) -> Any:
-    """The network inside the embedding sub-model (the port's `dlib_resnet`)."""
-    try:
-        return embedding.get_layer("dlib_resnet")
-    except ValueError as exc:
-        raise ValueError("the model's embedding has no dlib_resnet network inside") from exc
 
 
 def served_matches_model(model: Any, dataset: Dataset, vectors: Vectors, keys: list[str]) -> float:
@@ -213,7 +206,7 @@ def detection_rate(dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def no_face_check(dataset: Dataset) -> dict[str, Any]:
+def no_face_check(dataset: Dataset, *, all_variants: bool = True) -> dict[str, Any]:
     """The recipe on the no-face set (training/no_face.py): every picture should get no_face."""
     from training import no_face
     from training.crops import cropper_for
@@ -221,7 +214,8 @@ def no_face_check(dataset: Dataset) -> dict[str, Any]:
     spec = dataset.source.spec
     cropper = cropper_for(spec.recipe)
     return no_face.accepted(
-        lambda picture: cropper.crop(picture, size=spec.size, channels=spec.channels)
+        lambda picture: cropper.crop(picture, size=spec.size, channels=spec.channels),
+        all_variants=all_variants,
     )
 
 
@@ -254,6 +248,7 @@ def evaluate(
     reference: bool,
     reference_workers: int,
     log: Logger,
+    all_no_face_variants: bool = True,
 ) -> dict[str, Any]:
     """The whole evaluation: ours, calibration, trials, dlib's pipeline, detection, timing."""
     import keras
@@ -275,7 +270,7 @@ def evaluate(
         "served_model_check_max_abs": check,
         "calibration": calibrate(held),
         "detection": detection_rate(dataset),
-        "no_face_set": no_face_check(dataset),
+        "no_face_set": no_face_check(dataset, all_variants=all_no_face_variants),
         "trials": trials(embedded, dataset, seed),
     }
     extra: dict[str, NDArray[np.bool_]] = {}

@@ -1,9 +1,11 @@
 """The two containers of the task: their settings, health checks and writable paths.
 
-Both run with a read-only root filesystem. Each writes to exactly one directory, a task bind
-mount declared as a VOLUME (owned by the image's user) in its Dockerfile: ECS copies that
-directory's contents and ownership into the bind mount, so the non-root users can write there
-(ECS developer guide, "Use bind mounts": a VOLUME path equal to the containerPath is copied).
+Both run with a read-only root filesystem. They write only to task bind mounts, each declared as a
+VOLUME in its Dockerfile (owned by the image's user, or /tmp's sticky 1777): ECS copies a VOLUME
+directory's contents and ownership into a bind mount at the same path (ECS developer guide, "Use
+bind mounts"), so the non-root users can write there. The app writes the downloaded model
+(/app/.cache) and /tmp (TensorFlow's autograph writes generated code there at warm-up, as `make
+rehearse` found); nginx writes its RUN_DIR.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from infra.contract import (
     APP_GRACEFUL_TIMEOUT_S,
     APP_HOST,
     APP_PORT,
+    APP_TMP_DIR,
     LIVENESS_PATH,
     MAX_REQUEST_BYTES,
     NGINX_HTTP_PORT,
@@ -29,11 +32,9 @@ from infra.contract import (
 
 APP_CONTAINER: Final = "app"
 NGINX_CONTAINER: Final = "nginx"
-APP_VOLUME: Final = "app-cache"
-NGINX_VOLUME: Final = "nginx-run"
 WRITABLE_PATHS: Final = {
-    APP_CONTAINER: (APP_VOLUME, APP_CACHE_DIR),
-    NGINX_CONTAINER: (NGINX_VOLUME, NGINX_RUN_DIR),
+    APP_CONTAINER: {"app-cache": APP_CACHE_DIR, "app-tmp": APP_TMP_DIR},
+    NGINX_CONTAINER: {"nginx-run": NGINX_RUN_DIR},
 }
 EMF_INTERVAL_S: Final = 60
 
@@ -134,12 +135,12 @@ def nginx_environment(*, vpc_cidr: str) -> Mapping[str, str]:
     }
 
 
-def mount_writable_path(
+def mount_writable_paths(
     task_definition: ecs.TaskDefinition, container: ecs.ContainerDefinition
 ) -> None:
-    """Give a read-only container its one writable directory (a task bind mount)."""
-    volume, path = WRITABLE_PATHS[container.container_name]
-    task_definition.add_volume(name=volume)
-    container.add_mount_points(
-        ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
-    )
+    """Give a read-only container its writable directories (task bind mounts, one per path)."""
+    for volume, path in WRITABLE_PATHS[container.container_name].items():
+        task_definition.add_volume(name=volume)
+        container.add_mount_points(
+            ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+        )

@@ -17,7 +17,7 @@ from infra.constructs.containers import (
     NGINX_CONTAINER,
     app_environment,
     app_health_check,
-    mount_writable_path,
+    mount_writable_paths,
     nginx_environment,
     nginx_health_check,
 )
@@ -171,7 +171,7 @@ class ModelService(Construct):
                 max_buffer_size=Size.mebibytes(25),
             ),
         )
-        mount_writable_path(self.task_definition, self.app_container)
+        mount_writable_paths(self.task_definition, self.app_container)
 
         self.nginx_container = self.task_definition.add_container(
             "Nginx",
@@ -195,7 +195,7 @@ class ModelService(Construct):
                 max_buffer_size=Size.mebibytes(25),
             ),
         )
-        mount_writable_path(self.task_definition, self.nginx_container)
+        mount_writable_paths(self.task_definition, self.nginx_container)
         # nginx starts once the app is alive, and (reverse order on stop) is stopped before it.
         self.nginx_container.add_container_dependencies(
             ecs.ContainerDependency(

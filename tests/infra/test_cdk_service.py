@@ -13,6 +13,7 @@ from infra.contract import (
     APP_GRACEFUL_TIMEOUT_S,
     APP_HOST,
     APP_PORT,
+    APP_TMP_DIR,
     CONTAINER_STOP_TIMEOUT_S,
     LIVENESS_PATH,
     MAX_REQUEST_BYTES,
@@ -149,16 +150,17 @@ def test_nginx_has_its_own_liveness_check(any_synth: Synth) -> None:
     assert str(NGINX_HTTP_PORT) in check["Command"][-1]
 
 
-def test_both_containers_have_a_read_only_root_and_one_writable_mount(any_synth: Synth) -> None:
+def test_both_containers_have_a_read_only_root_and_writable_mounts(any_synth: Synth) -> None:
     task = any_synth.only("AWS::ECS::TaskDefinition")["Properties"]
     volumes = {v["Name"] for v in task["Volumes"]}
-    expected = {"app": APP_CACHE_DIR, "nginx": NGINX_RUN_DIR}
+    expected = {"app": {APP_CACHE_DIR, APP_TMP_DIR}, "nginx": {NGINX_RUN_DIR}}
+    used = []
     for name, container in containers(any_synth).items():
         assert container["ReadonlyRootFilesystem"] is True
-        (mount,) = container["MountPoints"]
-        assert mount["ContainerPath"] == expected[name]
-        assert mount["ReadOnly"] is False
-        assert mount["SourceVolume"] in volumes
+        assert {m["ContainerPath"] for m in container["MountPoints"]} == expected[name]
+        assert all(m["ReadOnly"] is False for m in container["MountPoints"])
+        used += [m["SourceVolume"] for m in container["MountPoints"]]
+    assert sorted(used) == sorted(volumes)  # one volume per path, none shared
     assert env(containers(any_synth)["nginx"])["RUN_DIR"] == NGINX_RUN_DIR
     assert "Host" not in str(task["Volumes"])  # task storage, not the host's
 

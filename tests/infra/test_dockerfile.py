@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from infra.contract import LIVENESS_PATH, NGINX_HTTP_PORT, NGINX_HTTPS_PORT
+from rehearse.dockerfile import read_stages
 from tests.infra.conftest import REPO
-from tests.infra.dockerfile import read_stages
 
 APP_DOCKERFILE = REPO / "Dockerfile"
 NGINX_DOCKERFILE = REPO / "nginx" / "Dockerfile"
@@ -106,7 +106,13 @@ def test_dockerignore_is_an_allowlist_without_secrets_or_venv() -> None:
     ]
     assert lines[0] == "*"
     allowed = {line[1:] for line in lines if line.startswith("!")}
-    assert allowed == {"requirements.txt", "service/", "models/*.h5", "models/*.json"}
+    assert allowed == {
+        "requirements.txt",
+        "service/",
+        "models/*.h5",
+        "models/*.json",
+        "models/dlib/*.dat",
+    }
     # Every file the Dockerfile copies from the context is inside the allowlist.
     allowed_roots = {entry.split("/")[0] for entry in allowed}
     for stage in read_stages(APP_DOCKERFILE):

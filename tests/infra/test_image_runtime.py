@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from infra.contract import APP_GRACEFUL_TIMEOUT_S, LIVENESS_PATH, READINESS_PATH
+from rehearse.dockerfile import read_stages
 from tests.infra.conftest import REPO
-from tests.infra.dockerfile import read_stages
 from tests.support.processes import free_port, stop, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -126,3 +126,40 @@ def test_a_haar_model_answers_without_probability_or_landmarks(
     body = client.post("/predict", files=files).json()
     assert body["scores"]["img1"]["probability"] is None
     assert body["faces"]["anchor"]["landmarks"] is None and body["faces"]["anchor"]["angle"] == 0.0
+
+
+def test_a_chip_model_runs_the_cnn_in_its_own_process_and_refuses_a_picture_without_a_face(
+    make_client: ClientFactory, tmp_path: Path, faces: dict[str, bytes]
+) -> None:
+    import io
+
+    from PIL import Image
+
+    model = write_model(
+        tmp_path / "m",
+        input_shape=(150, 150, 3),
+        manifest_overrides={"crop": CHIP, "distance": "euclidean"},
+    )
+    grey = io.BytesIO()
+    Image.new("RGB", (320, 240), (128, 128, 128)).save(grey, format="PNG")
+    with make_client(model_uri=str(model)) as client:
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        process = runtime.loaded.cropper._aligner._cnn_process
+        assert process is not None
+        workers = list(process._pool._processes.values())
+        assert (
+            len(workers) == 1 and workers[0].is_alive()
+        )  # started by the warm-up, before readiness
+        files = {
+            "img1": ("a.jpg", faces["a1"], "image/jpeg"),
+            "img2": ("grey.png", grey.getvalue(), "image/png"),
+        }
+        response = client.post("/verify", files=files)
+        assert response.status_code == 422
+        assert response.json()["error"] == {
+            "code": "no_face",
+            "field": "img2",
+            "message": response.json()["error"]["message"],
+        }
+    workers[0].join(10)  # the app's shutdown stopped it
+    assert not workers[0].is_alive()

@@ -1,4 +1,4 @@
-"""A small Dockerfile reader for the tests: instructions, stages, CMD, ENV (no Docker engine here)."""
+"""A small Dockerfile reader: instructions, stages, CMD, ENV, without a Docker engine (tests, rehearsal)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ class Stage:
         """The last CMD/ENTRYPOINT as an exec-form list (shell form is refused: no signals)."""
         (*_, last) = self.args(keyword)
         value = json.loads(last)
-        assert isinstance(value, list) and all(isinstance(v, str) for v in value), last
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ValueError(f"{keyword} is not an exec-form list of strings: {last}")
         return value
 
     def env(self) -> dict[str, str]:
@@ -34,7 +35,8 @@ class Stage:
         for args in self.args("ENV"):
             for word in shlex.split(args, posix=True):
                 name, sep, value = word.partition("=")
-                assert sep, f"legacy `ENV name value` form in {args!r}"
+                if not sep:
+                    raise ValueError(f"legacy `ENV name value` form in {args!r}")
                 found[name] = value
         return found
 
@@ -54,7 +56,8 @@ def read_instructions(path: Path) -> list[tuple[str, str]]:
             continue
         logical.append(pending + line)
         pending = ""
-    assert not pending, f"{path} ends inside a continued line"
+    if pending:
+        raise ValueError(f"{path} ends inside a continued line")
     result = []
     for line in logical:
         keyword, _, args = line.partition(" ")
@@ -70,10 +73,12 @@ def read_stages(path: Path) -> list[Stage]:
             match = re.fullmatch(
                 r"(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", args, re.IGNORECASE
             )
-            assert match, args
+            if not match:
+                raise ValueError(f"unreadable FROM line: {args}")
             stages.append(Stage(base=match.group(1), name=match.group(2)))
         elif stages:
             stages[-1].instructions.append((keyword, args))
         else:
-            assert keyword == "ARG", f"{keyword} before the first FROM"
+            if keyword != "ARG":
+                raise ValueError(f"{keyword} before the first FROM")
     return stages
