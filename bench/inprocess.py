@@ -87,7 +87,13 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
     crops = [prepare_one(images[n], n, loaded, settings_limits(settings))[0] for n in FIELDS]
     inputs = batch_of(crops)
     forward = timed_loop(lambda: model.distances(*inputs), seconds)
-    dlib_descriptor = timed_loop(_dlib_descriptors([c.pixels for c in crops]), seconds / 2)
+    chip_recipe = isinstance(manifest.crop, ChipRecipe)
+    # dlib's own network on the same chips (only the dlib recipe cuts the chips it takes).
+    dlib_descriptor = (
+        timed_loop(_dlib_descriptors([c.pixels for c in crops]), seconds / 2)
+        if chip_recipe
+        else None
+    )
     distances = [float(v) for v in model.distances(*inputs)[0]]
 
     loop = asyncio.new_event_loop()
@@ -106,7 +112,7 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
     decoded = [decode_image(images[n], field=n, limits=settings_limits(settings)) for n in FIELDS]
     detect, detect_single = _detection_timings(manifest.crop, decoded, seconds / 4)
     stages = None
-    if isinstance(manifest.crop, ChipRecipe):
+    if chip_recipe:
         aligner = Cropper(manifest.crop, settings.face_assets_dir)._aligner
         assert aligner is not None
         stages = profile(images, aligner, model, settings_limits(settings), seconds / 4)

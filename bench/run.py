@@ -91,8 +91,20 @@ def run_inprocess(config: BenchConfig, images_dir: Path, tag: str) -> dict[str, 
 
 
 def merge_inprocess(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The in-process rounds as one set of figures."""
-    merged: dict[str, Any] = {key: merge_timings([p[key] for p in parts]) for key in TIMINGS}
+    """The in-process rounds as one set of figures (a figure a model does not have stays None)."""
+    merged: dict[str, Any] = {
+        key: merge_timings([p[key] for p in parts]) if parts[0].get(key) else None
+        for key in TIMINGS
+    }
+    stages = [p["stages"] for p in parts if p.get("stages")]
+    if stages:
+        names = stages[0]["cpu_ms"]
+        merged["stages"] = {
+            "cpu_ms": {
+                k: round(sum(s["cpu_ms"][k] for s in stages) / len(stages), 2) for k in names
+            },
+            "images_reaching_pass": stages[0]["images_reaching_pass"],
+        }
     return merged | {"distances": parts[0]["distances"], "tf_threads": parts[0]["tf_threads"]}
 
 

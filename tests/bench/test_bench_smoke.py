@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 HEADLINE = (
     "ratio_p50_c1_vs_inprocess",
     "ratio_throughput_c16_vs_naive",
+    "ratio_throughput_c16_vs_face_recognition",
     "ratio_p99_vs_p50_c16",
     "ready_seconds",
     "rss_mb_per_worker",
@@ -50,7 +51,7 @@ def test_quick_bench_writes_every_figure(tiny_model: Path, tmp_path: Path) -> No
         assert sane(results[key]), (key, results[key])
     assert results["ratio_throughput_c16_vs_bentoml"] is None
     assert "bentoml" in results["skipped"]
-    for name in ("facesim", "naive"):
+    for name in ("facesim", "naive", "face_recognition"):
         for level in ("1", "16"):
             figures = results["servers"][name]["levels"][level]
             assert figures["error_count"] == 0, (name, level, figures["errors"])
@@ -59,6 +60,8 @@ def test_quick_bench_writes_every_figure(tiny_model: Path, tmp_path: Path) -> No
     assert results["servers"]["facesim"]["distances"] == pytest.approx(
         results["servers"]["naive"]["distances"], abs=1e-4
     )
+    # dlib's own pipeline answers the same question about the same three photos.
+    assert results["servers"]["face_recognition"]["most_similar"] == "img1"
     for key in ("forward_b1", "pipeline", "predict_b1", "detect_3", "detect_3_single_pass"):
         assert sane(results["inprocess"][key]["p50_ms"])
     assert "Face detection coarse to fine" in report.read_text()
