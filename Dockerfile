@@ -25,7 +25,11 @@ WORKDIR /app
 COPY service/ service/
 COPY models/ models/
 # MODEL_CACHE_DIR defaults to /app/.cache/models (service/config.py): the only place the app writes.
+# VOLUMEs, so that under ECS's read-only root filesystem the task's bind mounts there start as
+# copies of these directories, ownership and /tmp's 1777 included (infra/constructs/containers.py);
+# TensorFlow writes generated code to /tmp at warm-up.
 RUN mkdir -p /app/.cache/models && chown -R facesim:facesim /app/.cache
+VOLUME ["/app/.cache", "/tmp"]
 ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

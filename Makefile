@@ -12,11 +12,16 @@ NODE_STAMP := node_modules/.installed
 SYS_STAMP := .cache/.system-deps
 CDK_CONTEXT ?=
 PYTEST_ARGS ?=
+# make smoke: the endpoint, and optionally an extra CA (the local stack's) and the expected states.
+URL ?=
+CACERT ?=
+SMOKE_API_KEYS ?= on
+SMOKE_DOCS ?= any
 
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(BIN)/python -m service
 
-.PHONY: audit help run test lint fmt stack stack-down synth rehearse rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps node-deps system-deps clean
+.PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,9 +76,15 @@ stack: $(DEV_STAMP) $(SYS_STAMP) ## local production-like stack: moto S3 + servi
 stack-down: ## stop exactly what `make stack` started
 	$(BIN)/python scripts/stack.py down
 
-synth: $(DEV_STAMP) $(NODE_STAMP) ## synthesize the CDK app offline into cdk.out/ (pass CDK_CONTEXT="-c key=value ...")
+synth: $(DEV_STAMP) $(NODE_STAMP) ## synthesize the CDK app offline into cdk.out/ (CDK_CONTEXT="-c domainName=... -c hostedZoneId=... -c hostedZoneName=..." or "-c insecureHttp=true")
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk synth --quiet $(CDK_CONTEXT)
 
+smoke: $(NODE_STAMP) ## check a deployed endpoint end to end: make smoke URL=https://... (key in FACESIM_API_KEY)
+	@test -n "$(URL)" || { echo "usage: make smoke URL=https://api.example.com [CACERT=ca.pem] [SMOKE_API_KEYS=on|off] [SMOKE_DOCS=on|off|any]" >&2; exit 2; }
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) scripts/smoke.py --url "$(URL)" --api-keys "$(SMOKE_API_KEYS)" --docs "$(SMOKE_DOCS)" $(if $(CACERT),--cacert "$(CACERT)")
+
+# The rehearsal needs a task definition, not a domain (a CDK_CONTEXT given on the command line wins).
+rehearse: CDK_CONTEXT = -c insecureHttp=true
 rehearse: $(DEV_STAMP) $(SYS_STAMP) synth ## build both images, run the synthesized Fargate task in podman, check and break it
 	$(BIN)/python scripts/rehearse_task.py --cdk-out cdk.out
 

@@ -49,6 +49,7 @@ class StackConfig:
     s3_port: int = 5000
     bucket: str = "facesim-models"
     model: Path = DEFAULT_MODEL  # the bundled model `make run` serves
+    api_keys: str = ""  # API_KEYS of the service (comma-separated); empty = no auth, as `make run`
     # Model download, checksum, TensorFlow import, load and warm-up on a busy laptop.
     ready_timeout: float = 300.0
 
@@ -153,6 +154,8 @@ def _start_all(config: StackConfig, current: state.StackState) -> None:
         "HOST": HOST,
         "PORT": str(config.service_port),
     }
+    if config.api_keys:
+        service_env["API_KEYS"] = config.api_keys
     service, record = processes.spawn(
         "service",
         [sys.executable, "-m", "service"],

@@ -2,18 +2,29 @@
 
 `infra/app.py` reads the context once (`read_context`) and passes the result down; no construct
 calls `try_get_context`. The fixed numbers the containers and the load balancer agree on are in
-infra/contract.py.
+infra/contract.py; the names a stage gives its resources are in infra/names.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from enum import StrEnum
+from collections.abc import Callable
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator, model_validator
+
+from infra.choices import IngressMode, TaskSubnets
+from infra.config_rules import check_consistency
+from infra.context import (
+    ConfigError,
+    ContextModel,
+    checked_region,
+    checked_stage,
+    validate_context,
+)
+from infra.context import context_keys as model_context_keys
+from infra.names import DeployNames, is_production_stage
+from service.config import DEFAULT_MODEL
 
 # Log retention values CloudWatch Logs accepts (days).
 LOG_RETENTION_DAYS: Final = (
@@ -21,55 +32,40 @@ LOG_RETENTION_DAYS: Final = (
     2922, 3288, 3653,
 )  # fmt: skip
 
-# Fargate task sizes: CPU units -> allowed memory (MiB).
-FARGATE_MEMORY_MIB: Final[Mapping[int, tuple[int, ...]]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
-
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d")
 _SEMVER = re.compile(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?")
 _S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_ARN = r"arn:aws[a-z-]*:{service}:[a-z0-9-]+:\d{{12}}:{resource}"
+_ARN = r"arn:aws[a-z-]*:{service}:(?P<region>[a-z0-9-]+):\d{{12}}:{resource}"
 _CERTIFICATE_ARN = re.compile(_ARN.format(service="acm", resource=r"certificate/.+"))
 _SECRET_ARN = re.compile(_ARN.format(service="secretsmanager", resource=r"secret:.+"))
-_TOPIC_ARN = re.compile(_ARN.format(service="sns", resource=r"[\w-]+"))
+_EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}")
 
 
-class TaskSubnets(StrEnum):
-    """Where the tasks run: private subnets behind NAT (default) or public ones (no NAT cost)."""
-
-    PRIVATE = "private"
-    PUBLIC = "public"
+_MODEL_FILE = re.compile(r"(?P<name>[a-z0-9][a-z0-9-]*)-(?P<version>\d+\.\d+\.\d+\S*)\.h5")
 
 
-class IngressMode(StrEnum):
-    """How the public endpoint is reached; HTTP_FALLBACK is the flagged no-domain mode."""
+def _bundled_model() -> tuple[str, str]:
+    """Name and version of the model `make run` serves; a deploy serves the same one by default.
 
-    ROUTE53 = "https-route53"  # ACM certificate validated through the hosted zone + alias record
-    CERTIFICATE = "https-certificate"  # an existing ACM certificate; DNS is the user's job
-    HTTP_FALLBACK = "http-fallback-insecure"  # no domain: plain HTTP on the ALB's own DNS name
+    Taken from service.config.DEFAULT_MODEL's file name (`<name>-<version>.h5`, the name its
+    manifest must carry), so switching the bundled model is one change in one place and the CDK
+    default follows it; synth needs only the name, not the file.
+    """
+    match = _MODEL_FILE.fullmatch(DEFAULT_MODEL.name)
+    if match is None:
+        raise ValueError(f"{DEFAULT_MODEL.name} is not named <name>-<version>.h5")
+    return match.group("name"), match.group("version")
 
 
-class DeployConfig(BaseModel):
+DEFAULT_MODEL_NAME, DEFAULT_MODEL_VERSION = _bundled_model()
+
+
+class DeployConfig(ContextModel):
     """Everything a deployment may vary. Field `x_y` is CDK context key `xY` (`-c xY=value`)."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        protected_namespaces=(),
-    )
-
+    stage: str = Field("production", description="names every resource; prod/production are strict")
     region: str = Field("us-east-1", description="AWS region of both stacks")
     domain_name: str | None = Field(None, description="public name, e.g. api.example.com")
     hosted_zone_id: str | None = Field(None, description="Route 53 zone id holding domainName")
@@ -77,9 +73,16 @@ class DeployConfig(BaseModel):
     certificate_arn: str | None = Field(
         None, description="existing ACM certificate for domainName, instead of a hosted zone"
     )
+    insecure_http: bool = Field(False, description="no domain: plain HTTP on the ALB's name")
+    api_keys: bool = Field(True, description="require X-API-Key (keys in Secrets Manager)")
+    api_key_secret_arn: str | None = Field(
+        None, description="your own secret for API_KEYS instead of the one the stack creates"
+    )
+    docs: bool | None = Field(None, description="/docs, /openapi.json; default off in production")
+    alarm_email: str | None = Field(None, description="subscribed to the alarm topic")
     model_bucket_name: str | None = Field(None, description="default: a generated unique name")
-    model_name: str = "facesim-lfw"
-    model_version: str = "1.2.0"
+    model_name: str = DEFAULT_MODEL_NAME
+    model_version: str = DEFAULT_MODEL_VERSION
     model_prefix: str | None = Field(None, description="S3 prefix the task may read; default name")
     model_key: str | None = Field(
         None, description="default <prefix>/<version>/<name>-<version>.h5"
@@ -88,27 +91,26 @@ class DeployConfig(BaseModel):
     image_tag: str = Field("1.0.0", description="tag of both images in the ECR repositories")
     task_cpu: int = 2048
     task_memory: int = 4096
-    desired_count: int = Field(2, ge=1, le=100)
+    desired_count: int = Field(2, ge=1, le=100, description="minimum number of tasks")
     max_count: int = Field(6, ge=1, le=100)
+    fargate_spot_percent: int = Field(0, ge=0, le=100, description="share of tasks on Spot")
     task_subnets: TaskSubnets = TaskSubnets.PRIVATE
     nat_gateways: int | None = Field(None, ge=0, le=2, description="default 2 (private) or 0")
+    vpc_endpoints: bool = Field(False, description="interface endpoints instead of NAT")
     log_retention_days: int = 30
     health_check_grace_seconds: int = Field(120, ge=30, le=900)
-    api_key_secret_arn: str | None = Field(None, description="Secrets Manager secret -> API_KEYS")
-    alarm_topic_arn: str | None = Field(None, description="SNS topic the alarms notify")
+    waf_rate_limit: int = Field(2000, ge=100, le=2_000_000_000, description="per IP, 5 minutes")
+    deletion_protection: bool | None = Field(None, description="default on in production")
 
-    @field_validator("*", mode="before")
+    @field_validator("stage")
     @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        """`-c key=` on the command line means "not given", like leaving the key out."""
-        return None if value == "" else value
+    def _stage(cls, value: str) -> str:
+        return checked_stage(value)
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not _REGION.fullmatch(value):
-            raise ValueError("not an AWS region name (e.g. us-east-1)")
-        return value
+        return checked_region(value)
 
     @field_validator("domain_name", "hosted_zone_name")
     @classmethod
@@ -141,11 +143,11 @@ class DeployConfig(BaseModel):
             raise ValueError("not a Secrets Manager secret ARN")
         return value
 
-    @field_validator("alarm_topic_arn")
+    @field_validator("alarm_email")
     @classmethod
-    def _topic_arn(cls, value: str | None) -> str | None:
-        if value is not None and not _TOPIC_ARN.fullmatch(value):
-            raise ValueError("not an SNS topic ARN")
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError("not an e-mail address")
         return value
 
     @field_validator("model_bucket_name")
@@ -192,41 +194,33 @@ class DeployConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> DeployConfig:
-        """Checks that span several keys."""
-        allowed = FARGATE_MEMORY_MIB.get(self.task_cpu)
-        if allowed is None:
-            raise ValueError(f"taskCpu must be one of {sorted(FARGATE_MEMORY_MIB)}")
-        if self.task_memory not in allowed:
-            raise ValueError(
-                f"taskMemory {self.task_memory} is not valid with taskCpu {self.task_cpu}"
-            )
-        if self.max_count < self.desired_count:
-            raise ValueError("maxCount must be >= desiredCount")
-        if (self.hosted_zone_id is None) != (self.hosted_zone_name is None):
-            raise ValueError("hostedZoneId and hostedZoneName go together")
-        zone_or_certificate = self.hosted_zone_name is not None or self.certificate_arn is not None
-        if zone_or_certificate and self.domain_name is None:
-            raise ValueError("hostedZoneId/hostedZoneName/certificateArn need domainName")
-        if self.domain_name is not None:
-            if self.hosted_zone_name is None and self.certificate_arn is None:
-                raise ValueError("domainName needs hostedZoneId+hostedZoneName or certificateArn")
-            zone = self.hosted_zone_name
-            if zone is not None and not (
-                self.domain_name == zone or self.domain_name.endswith("." + zone)
-            ):
-                raise ValueError(f"domainName {self.domain_name} is not inside zone {zone}")
-        if self.task_subnets is TaskSubnets.PRIVATE and self.nat_gateways == 0:
-            raise ValueError("private task subnets need natGateways >= 1 (or taskSubnets=public)")
-        if self.task_subnets is TaskSubnets.PUBLIC and self.nat_gateways:
-            raise ValueError("taskSubnets=public needs no NAT gateway; leave natGateways unset")
-        key = self.model_key
-        if key is not None and not (
-            key.startswith(self.model_read_prefix + "/") and key.endswith(".h5")
-        ):
-            raise ValueError(
-                f"modelKey must be a .h5 under the readable prefix {self.model_read_prefix}/"
-            )
+        """Checks that span several keys (infra/config_rules.py)."""
+        check_consistency(self)
         return self
+
+    @property
+    def names(self) -> DeployNames:
+        """The names of this stage's resources."""
+        return DeployNames(self.stage)
+
+    @property
+    def production(self) -> bool:
+        """A production stage: /docs off and deletion protection on unless asked otherwise."""
+        return is_production_stage(self.stage)
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Serve /docs and /openapi.json: as asked, else everywhere but production."""
+        return (not self.production) if self.docs is None else self.docs
+
+    @property
+    def deletion_protected(self) -> bool:
+        """Deletion protection of the load balancer: as asked, else on in production."""
+        return self.production if self.deletion_protection is None else self.deletion_protection
+
+    def bucket_name(self, account: str, region: str) -> str:
+        """The model bucket's name: modelBucketName, else the stage's default (tokens allowed)."""
+        return self.model_bucket_name or self.names.model_bucket(account, region)
 
     @property
     def model_read_prefix(self) -> str:
@@ -235,15 +229,20 @@ class DeployConfig(BaseModel):
 
     @property
     def model_object_key(self) -> str:
-        """Where scripts/publish_model.py puts the .h5 (docs/dev/CONTRACT.md, S3 layout)."""
+        """Where the deploy publishes the .h5 and the task reads it (docs/dev/CONTRACT.md)."""
         if self.model_key is not None:
             return self.model_key
         return f"{self.model_read_prefix}/{self.model_version}/{self.model_name}-{self.model_version}.h5"
 
     @property
+    def model_manifest_key(self) -> str:
+        """The manifest beside the .h5."""
+        return self.model_object_key.removesuffix(".h5") + ".json"
+
+    @property
     def nat_gateway_count(self) -> int:
-        """One NAT gateway per AZ by default; none when the tasks sit in public subnets."""
-        if self.task_subnets is TaskSubnets.PUBLIC:
+        """One NAT gateway per AZ by default; none with public task subnets or VPC endpoints."""
+        if self.task_subnets is TaskSubnets.PUBLIC or self.vpc_endpoints:
             return 0
         return 2 if self.nat_gateways is None else self.nat_gateways
 
@@ -251,30 +250,28 @@ class DeployConfig(BaseModel):
     def ingress_mode(self) -> IngressMode:
         """Which public entry the stack builds."""
         if self.domain_name is None:
-            return IngressMode.HTTP_FALLBACK
+            return IngressMode.INSECURE_HTTP
         if self.hosted_zone_id is not None:
             return IngressMode.ROUTE53
         return IngressMode.CERTIFICATE
 
 
-class ConfigError(ValueError):
-    """The CDK context does not describe a valid deployment; the message names each bad key."""
+def arn_region(arn: str) -> str:
+    """The region field of an ACM or Secrets Manager ARN (already validated)."""
+    match = _CERTIFICATE_ARN.fullmatch(arn) or _SECRET_ARN.fullmatch(arn)
+    if match is None:
+        raise ValueError(f"not an ARN this config accepts: {arn}")
+    return match.group("region")
 
 
 def context_keys() -> tuple[str, ...]:
     """The CDK context keys the app reads."""
-    return tuple(field.alias or name for name, field in DeployConfig.model_fields.items())
+    return model_context_keys(DeployConfig)
 
 
 def read_context(get: Callable[[str], Any]) -> DeployConfig:
     """Build the config from a context getter (`app.node.try_get_context`); unset keys keep defaults."""
-    raw = {key: value for key in context_keys() if (value := get(key)) is not None}
-    try:
-        return DeployConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            message = err["msg"].removeprefix("Value error, ")
-            where = ".".join(str(p) for p in err["loc"])
-            problems.append(f"{where}: {message}" if where else message)
-        raise ConfigError("invalid CDK context: " + "; ".join(problems)) from exc
+    return validate_context(DeployConfig, get)
+
+
+__all__ = ["ConfigError", "DeployConfig", "context_keys", "read_context"]

@@ -16,6 +16,11 @@ NGINX_HTTP_PORT: Final = 8080  # nginx's own HTTP -> HTTPS redirect; not exposed
 LIVENESS_PATH: Final = "/healthz"  # ECS container health check
 READINESS_PATH: Final = "/readyz"  # target-group health check (503 until the model is warm)
 MAX_REQUEST_BYTES: Final = 32 * 1024 * 1024  # app MAX_REQUEST_BYTES = nginx client_max_body_size
+# The directories the containers write (their root filesystems are read-only); each Dockerfile
+# declares its own as VOLUMEs owned by the image's user.
+APP_CACHE_DIR: Final = "/app/.cache"  # MODEL_CACHE_DIR (/app/.cache/models) lives under it
+APP_TMP_DIR: Final = "/tmp"  # TensorFlow autograph's generated code (found by make rehearse)
+NGINX_RUN_DIR: Final = "/tmp/nginx"  # nginx/entrypoint RUN_DIR: config, certificate, temp files
 
 # Shutdown ordering, so that in-flight requests finish when a task is replaced:
 #   1. the ALB stops sending new requests and drains the target for DEREGISTRATION_DELAY_S;

@@ -28,6 +28,14 @@ def add_aws_solutions_checks(app: App) -> AwsSolutionsChecks:
     return pack
 
 
+def synthesize_checked(app: App) -> Path:
+    """cdk-nag on the whole app, synthesize, write the acknowledgement report; the assembly dir."""
+    add_aws_solutions_checks(app)
+    assembly = Path(app.synth().directory)
+    write_acknowledgement_report(app, assembly)
+    return assembly
+
+
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     """Acknowledge one cdk-nag finding on a construct and its children, with the reason why."""
     if len(reason) < MIN_REASON_LENGTH:

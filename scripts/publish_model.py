@@ -22,12 +22,19 @@ def main() -> int:
     parser.add_argument("--bucket", required=True, help="target S3 bucket")
     parser.add_argument("--prefix", default=None, help="key prefix (default: the model's name)")
     parser.add_argument(
+        "--key", default=None, help="exact key of the .h5 (the manifest goes beside it)"
+    )
+    parser.add_argument(
         "--latest", action="store_true", help="also point <prefix>/latest.json at it"
     )
     args = parser.parse_args()
     try:
         uri = publish_model(
-            args.model, bucket=args.bucket, prefix=args.prefix, set_latest=args.latest
+            args.model,
+            bucket=args.bucket,
+            prefix=args.prefix,
+            key=args.key,
+            set_latest=args.latest,
         )
     except ModelError as exc:
         print(f"publish failed: {exc}", file=sys.stderr)

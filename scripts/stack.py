@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service-port", type=int, default=defaults.service_port)
     parser.add_argument("--s3-port", type=int, default=defaults.s3_port)
     parser.add_argument("--model", type=Path, default=defaults.model)
+    parser.add_argument(
+        "--api-keys", default=defaults.api_keys, help="API_KEYS for the service (default: none)"
+    )
     args = parser.parse_args(argv)
     run_dir = args.run_dir.resolve()
 
@@ -45,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         service_port=args.service_port,
         s3_port=args.s3_port,
         model=args.model.resolve(),
+        api_keys=args.api_keys,
     )
     print(f"starting moto S3, the service and nginx (logs in {run_dir / 'logs'}) ...", flush=True)
     try:

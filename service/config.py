@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     )
     cors_origins: str = Field("", description="comma-separated allowed origins; empty = CORS off")
     docs_enabled: bool = Field(True, description="serve /docs, /redoc and /openapi.json")
+    emf_namespace: str = Field(
+        "", description="CloudWatch namespace of one EMF metrics line a minute; empty = off"
+    )
+    emf_interval_seconds: float = Field(60.0, gt=0, description="seconds between EMF lines")
 
     @field_validator("model_sha256")
     @classmethod

@@ -19,7 +19,10 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id and extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        """Render the record as JSON."""
+        """Render the record as JSON; a record carrying `emf` is that EMF document, verbatim."""
+        emf = getattr(record, "emf", None)
+        if isinstance(emf, dict):
+            return json.dumps(emf, ensure_ascii=False)
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),

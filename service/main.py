@@ -18,6 +18,7 @@ from service.api.routes import metrics as metrics_route
 from service.api.routes.page import STATIC_DIR
 from service.config import Settings
 from service.cors import JsonCORSMiddleware
+from service.emf import EmfPublisher
 from service.metrics import Metrics
 from service.middleware import RequestContextMiddleware
 from service.runtime import Runtime
@@ -36,11 +37,21 @@ def create_app(
     metrics = Metrics()
     runtime = Runtime(settings, metrics)
 
+    emf = (
+        EmfPublisher(metrics.registry, settings.emf_namespace, settings.emf_interval_seconds)
+        if settings.emf_namespace
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.start(on_fatal)
+        if emf is not None:
+            emf.start()
         yield
         await runtime.stop()
+        if emf is not None:
+            await emf.stop()  # its last line shows the stop
 
     docs = settings.docs_enabled
     app = FastAPI(

@@ -81,6 +81,10 @@ class S3Options:
     read_timeout: float = 30.0
 
 
+# S3's answers to If-None-Match: * on an existing key (412), or a concurrent write (409).
+WRITE_ONCE_REFUSALS = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict"})
+
+
 def s3_client(options: S3Options = S3Options(), *, sdk_retries: bool = True) -> S3Client:
     """A boto3 S3 client with bounded attempts per call (standard mode backs off) and timeouts.
 
@@ -199,10 +203,17 @@ def publish_model(
     *,
     bucket: str,
     prefix: str | None = None,
+    key: str | None = None,
     set_latest: bool = False,
     client: S3Client | None = None,
 ) -> str:
-    """Upload .h5 + manifest to s3://bucket/<prefix>/<version>/ and return the .h5's URI."""
+    """Upload .h5 + manifest, create-only, and return the .h5's URI.
+
+    The default key is <prefix>/<version>/<file name>; `key` places the .h5 exactly (the deploy
+    passes the key its task definition reads) with the manifest beside it. A key is written
+    once: publishing the same bytes again is a no-op, other bytes are refused, because a
+    running task definition pins the sha256 of what is there (infra/constructs/model_store.py).
+    """
     manifest = read_manifest(manifest_path_for(model_path))
     actual = sha256_of(model_path)
     if actual != manifest.sha256:
@@ -210,28 +221,59 @@ def publish_model(
             f"{model_path} sha256 {actual} does not match its manifest; not publishing"
         )
     s3 = client or s3_client()
-    base = f"{(prefix or manifest.name).strip('/')}/{manifest.version}"
-    model_key = f"{base}/{model_path.name}"
+    folder = (prefix or manifest.name).strip("/")
+    model_key = key or f"{folder}/{manifest.version}/{model_path.name}"
     metadata = {"sha256": actual, "model-name": manifest.name, "model-version": manifest.version}
-    s3.upload_file(
-        str(model_path),
-        bucket,
-        model_key,
-        ExtraArgs={"Metadata": metadata, "ContentType": "application/x-hdf5"},
-    )
-    s3.upload_file(
-        str(manifest_path_for(model_path)),
-        bucket,
-        manifest_path_for(Path(model_key)).as_posix(),
-        ExtraArgs={"Metadata": metadata, "ContentType": "application/json"},
-    )
+    _put_once(s3, bucket, model_key, model_path, metadata, "application/x-hdf5")
+    manifest_key = manifest_path_for(Path(model_key)).as_posix()
+    _put_once(s3, bucket, manifest_key, manifest_path_for(model_path), metadata, "application/json")
     uri = f"s3://{bucket}/{model_key}"
     if set_latest:
         pointer: dict[str, Any] = {"version": manifest.version, "model_uri": uri, "sha256": actual}
         s3.put_object(
             Bucket=bucket,
-            Key=f"{(prefix or manifest.name).strip('/')}/latest.json",
+            Key=f"{folder}/latest.json",
             Body=json.dumps(pointer).encode(),
             ContentType="application/json",
         )
     return uri
+
+
+def _put_once(
+    s3: S3Client, bucket: str, key: str, path: Path, metadata: dict[str, str], content_type: str
+) -> None:
+    """PUT with If-None-Match: *; when the key exists, accept it only if it holds these bytes."""
+    content_sha256 = sha256_of(path)
+    try:
+        with path.open("rb") as body:
+            s3.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=body,
+                IfNoneMatch="*",
+                Metadata={**metadata, "content-sha256": content_sha256},
+                ContentType=content_type,
+            )
+        return
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in WRITE_ONCE_REFUSALS:
+            raise ModelError(f"cannot publish s3://{bucket}/{key}: {exc}") from exc
+    existing = _stored_sha256(s3, bucket, key)
+    if existing != content_sha256:
+        raise ModelError(
+            f"s3://{bucket}/{key} already holds other bytes (sha256 {existing}); a published "
+            "version is never replaced: publish under a new version"
+        )
+    log.info("already published", extra={"uri": f"s3://{bucket}/{key}"})
+
+
+def _stored_sha256(s3: S3Client, bucket: str, key: str) -> str:
+    """The sha256 of the object's bytes: from its metadata, else by reading it."""
+    head = s3.head_object(Bucket=bucket, Key=key)
+    recorded = head.get("Metadata", {}).get("content-sha256")
+    if recorded:
+        return recorded
+    digest = hashlib.sha256()
+    for chunk in s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()

@@ -12,7 +12,7 @@ from aws_cdk import aws_route53_targets as route53_targets
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.config import IngressMode
+from infra.choices import IngressMode
 from infra.contract import (
     ALB_IDLE_TIMEOUT_S,
     DEREGISTRATION_DELAY_S,
@@ -21,9 +21,11 @@ from infra.contract import (
 )
 from infra.nag import acknowledge
 
-HTTP_FALLBACK_WARNING = (
-    "INSECURE FALLBACK: no domainName in the CDK context, so the load balancer listens on plain "
-    "HTTP port 80 at its own DNS name (traffic from the ALB to nginx is still HTTPS). Deploy with "
+LEAST_OUTSTANDING = elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS
+
+INSECURE_HTTP_WARNING = (
+    "INSECURE HTTP (insecureHttp=true): the load balancer listens on plain HTTP port 80 at its "
+    "own DNS name (traffic from the ALB to nginx is still HTTPS). Deploy with "
     "-c domainName=... -c hostedZoneId=... -c hostedZoneName=... for HTTPS."
 )
 
@@ -33,7 +35,7 @@ class Ingress(Construct):
 
     ROUTE53: a DNS-validated ACM certificate for domain_name and an alias A record in the zone.
     CERTIFICATE: an existing ACM certificate; pointing DNS at the ALB is left to the user.
-    HTTP_FALLBACK: no domain, no certificate: plain HTTP on the ALB's DNS name, flagged at synth.
+    INSECURE_HTTP: asked for with insecureHttp=true: plain HTTP on the ALB's DNS name, flagged.
     """
 
     def __init__(
@@ -49,6 +51,7 @@ class Ingress(Construct):
         domain_name: str | None = None,
         hosted_zone: route53.IHostedZone | None = None,
         certificate_arn: str | None = None,
+        deletion_protection: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         self.mode = mode
@@ -63,14 +66,17 @@ class Ingress(Construct):
             idle_timeout=Duration.seconds(ALB_IDLE_TIMEOUT_S),
             drop_invalid_header_fields=True,
             http2_enabled=True,
-            desync_mitigation_mode=elbv2.DesyncMitigationMode.DEFENSIVE,
+            # Strictest: requests that do not comply with RFC 7230 are refused, not just risky
+            # ones; every client of this API is a program sending plain multipart or JSON.
+            desync_mitigation_mode=elbv2.DesyncMitigationMode.STRICTEST,
+            deletion_protection=deletion_protection,
         )
         self.load_balancer.log_access_logs(access_logs, prefix="alb")
         acknowledge(
             self.load_balancer,
             "AwsSolutions-EC23",
             "This is the public entry point: the listeners must accept any client address on "
-            "443 (and 80, which only redirects to HTTPS or is the flagged fallback).",
+            "443 (and 80, which only redirects to HTTPS, or serves the flagged insecureHttp mode).",
         )
 
         self.target_group = elbv2.ApplicationTargetGroup(
@@ -83,6 +89,9 @@ class Ingress(Construct):
             protocol=elbv2.ApplicationProtocol.HTTPS,
             port=NGINX_HTTPS_PORT,
             deregistration_delay=Duration.seconds(DEREGISTRATION_DELAY_S),
+            # A request is one forward pass of varying cost (image size, batching): send each to
+            # the target with the fewest in flight rather than round-robin onto a busy task.
+            load_balancing_algorithm_type=LEAST_OUTSTANDING,
             health_check=elbv2.HealthCheck(
                 protocol=elbv2.Protocol.HTTPS,
                 path=READINESS_PATH,
@@ -100,12 +109,12 @@ class Ingress(Construct):
             ],
         )
 
-        if mode is IngressMode.HTTP_FALLBACK:
+        if mode is IngressMode.INSECURE_HTTP:
             self.listener = self.load_balancer.add_listener(
                 "Http", port=80, open=True, default_target_groups=[self.target_group]
             )
             self.endpoint_url = f"http://{self.load_balancer.load_balancer_dns_name}"
-            Annotations.of(self).add_warning_v2("facesim:http-fallback", HTTP_FALLBACK_WARNING)
+            Annotations.of(self).add_warning_v2("facesim:insecure-http", INSECURE_HTTP_WARNING)
         else:
             if domain_name is None:
                 raise ValueError(f"{mode} needs a domain name")

@@ -1,4 +1,10 @@
-"""The S3 bucket the model is published to (scripts/publish_model.py) and the task reads from."""
+"""The S3 bucket the model is published to (scripts/publish_model.py) and the task reads from.
+
+Published objects are write-once: the bucket policy refuses any object write without
+`If-None-Match: *`, so a model version cannot be re-published with other bytes over the key a
+running task definition pins by sha256 (every new task, rollbacks included, would then fail its
+checksum). The `<prefix>/latest.json` pointer is the one key that may be overwritten.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +14,18 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 NONCURRENT_VERSION_EXPIRY_DAYS = 90
+LATEST_POINTER = "latest.json"  # scripts/publish_model.py --latest
 
 
 class ModelStore(Construct):
-    """Versioned, encrypted, TLS-only, never public, kept when the stack is deleted."""
+    """Versioned, encrypted, TLS-only, never public, write-once, kept when the stack is deleted."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        bucket_name: str | None,
+        bucket_name: str,
         access_logs: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -45,6 +52,27 @@ class ModelStore(Construct):
             server_access_logs_prefix="s3-access/models/",
             removal_policy=RemovalPolicy.RETAIN,
         )
+        self.bucket.add_to_resource_policy(write_once_statement(self.bucket))
+
+
+def write_once_statement(bucket: s3.IBucket) -> iam.PolicyStatement:
+    """Deny creating an object unless the request says `If-None-Match: *` (create, never replace).
+
+    s3:ObjectCreationOperation exempts the multipart steps that take no conditional header
+    (CreateMultipartUpload, UploadPart); the CompleteMultipartUpload that creates the object
+    must carry it (S3 user guide, "Enforce conditional writes on Amazon S3 buckets").
+    """
+    return iam.PolicyStatement(
+        sid="WriteOnceExceptTheLatestPointer",
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=["s3:PutObject"],
+        not_resources=[bucket.arn_for_objects(f"*/{LATEST_POINTER}")],
+        conditions={
+            "Null": {"s3:if-none-match": "true"},
+            "Bool": {"s3:ObjectCreationOperation": "true"},
+        },
+    )
 
 
 def grant_model_read(*, bucket: s3.IBucket, prefix: str, grantee: iam.IGrantable) -> iam.Grant:

@@ -1,6 +1,13 @@
-"""Alarms on what users feel: unhealthy targets, 5xx answers, latency, and a saturated service."""
+"""Alarms on what users feel, and on outages that leave no metric behind; one SNS topic for all.
+
+Missing data: an alarm on a metric that only exists while things work (healthy hosts, running
+tasks) treats missing data as breaching, because silence there *is* the outage. Alarms on
+traffic-driven metrics (5xx, latency, task stops) treat it as not breaching: no traffic, no news.
+"""
 
 from __future__ import annotations
+
+from typing import Final
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -8,82 +15,185 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-FIVE_MINUTES = Duration.minutes(5)
-ERRORS_PER_5_MIN = 10
-P95_LATENCY_S = 3  # one request is one small forward pass; seconds mean requests are queueing
-CPU_SATURATED_PERCENT = 85
+from infra.constructs.task_stops import TaskStops
+from infra.nag import acknowledge
+from infra.names import DeployNames
+
+ONE_MINUTE: Final = Duration.minutes(1)
+FIVE_MINUTES: Final = Duration.minutes(5)
+ERROR_RATE_PERCENT: Final = 5
+MIN_REQUESTS_FOR_RATE: Final = 20  # below that in 5 minutes, one error is not a "rate"
+P95_LATENCY_S: Final = 3  # one request is one small forward pass; seconds mean queueing
+CPU_SATURATED_PERCENT: Final = 85
+TASK_STOPS: Final = 2  # unexpected task stops in 15 minutes: a crash loop, not a one-off
+BREACHING: Final = cloudwatch.TreatMissingData.BREACHING
+NOT_BREACHING: Final = cloudwatch.TreatMissingData.NOT_BREACHING
+ABOVE: Final = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+AT_LEAST: Final = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+BELOW: Final = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+
+
+def container_insights(
+    metric: str, cluster: ecs.ICluster, service: ecs.FargateService
+) -> cloudwatch.Metric:
+    """A service-level Container Insights metric (one data point a minute)."""
+    return cloudwatch.Metric(
+        namespace="ECS/ContainerInsights",
+        metric_name=metric,
+        dimensions_map={"ClusterName": cluster.cluster_name, "ServiceName": service.service_name},
+        statistic="Average",
+        period=ONE_MINUTE,
+    )
 
 
 class Monitoring(Construct):
-    """Exposes `alarms`; each notifies `alarm_topic` when one is given (context alarmTopicArn)."""
+    """Exposes `topic`, `alarms` (all) and `deployment_alarms` (what rolls a release back)."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
+        names: DeployNames,
+        alarm_email: str | None,
         load_balancer: elbv2.ApplicationLoadBalancer,
         target_group: elbv2.ApplicationTargetGroup,
+        cluster: ecs.ICluster,
         service: ecs.FargateService,
-        alarm_topic: sns.ITopic | None,
+        log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        not_breaching = cloudwatch.TreatMissingData.NOT_BREACHING
-        self.alarms = [
-            target_group.metrics.unhealthy_host_count(
-                period=Duration.minutes(1), statistic="Maximum"
-            ).create_alarm(
-                self,
-                "UnhealthyTargets",
-                alarm_description="A task failed /readyz through nginx for 5 minutes.",
-                threshold=1,
-                evaluation_periods=5,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=not_breaching,
+        self.topic = sns.Topic(
+            self, "AlarmTopic", display_name=f"facesim {names.stage} alarms", enforce_ssl=True
+        )
+        acknowledge(
+            self.topic,
+            "AwsSolutions-SNS2",
+            "The topic carries alarm names and states only, no data of users; CloudWatch "
+            "alarms cannot publish to a topic under the AWS-managed SNS key, and a customer key "
+            "for state changes would add cost and a key policy without protecting anything.",
+        )
+        if alarm_email is not None:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+
+        tg = target_group.metrics
+        requests = load_balancer.metrics.request_count(period=FIVE_MINUTES, statistic="Sum")
+        error_rate = cloudwatch.MathExpression(
+            label="5xx % of requests",
+            expression=(
+                f"IF(requests >= {MIN_REQUESTS_FOR_RATE}, "
+                "100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)"
             ),
-            target_group.metrics.http_code_target(
-                elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=FIVE_MINUTES, statistic="Sum"
-            ).create_alarm(
+            using_metrics={
+                "requests": requests,
+                "target5xx": tg.http_code_target(
+                    elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=FIVE_MINUTES, statistic="Sum"
+                ),
+                "elb5xx": load_balancer.metrics.http_code_elb(
+                    elbv2.HttpCodeElb.ELB_5XX_COUNT, period=FIVE_MINUTES, statistic="Sum"
+                ),
+            },
+            period=FIVE_MINUTES,
+        )
+        tasks_missing = cloudwatch.MathExpression(
+            label="tasks below desired",
+            expression="desired - FILL(running, 0)",
+            using_metrics={
+                "desired": container_insights("DesiredTaskCount", cluster, service),
+                "running": container_insights("RunningTaskCount", cluster, service),
+            },
+            period=ONE_MINUTE,
+        )
+        self.task_stops = TaskStops(
+            self,
+            "TaskStops",
+            names=names,
+            cluster=cluster,
+            service=service,
+            log_retention_days=log_retention_days,
+        )
+
+        def alarm(
+            what: str,
+            metric: cloudwatch.IMetric,
+            description: str,
+            *,
+            threshold: float,
+            comparison_operator: cloudwatch.ComparisonOperator,
+            evaluation_periods: int,
+            treat_missing_data: cloudwatch.TreatMissingData,
+        ) -> cloudwatch.Alarm:
+            return cloudwatch.Alarm(
                 self,
-                "Target5xx",
-                alarm_description="nginx or the app answered 5xx more than 10 times in 5 minutes.",
-                threshold=ERRORS_PER_5_MIN,
-                evaluation_periods=1,
-                treat_missing_data=not_breaching,
-            ),
-            load_balancer.metrics.http_code_elb(
-                elbv2.HttpCodeElb.ELB_5XX_COUNT, period=FIVE_MINUTES, statistic="Sum"
-            ).create_alarm(
-                self,
-                "LoadBalancer5xx",
-                alarm_description="The ALB itself answered 5xx (no healthy target, timeouts).",
-                threshold=ERRORS_PER_5_MIN,
-                evaluation_periods=1,
-                treat_missing_data=not_breaching,
-            ),
-            target_group.metrics.target_response_time(
-                period=FIVE_MINUTES, statistic="p95"
-            ).create_alarm(
-                self,
-                "LatencyP95",
-                alarm_description=f"p95 response time above {P95_LATENCY_S} s for 15 minutes.",
-                threshold=P95_LATENCY_S,
-                evaluation_periods=3,
-                treat_missing_data=not_breaching,
-            ),
-            service.metric_cpu_utilization(period=FIVE_MINUTES).create_alarm(
-                self,
-                "CpuSaturated",
-                alarm_description="Average task CPU above 85% for 15 minutes: at max capacity?",
-                threshold=CPU_SATURATED_PERCENT,
-                evaluation_periods=3,
-                treat_missing_data=not_breaching,
-            ),
-        ]
-        if alarm_topic is not None:
-            action = cloudwatch_actions.SnsAction(alarm_topic)
-            for alarm in self.alarms:
-                alarm.add_alarm_action(action)
-                alarm.add_ok_action(action)
+                what,
+                metric=metric,
+                alarm_name=names.alarm(what),
+                alarm_description=description,
+                threshold=threshold,
+                comparison_operator=comparison_operator,
+                evaluation_periods=evaluation_periods,
+                treat_missing_data=treat_missing_data,
+            )
+
+        no_healthy = alarm(
+            "no-healthy-targets",
+            tg.healthy_host_count(period=ONE_MINUTE, statistic="Minimum"),
+            "No task passes /readyz behind the load balancer for 3 minutes: full outage.",
+            threshold=1, comparison_operator=BELOW, evaluation_periods=3,
+            treat_missing_data=BREACHING,
+        )  # fmt: skip
+        tasks_below = alarm(
+            "tasks-below-desired",
+            tasks_missing,
+            "Fewer tasks RUNNING than desired for 10 minutes (failing starts, no capacity).",
+            threshold=0, comparison_operator=ABOVE, evaluation_periods=10,
+            treat_missing_data=BREACHING,
+        )  # fmt: skip
+        unhealthy = alarm(
+            "unhealthy-targets",
+            tg.unhealthy_host_count(period=ONE_MINUTE, statistic="Maximum"),
+            "A task failed /readyz through nginx for 5 minutes.",
+            threshold=1, comparison_operator=AT_LEAST, evaluation_periods=5,
+            treat_missing_data=NOT_BREACHING,
+        )  # fmt: skip
+        five_xx = alarm(
+            "5xx-rate",
+            error_rate,
+            f"More than {ERROR_RATE_PERCENT} % of requests answered 5xx (target or ALB) in "
+            f"5 minutes, with at least {MIN_REQUESTS_FOR_RATE} requests.",
+            threshold=ERROR_RATE_PERCENT, comparison_operator=ABOVE, evaluation_periods=1,
+            treat_missing_data=NOT_BREACHING,
+        )  # fmt: skip
+        latency = alarm(
+            "latency-p95",
+            tg.target_response_time(period=FIVE_MINUTES, statistic="p95"),
+            f"p95 response time above {P95_LATENCY_S} s for 10 minutes.",
+            threshold=P95_LATENCY_S, comparison_operator=ABOVE, evaluation_periods=2,
+            treat_missing_data=NOT_BREACHING,
+        )  # fmt: skip
+        restarts = alarm(
+            "task-restarts",
+            self.task_stops.metric(),
+            f"At least {TASK_STOPS} tasks crashed or failed health checks in 15 minutes "
+            "(reasons in the task-stops log group).",
+            threshold=TASK_STOPS, comparison_operator=AT_LEAST, evaluation_periods=1,
+            treat_missing_data=NOT_BREACHING,
+        )  # fmt: skip
+        cpu = alarm(
+            "cpu-saturated",
+            service.metric_cpu_utilization(period=FIVE_MINUTES),
+            f"Average task CPU above {CPU_SATURATED_PERCENT} % for 15 minutes: at max capacity?",
+            threshold=CPU_SATURATED_PERCENT, comparison_operator=ABOVE, evaluation_periods=3,
+            treat_missing_data=NOT_BREACHING,
+        )  # fmt: skip
+        self.alarms = [no_healthy, tasks_below, unhealthy, five_xx, latency, restarts, cpu]
+        # A release that turns ready but answers 5xx or slowly is rolled back by ECS. Not the
+        # healthy-host alarm: it is in ALARM before the very first deployment has a target.
+        self.deployment_alarms = [five_xx, latency]
+        action = cloudwatch_actions.SnsAction(self.topic)
+        for each in self.alarms:
+            each.add_alarm_action(action)
+            each.add_ok_action(action)

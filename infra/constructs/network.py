@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.config import TaskSubnets
+from infra.choices import TaskSubnets
 
 VPC_CIDR = "10.0.0.0/16"
 AZ_COUNT = 2
+# What a Fargate task (platform 1.4) reaches besides S3 when it has no internet: image pulls
+# (ECR API + registry; the layers come from S3), its logs, its API-key secret.
+INTERFACE_ENDPOINTS: Final = {
+    "EcrApi": ec2.InterfaceVpcEndpointAwsService.ECR,
+    "EcrDocker": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+    "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+    "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+}
 
 
 class Network(Construct):
-    """Exposes `vpc`, `task_subnets` and `assign_public_ip` for the Fargate service.
+    """Exposes `vpc`, `task_subnets`, `assign_public_ip` and `interface_endpoints`.
 
     TaskSubnets.PRIVATE (default): tasks in private subnets, egress (ECR, CloudWatch Logs,
-    Secrets Manager) through one NAT gateway per AZ. TaskSubnets.PUBLIC is the cheaper option for
-    small users: no NAT gateway, the tasks get public IPs, and their security group still admits
-    only the load balancer. Either way S3 (the model download) goes through a free gateway endpoint.
+    Secrets Manager) through one NAT gateway per AZ. With `vpc_endpoints`, the task subnets are
+    isolated (no NAT, no route out) and reach those services through interface endpoints
+    (docs/DEPLOY.md compares the costs). TaskSubnets.PUBLIC is the cheapest option: no NAT
+    gateway, the tasks get public IPs, and their security group still admits only the load
+    balancer. S3 (the model download, image layers) always goes through the free gateway endpoint.
     """
 
     def __init__(
@@ -28,17 +40,19 @@ class Network(Construct):
         *,
         task_subnets: TaskSubnets,
         nat_gateways: int,
+        vpc_endpoints: bool,
         flow_logs_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
         subnets = [
             ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)
         ]
+        private_type = (
+            ec2.SubnetType.PRIVATE_ISOLATED if vpc_endpoints else ec2.SubnetType.PRIVATE_WITH_EGRESS
+        )
         if task_subnets is TaskSubnets.PRIVATE:
             subnets.append(
-                ec2.SubnetConfiguration(
-                    name="Tasks", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20
-                )
+                ec2.SubnetConfiguration(name="Tasks", subnet_type=private_type, cidr_mask=20)
             )
         self.vpc = ec2.Vpc(
             self,
@@ -60,8 +74,27 @@ class Network(Construct):
             },
         )
         if task_subnets is TaskSubnets.PRIVATE:
-            self.task_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+            self.task_subnets = ec2.SubnetSelection(subnet_type=private_type)
             self.assign_public_ip = False
         else:
             self.task_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
             self.assign_public_ip = True
+        self.interface_endpoints: list[ec2.InterfaceVpcEndpoint] = []
+        if vpc_endpoints:
+            for name, service in INTERFACE_ENDPOINTS.items():
+                # Private DNS: the tasks use the services' usual names, unchanged. Closed: only
+                # the tasks get in (admit_tasks), not the whole VPC.
+                self.interface_endpoints.append(
+                    self.vpc.add_interface_endpoint(
+                        name,
+                        service=service,
+                        subnets=self.task_subnets,
+                        private_dns_enabled=True,
+                        open=False,
+                    )
+                )
+
+    def admit_tasks(self, tasks: ec2.IConnectable) -> None:
+        """Let the tasks (and nothing else) reach the interface endpoints on 443."""
+        for endpoint in self.interface_endpoints:
+            endpoint.connections.allow_default_port_from(tasks, "facesim tasks")

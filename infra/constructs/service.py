@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
@@ -13,66 +12,42 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.contract import (
-    APP_GRACEFUL_TIMEOUT_S,
-    APP_HOST,
-    APP_PORT,
-    CONTAINER_STOP_TIMEOUT_S,
-    LIVENESS_PATH,
-    MAX_REQUEST_BYTES,
-    NGINX_HTTP_PORT,
-    NGINX_HTTPS_PORT,
-    NGINX_PROXY_READ_TIMEOUT_S,
+from infra.constructs.containers import (
+    APP_CONTAINER,
+    NGINX_CONTAINER,
+    app_environment,
+    app_health_check,
+    mount_writable_paths,
+    nginx_environment,
+    nginx_health_check,
 )
+from infra.constructs.log_retention import RETENTION
+from infra.contract import CONTAINER_STOP_TIMEOUT_S, NGINX_HTTPS_PORT
 from infra.nag import acknowledge
 
-APP_CONTAINER = "app"
-NGINX_CONTAINER = "nginx"
 CPU_TARGET_PERCENT = 60
-
-RETENTION: Mapping[int, logs.RetentionDays] = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
-
-# The image is python:slim without curl; urlopen raises (exit 1) on a refused connection or non-2xx.
-LIVENESS_URL = f"http://{APP_HOST}:{APP_PORT}{LIVENESS_PATH}"
-LIVENESS_COMMAND = [
-    "CMD",
-    "python",
-    "-c",
-    f"import urllib.request; urllib.request.urlopen('{LIVENESS_URL}', timeout=4)",
-]
 
 
 @dataclass(frozen=True, kw_only=True)
 class TaskSize:
-    """Fargate task size and how many tasks run."""
+    """Fargate task size, how many tasks run, and which share of them on Fargate Spot."""
 
     cpu: int
     memory_mib: int
     desired_count: int
     max_count: int
+    spot_percent: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppSettings:
+    """What the app container is told: its model, docs, API-key secret and metrics namespace."""
+
+    model_uri: str
+    model_sha256: str | None
+    docs_enabled: bool
+    api_key_secret: secretsmanager.ISecret | None
+    metrics_namespace: str
 
 
 def _task_role_principal(stack: Stack) -> iam.IPrincipal:
@@ -107,14 +82,13 @@ class ModelService(Construct):
         vpc: ec2.IVpc,
         task_subnets: ec2.SubnetSelection,
         assign_public_ip: bool,
+        family: str,
         app_image: ecs.ContainerImage,
         nginx_image: ecs.ContainerImage,
-        model_uri: str,
-        model_sha256: str | None,
+        app: AppSettings,
         size: TaskSize,
         log_retention_days: int,
         health_check_grace: Duration,
-        api_key_secret: secretsmanager.ISecret | None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -155,11 +129,13 @@ class ModelService(Construct):
         self.task_definition = ecs.FargateTaskDefinition(
             self,
             "TaskDefinition",
-            family=f"{stack.stack_name}-facesim",
+            family=family,
             cpu=size.cpu,
             memory_limit_mib=size.memory_mib,
             runtime_platform=ecs.RuntimePlatform(
-                cpu_architecture=ecs.CpuArchitecture.X86_64,  # tensorflow-cpu wheels are x86-64
+                # x86-64 only: tensorflow-cpu 2.21.0 publishes no aarch64 wheel (docs/DEPLOY.md,
+                # "Why no ARM64"), so there is no Graviton option.
+                cpu_architecture=ecs.CpuArchitecture.X86_64,
                 operating_system_family=ecs.OperatingSystemFamily.LINUX,
             ),
             execution_role=self.execution_role,
@@ -167,34 +143,26 @@ class ModelService(Construct):
         )
 
         secrets = {}
-        if api_key_secret is not None:
-            secrets["API_KEYS"] = ecs.Secret.from_secrets_manager(api_key_secret)
-        app_environment = {
-            "HOST": APP_HOST,  # loopback: reachable from nginx in this task, from nothing else
-            "PORT": str(APP_PORT),
-            "MODEL_URI": model_uri,
-            "GRACEFUL_TIMEOUT": str(APP_GRACEFUL_TIMEOUT_S),
-            "MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
-            "LOG_LEVEL": "info",
-            "AWS_REGION": stack.region,
-        }
-        if model_sha256 is not None:
-            app_environment["MODEL_SHA256"] = model_sha256
+        if app.api_key_secret is not None:
+            secrets["API_KEYS"] = ecs.Secret.from_secrets_manager(app.api_key_secret)
         self.app_container = self.task_definition.add_container(
             "App",
             container_name=APP_CONTAINER,
             image=app_image,
             essential=True,
-            environment=app_environment,
-            secrets=secrets or None,
-            # No port mapping: nothing outside the task may reach the app.
-            health_check=ecs.HealthCheck(
-                command=LIVENESS_COMMAND,
-                interval=Duration.seconds(30),
-                timeout=Duration.seconds(5),
-                retries=3,
-                start_period=Duration.seconds(60),
+            environment=dict(
+                app_environment(
+                    model_uri=app.model_uri,
+                    model_sha256=app.model_sha256,
+                    region=stack.region,
+                    docs_enabled=app.docs_enabled,
+                    metrics_namespace=app.metrics_namespace,
+                )
             ),
+            secrets=secrets or None,
+            readonly_root_filesystem=True,
+            # No port mapping: nothing outside the task may reach the app.
+            health_check=app_health_check(),
             stop_timeout=Duration.seconds(CONTAINER_STOP_TIMEOUT_S),
             logging=ecs.LogDrivers.aws_logs(
                 stream_prefix=APP_CONTAINER,
@@ -203,30 +171,21 @@ class ModelService(Construct):
                 max_buffer_size=Size.mebibytes(25),
             ),
         )
+        mount_writable_paths(self.task_definition, self.app_container)
 
-        # Names and meanings: nginx/entrypoint (its defaults cover the rest of the template).
-        nginx_environment = {
-            "LISTEN_HTTPS_PORT": str(NGINX_HTTPS_PORT),
-            "LISTEN_HTTP_PORT": str(NGINX_HTTP_PORT),
-            "PUBLIC_HTTPS_PORT": "443",
-            "UPSTREAM_HOST": APP_HOST,
-            "UPSTREAM_PORT": str(APP_PORT),
-            "MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
-            "PROXY_READ_TIMEOUT": f"{NGINX_PROXY_READ_TIMEOUT_S}s",
-            # Only the ALB, inside the VPC, connects; its X-Forwarded-For entry is trusted.
-            "REAL_IP_FROM": vpc.vpc_cidr_block,
-        }
         self.nginx_container = self.task_definition.add_container(
             "Nginx",
             container_name=NGINX_CONTAINER,
             image=nginx_image,
             essential=True,
-            environment=nginx_environment,
+            environment=dict(nginx_environment(vpc_cidr=vpc.vpc_cidr_block)),
+            readonly_root_filesystem=True,
             port_mappings=[
                 ecs.PortMapping(
                     container_port=NGINX_HTTPS_PORT, protocol=ecs.Protocol.TCP, name="https"
                 )
             ],
+            health_check=nginx_health_check(),
             # The image's STOPSIGNAL is SIGQUIT: nginx finishes open requests before exiting.
             stop_timeout=Duration.seconds(CONTAINER_STOP_TIMEOUT_S),
             logging=ecs.LogDrivers.aws_logs(
@@ -236,6 +195,7 @@ class ModelService(Construct):
                 max_buffer_size=Size.mebibytes(25),
             ),
         )
+        mount_writable_paths(self.task_definition, self.nginx_container)
         # nginx starts once the app is alive, and (reverse order on stop) is stopped before it.
         self.nginx_container.add_container_dependencies(
             ecs.ContainerDependency(
@@ -254,20 +214,29 @@ class ModelService(Construct):
             "TaskSecurityGroup",
             vpc=vpc,
             description="facesim tasks: nginx HTTPS from the load balancer only",
-            # Egress: ECR, CloudWatch Logs and Secrets Manager over HTTPS (S3 via the endpoint).
-            allow_all_outbound=True,
+            allow_all_outbound=False,
+        )
+        # Everything a task calls is AWS over HTTPS: ECR, S3 (gateway endpoint), CloudWatch Logs,
+        # Secrets Manager. DNS goes to the VPC resolver, which security groups do not filter.
+        self.security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS only"
         )
 
+        capacity = _capacity(self.cluster, size.spot_percent)
         self.service = ecs.FargateService(
             self,
             "Service",
             cluster=self.cluster,
             task_definition=self.task_definition,
-            desired_count=size.desired_count,
+            # No desired_count: the template leaves DesiredCount out, so a deploy keeps the count
+            # autoscaling reached instead of resetting it. A new service starts at 1 and the
+            # scalable target (minimum = desired_count) lifts it: registering a scalable target
+            # moves the current capacity into [min, max] (Application Auto Scaling concepts).
             vpc_subnets=task_subnets,
             assign_public_ip=assign_public_ip,
             security_groups=[self.security_group],
             platform_version=ecs.FargatePlatformVersion.LATEST,
+            capacity_provider_strategies=capacity,
             min_healthy_percent=100,
             max_healthy_percent=200,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
@@ -289,3 +258,21 @@ class ModelService(Construct):
             scale_out_cooldown=Duration.seconds(60),
             scale_in_cooldown=Duration.seconds(300),
         )
+
+
+def _capacity(cluster: ecs.Cluster, spot_percent: int) -> list[ecs.CapacityProviderStrategy] | None:
+    """On-demand only (launch type FARGATE), or a share on Fargate Spot with one task on-demand.
+
+    Spot tasks get a SIGTERM two minutes before reclaim; behind the ALB with the deregistration
+    delay and nginx's graceful stop that drains them, and `base=1` keeps one task on-demand so a
+    Spot shortage never takes the whole service.
+    """
+    if spot_percent == 0:
+        return None
+    cluster.enable_fargate_capacity_providers()
+    return [
+        ecs.CapacityProviderStrategy(
+            capacity_provider="FARGATE", base=1, weight=100 - spot_percent
+        ),
+        ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=spot_percent),
+    ]

@@ -7,6 +7,7 @@ disturbed. The finalizer runs `scripts/stack.py down` and fails if any started p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import ssl
@@ -83,8 +84,8 @@ def stack_cli(command: str, run_dir: Path, *args: str, timeout: float) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="session")
-def stack(bundled_model: Path) -> Iterator[Stack]:
+@contextlib.contextmanager
+def running_stack(model: Path, *extra: str) -> Iterator[Stack]:
     """`scripts/stack.py up` on free ports; `down` afterwards, checking nothing is left running."""
     needs.nginx()
     # Outside pytest's 0700 tmp dir: as root, nginx's workers (nobody) must reach their temp files.
@@ -93,7 +94,7 @@ def stack(bundled_model: Path) -> Iterator[Stack]:
     ports = {name: processes.free_port() for name in ("https", "http", "service", "s3")}
     args = [f"--{name}-port={port}" for name, port in ports.items()]
     try:
-        stack_cli("up", run_dir, *args, f"--model={bundled_model}", timeout=420)
+        stack_cli("up", run_dir, *args, f"--model={model}", *extra, timeout=420)
     except BaseException:
         stack_cli("down", run_dir, timeout=120)
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -115,6 +116,13 @@ def stack(bundled_model: Path) -> Iterator[Stack]:
         processes.stop(record, timeout=5)
     shutil.rmtree(run_dir, ignore_errors=True)
     assert not survivors, f"stack.py down left processes running: {survivors}"
+
+
+@pytest.fixture(scope="session")
+def stack(bundled_model: Path) -> Iterator[Stack]:
+    """The local stack exactly as `make stack` starts it (no API keys), once per session."""
+    with running_stack(bundled_model) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra.app import build
 from infra.config import DeployConfig, read_context
+from infra.deploy_plan import write_plan
 from infra.nag import add_aws_solutions_checks, write_acknowledgement_report
 from infra.stacks.service import ServiceStack
 from infra.stacks.storage import StorageStack
@@ -28,19 +29,24 @@ REPO = Path(__file__).resolve().parents[2]
 # The feature flags the real app synthesizes with (cdk.json), so tests see the same templates.
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
 
+# The least a deployment must say: no domain, so plain HTTP has to be asked for by name.
+DEFAULT_CONTEXT = {"insecureHttp": "true"}
 ROUTE53_CONTEXT = {
     "domainName": "api.example.com",
     "hostedZoneId": "Z123456ABCDEFG",
     "hostedZoneName": "example.com",
 }
-# Everything optional at once: public task subnets, an existing certificate, API keys, alarm topic.
+# Everything optional at once: a staging stage, public task subnets, an existing certificate,
+# the user's own API-key secret, an alarm e-mail, Fargate Spot.
 OPTIONS_CONTEXT = {
+    "stage": "staging",
     "domainName": "facesim.example.org",
     "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234",
     "region": "eu-west-1",
     "taskSubnets": "public",
     "apiKeySecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:facesim-keys-AbCdEf",
-    "alarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:facesim-alarms",
+    "alarmEmail": "oncall@example.org",
+    "fargateSpotPercent": "75",
     "modelPrefix": "models",
     "modelVersion": "2.1.0",
     "modelSha256": "ab" * 32,
@@ -50,6 +56,15 @@ OPTIONS_CONTEXT = {
     "desiredCount": "1",
     "maxCount": "3",
     "logRetentionDays": "14",
+    "wafRateLimit": "500",
+}
+# Interface endpoints instead of NAT, with the protections a production stage may turn off.
+ENDPOINTS_CONTEXT = {
+    **ROUTE53_CONTEXT,
+    "vpcEndpoints": "true",
+    "apiKeys": "false",
+    "docs": "true",
+    "deletionProtection": "false",
 }
 
 
@@ -97,6 +112,7 @@ def synthesize(context: Mapping[str, Any], outdir: Path) -> Synth:
     nag = add_aws_solutions_checks(app)
     assembly = app.synth()
     write_acknowledgement_report(app, Path(assembly.directory))
+    write_plan(config, Path(assembly.directory))
     return Synth(
         config=config,
         app=app,
@@ -111,8 +127,8 @@ def synthesize(context: Mapping[str, Any], outdir: Path) -> Synth:
 
 @pytest.fixture(scope="session")
 def default_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """No context at all: defaults and the flagged plain-HTTP fallback."""
-    return synthesize({}, tmp_path_factory.mktemp("cdk-default"))
+    """Every default, and the flagged plain HTTP asked for (there is no domain)."""
+    return synthesize(DEFAULT_CONTEXT, tmp_path_factory.mktemp("cdk-default"))
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +143,13 @@ def options_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(OPTIONS_CONTEXT, tmp_path_factory.mktemp("cdk-options"))
 
 
-@pytest.fixture(params=["default", "route53", "options"])
+@pytest.fixture(scope="session")
+def endpoints_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """VPC interface endpoints instead of NAT; API keys, docs and deletion protection turned off."""
+    return synthesize(ENDPOINTS_CONTEXT, tmp_path_factory.mktemp("cdk-endpoints"))
+
+
+@pytest.fixture(params=["default", "route53", "options", "endpoints"])
 def any_synth(request: pytest.FixtureRequest) -> Synth:
     """Each context variant in turn, for properties that must hold in all of them."""
     return request.getfixturevalue(f"{request.param}_synth")  # type: ignore[no-any-return]

@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk import assertions
 from aws_cdk.assertions import Match
 
-from infra.constructs.ingress import HTTP_FALLBACK_WARNING
+from infra.constructs.ingress import INSECURE_HTTP_WARNING
 from infra.contract import (
     ALB_IDLE_TIMEOUT_S,
     DEREGISTRATION_DELAY_S,
@@ -45,6 +45,22 @@ def test_alb_hardening_and_access_logs(any_synth: Synth) -> None:
     assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
     assert attributes["access_logs.s3.enabled"] == "true"
     assert attributes["access_logs.s3.prefix"] == "alb"
+    # Non-compliant requests are refused, not only the ones the ALB judges risky.
+    assert attributes["routing.http.desync_mitigation_mode"] == "strictest"
+
+
+def test_production_alb_has_deletion_protection_unless_turned_off(
+    route53_synth: Synth, options_synth: Synth, endpoints_synth: Synth
+) -> None:
+    assert alb_attributes(route53_synth)["deletion_protection.enabled"] == "true"
+    assert alb_attributes(endpoints_synth)["deletion_protection.enabled"] == "false"  # said so
+    assert alb_attributes(options_synth)["deletion_protection.enabled"] == "false"  # staging
+
+
+def test_target_group_routes_to_the_least_busy_task(any_synth: Synth) -> None:
+    group = any_synth.only("AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"]
+    attributes = {a["Key"]: a["Value"] for a in group["TargetGroupAttributes"]}
+    assert attributes["load_balancing.algorithm.type"] == "least_outstanding_requests"
 
 
 def test_alb_idle_timeout_outlasts_nginx_proxy_read_timeout(any_synth: Synth) -> None:
@@ -129,7 +145,7 @@ def test_existing_certificate_mode_needs_no_zone(options_synth: Synth) -> None:
     template.has_output("DnsToCreate", Match.any_value())
 
 
-def test_no_domain_is_a_flagged_plain_http_fallback(default_synth: Synth) -> None:
+def test_insecure_http_is_plain_http_and_flagged(default_synth: Synth) -> None:
     template = default_synth.service_template
     found = listeners(default_synth)
     assert sorted(found) == [80]
@@ -137,19 +153,19 @@ def test_no_domain_is_a_flagged_plain_http_fallback(default_synth: Synth) -> Non
     assert found[80]["DefaultActions"][0]["Type"] == "forward"
     template.resource_count_is("AWS::CertificateManager::Certificate", 0)
     template.resource_count_is("AWS::Route53::RecordSet", 0)
-    template.has_output("IngressMode", {"Value": "http-fallback-insecure"})
+    template.has_output("IngressMode", {"Value": "http-insecure"})
     url = resolve_join(template.find_outputs("EndpointUrl")["EndpointUrl"]["Value"])
     assert url.startswith("http://{getatt:")
     warnings = assertions.Annotations.from_stack(default_synth.service).find_warning(
-        "*", Match.string_like_regexp("INSECURE FALLBACK")
+        "*", Match.string_like_regexp("INSECURE HTTP")
     )
-    assert len(warnings) == 1
-    assert "INSECURE" in HTTP_FALLBACK_WARNING
+    assert len(warnings) == 2  # the listener's, and the stack's posture warning
+    assert "insecureHttp=true" in INSECURE_HTTP_WARNING
 
 
-def test_https_deployments_carry_no_fallback_warning(route53_synth: Synth) -> None:
+def test_https_deployments_carry_no_insecure_warning(route53_synth: Synth) -> None:
     assertions.Annotations.from_stack(route53_synth.service).has_no_warning(
-        "*", Match.string_like_regexp("INSECURE FALLBACK")
+        "*", Match.string_like_regexp("INSECURE")
     )
 
 

@@ -1,32 +1,151 @@
-"""Alarms on unhealthy targets, 5xx, latency and CPU; they notify a topic when one is given."""
+"""Alarms (outages included), their topic and e-mail, deployment rollback alarms, the dashboard."""
 
 from __future__ import annotations
 
-from tests.infra.conftest import Synth
+import json
+from typing import Any
 
-EXPECTED_METRICS = {
-    ("AWS/ApplicationELB", "UnHealthyHostCount"),
-    ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"),
-    ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"),
-    ("AWS/ApplicationELB", "TargetResponseTime"),
-    ("AWS/ECS", "CPUUtilization"),
+from infra.constructs.task_stops import FAILURE_STOP_CODES, HEALTH_CHECK_REASON_PREFIX
+from service import emf
+from tests.infra.conftest import Synth, resolve_join
+
+# alarm (name suffix) -> how missing data counts: breaching where silence means an outage.
+MISSING_DATA = {
+    "no-healthy-targets": "breaching",
+    "tasks-below-desired": "breaching",
+    "unhealthy-targets": "notBreaching",
+    "5xx-rate": "notBreaching",
+    "latency-p95": "notBreaching",
+    "task-restarts": "notBreaching",
+    "cpu-saturated": "notBreaching",
 }
 
 
-def test_alarms_watch_what_users_feel(any_synth: Synth) -> None:
-    alarms = any_synth.service_resources("AWS::CloudWatch::Alarm").values()
-    metrics = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms}
-    assert metrics == EXPECTED_METRICS
-    for alarm in alarms:
-        assert alarm["Properties"]["TreatMissingData"] == "notBreaching"
+def alarms(synth: Synth) -> dict[str, dict[str, Any]]:
+    """Alarm properties by name suffix (after facesim-<stage>-)."""
+    prefix = f"facesim-{synth.config.stage}-"
+    found = {}
+    for alarm in synth.service_resources("AWS::CloudWatch::Alarm").values():
+        name = alarm["Properties"]["AlarmName"]
+        assert name.startswith(prefix), name
+        found[name.removeprefix(prefix)] = alarm["Properties"]
+    return found
 
 
-def test_alarms_notify_the_topic_only_when_given(
-    default_synth: Synth, options_synth: Synth
-) -> None:
-    for alarm in default_synth.service_resources("AWS::CloudWatch::Alarm").values():
-        assert "AlarmActions" not in alarm["Properties"]
-    topic = options_synth.config.alarm_topic_arn
-    for alarm in options_synth.service_resources("AWS::CloudWatch::Alarm").values():
-        assert alarm["Properties"]["AlarmActions"] == [topic]
-        assert alarm["Properties"]["OKActions"] == [topic]
+def metric_names(alarm: dict[str, Any]) -> set[tuple[str, str]]:
+    """(namespace, metric) of a plain or metric-math alarm."""
+    if "MetricName" in alarm:
+        return {(alarm["Namespace"], alarm["MetricName"])}
+    return {
+        (m["MetricStat"]["Metric"]["Namespace"], m["MetricStat"]["Metric"]["MetricName"])
+        for m in alarm["Metrics"]
+        if "MetricStat" in m
+    }
+
+
+def test_alarms_cover_outages_errors_latency_restarts_and_saturation(any_synth: Synth) -> None:
+    found = alarms(any_synth)
+    assert {name: a["TreatMissingData"] for name, a in found.items()} == MISSING_DATA
+    assert metric_names(found["no-healthy-targets"]) == {("AWS/ApplicationELB", "HealthyHostCount")}
+    assert found["no-healthy-targets"]["ComparisonOperator"] == "LessThanThreshold"
+    assert found["no-healthy-targets"]["Threshold"] == 1
+    assert metric_names(found["tasks-below-desired"]) == {
+        ("ECS/ContainerInsights", "DesiredTaskCount"),
+        ("ECS/ContainerInsights", "RunningTaskCount"),
+    }
+    assert metric_names(found["5xx-rate"]) == {
+        ("AWS/ApplicationELB", "RequestCount"),
+        ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"),
+        ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count"),
+    }
+    assert metric_names(found["latency-p95"]) == {("AWS/ApplicationELB", "TargetResponseTime")}
+    assert found["latency-p95"]["ExtendedStatistic"] == "p95"
+    assert metric_names(found["task-restarts"]) == {("AWS/Events", "Invocations")}
+
+
+def test_the_error_rate_is_a_rate_with_a_traffic_floor(default_synth: Synth) -> None:
+    (expression,) = [m for m in alarms(default_synth)["5xx-rate"]["Metrics"] if "Expression" in m]
+    assert expression["Expression"].startswith("IF(requests >= 20, 100 * (")
+    assert alarms(default_synth)["5xx-rate"]["Threshold"] == 5
+
+
+def test_every_alarm_notifies_the_stacks_topic(any_synth: Synth) -> None:
+    (topic_id,) = any_synth.service_resources("AWS::SNS::Topic")
+    for alarm in alarms(any_synth).values():
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+        assert alarm["OKActions"] == [{"Ref": topic_id}]
+    any_synth.service_template.has_output("AlarmTopicArn", {"Value": {"Ref": topic_id}})
+
+
+def test_alarm_email_subscribes_to_the_topic(default_synth: Synth, options_synth: Synth) -> None:
+    default_synth.service_template.resource_count_is("AWS::SNS::Subscription", 0)
+    (subscription,) = options_synth.service_resources("AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == "oncall@example.org"
+
+
+def test_the_topic_refuses_plain_http_publishers(any_synth: Synth) -> None:
+    (policy,) = any_synth.service_resources("AWS::SNS::TopicPolicy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
+    )
+
+
+def test_a_release_answering_5xx_or_slowly_is_rolled_back(any_synth: Synth) -> None:
+    service = any_synth.only("AWS::ECS::Service")["Properties"]
+    deployment_alarms = service["DeploymentConfiguration"]["Alarms"]
+    assert deployment_alarms["Enable"] is True and deployment_alarms["Rollback"] is True
+    by_id = {
+        key: alarm["Properties"]["AlarmName"]
+        for key, alarm in any_synth.service_resources("AWS::CloudWatch::Alarm").items()
+    }
+    named = {by_id[ref["Ref"]] for ref in deployment_alarms["AlarmNames"]}
+    stage = any_synth.config.stage
+    # Not no-healthy-targets: it is in ALARM before a first deployment has any target.
+    assert named == {f"facesim-{stage}-5xx-rate", f"facesim-{stage}-latency-p95"}
+
+
+def test_task_stops_are_matched_logged_and_counted(any_synth: Synth) -> None:
+    (rule,) = any_synth.service_resources("AWS::Events::Rule").values()
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.ecs"]
+    assert pattern["detail-type"] == ["ECS Task State Change"]
+    detail = pattern["detail"]
+    assert detail["lastStatus"] == ["STOPPED"]
+    assert resolve_join(detail["group"][0]).startswith("service:{getatt:")
+    assert detail["$or"] == [
+        {"stopCode": FAILURE_STOP_CODES},
+        {"stoppedReason": [{"prefix": HEALTH_CHECK_REASON_PREFIX}]},
+    ]
+    (target,) = rule["Properties"]["Targets"]
+    log_group = target["Arn"]["Fn::GetAtt"][0]
+    assert any_synth.service_resources("AWS::Logs::LogGroup")[log_group]
+    # Delivery allowed by a native resource policy for this rule only; no Lambda anywhere.
+    (policy,) = any_synth.service_resources("AWS::Logs::ResourcePolicy").values()
+    document = json.dumps(policy["Properties"]["PolicyDocument"])
+    assert "events.amazonaws.com" in document and "aws:SourceArn" in document
+    any_synth.service_template.resource_count_is("AWS::Lambda::Function", 1)  # CDK's default-SG one
+
+
+def test_dashboard_shows_traffic_capacity_the_model_and_the_firewall(any_synth: Synth) -> None:
+    (dashboard,) = any_synth.service_resources("AWS::CloudWatch::Dashboard").values()
+    assert dashboard["Properties"]["DashboardName"] == f"facesim-{any_synth.config.stage}"
+    body = resolve_join(dashboard["Properties"]["DashboardBody"])
+    for metric in (
+        "RequestCount",
+        "TargetResponseTime",
+        "HTTPCode_Target_5XX_Count",
+        "HealthyHostCount",
+        "RunningTaskCount",
+        "CPUUtilization",
+        "MemoryUtilization",
+        "BlockedRequests",
+        emf.INFERENCE_P95,
+        emf.BATCHES,
+        emf.SERVER_ERRORS,
+    ):
+        assert f'"{metric}"' in body, metric
+    assert f'"facesim/{any_synth.config.stage}"' in body  # the app's EMF namespace
+    assert '"type":"alarm"' in body

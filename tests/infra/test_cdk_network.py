@@ -7,9 +7,9 @@ from collections.abc import Callable
 from aws_cdk import Stack, assertions
 from aws_cdk import aws_s3 as s3
 
-from infra.config import TaskSubnets
+from infra.choices import TaskSubnets
 from infra.constructs.network import Network
-from tests.infra.conftest import Synth
+from tests.infra.conftest import Synth, resolve_join
 
 
 def subnet_kinds(template: assertions.Template) -> list[str]:
@@ -33,10 +33,42 @@ def test_default_vpc_spans_two_azs_with_a_nat_gateway_each(default_synth: Synth)
     assert azs == sorted(2 * [str(first), str(second)])
 
 
+def endpoints(synth: Synth) -> dict[str, str]:
+    """Service-name suffix -> endpoint type."""
+    found = {}
+    for endpoint in synth.service_resources("AWS::EC2::VPCEndpoint").values():
+        name = resolve_join(endpoint["Properties"]["ServiceName"])
+        found[name.rsplit(".", 1)[-1]] = endpoint["Properties"].get("VpcEndpointType", "Gateway")
+    return found
+
+
 def test_s3_traffic_uses_a_gateway_endpoint(any_synth: Synth) -> None:
-    endpoint = any_synth.only("AWS::EC2::VPCEndpoint")["Properties"]
-    assert endpoint["VpcEndpointType"] == "Gateway"
-    assert "s3" in str(endpoint["ServiceName"])
+    assert endpoints(any_synth)["s3"] == "Gateway"
+
+
+def test_without_the_endpoints_option_there_is_no_interface_endpoint(
+    default_synth: Synth, options_synth: Synth
+) -> None:
+    assert endpoints(default_synth) == endpoints(options_synth) == {"s3": "Gateway"}
+
+
+def test_endpoints_option_replaces_nat_with_interface_endpoints(endpoints_synth: Synth) -> None:
+    template = endpoints_synth.service_template
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    assert subnet_kinds(template) == ["Isolated", "Isolated", "Public", "Public"]
+    assert endpoints(endpoints_synth) == {
+        "s3": "Gateway",
+        "api": "Interface",  # ecr.api
+        "dkr": "Interface",  # ecr.dkr
+        "logs": "Interface",
+        "secretsmanager": "Interface",
+    }
+    for endpoint in endpoints_synth.service_resources("AWS::EC2::VPCEndpoint").values():
+        if endpoint["Properties"].get("VpcEndpointType") == "Interface":
+            assert endpoint["Properties"]["PrivateDnsEnabled"] is True
+    network = endpoints_synth.only("AWS::ECS::Service")["Properties"]["NetworkConfiguration"]
+    subnets = {s["Ref"] for s in network["AwsvpcConfiguration"]["Subnets"]}
+    assert all("Tasks" in s for s in subnets)
 
 
 def test_vpc_flow_logs_go_to_the_log_bucket(any_synth: Synth) -> None:
@@ -57,7 +89,12 @@ def test_one_nat_gateway_option(bare_stack: Callable[[], Stack]) -> None:
     stack = bare_stack()
     logs = s3.Bucket(stack, "Logs")
     network = Network(
-        stack, "Network", task_subnets=TaskSubnets.PRIVATE, nat_gateways=1, flow_logs_bucket=logs
+        stack,
+        "Network",
+        task_subnets=TaskSubnets.PRIVATE,
+        nat_gateways=1,
+        vpc_endpoints=False,
+        flow_logs_bucket=logs,
     )
     template = assertions.Template.from_stack(stack)
     template.resource_count_is("AWS::EC2::NatGateway", 1)

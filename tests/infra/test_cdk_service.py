@@ -7,14 +7,19 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from infra.constructs.containers import nginx_liveness_command
 from infra.contract import (
+    APP_CACHE_DIR,
     APP_GRACEFUL_TIMEOUT_S,
     APP_HOST,
     APP_PORT,
+    APP_TMP_DIR,
     CONTAINER_STOP_TIMEOUT_S,
     LIVENESS_PATH,
     MAX_REQUEST_BYTES,
+    NGINX_HTTP_PORT,
     NGINX_HTTPS_PORT,
+    NGINX_RUN_DIR,
 )
 from tests.infra.conftest import Synth, resolve_join
 
@@ -103,10 +108,15 @@ def test_nginx_upstream_is_the_app_port_and_host(any_synth: Synth) -> None:
     assert nginx_env["REAL_IP_FROM"] == {"Fn::GetAtt": [vpc_id, "CidrBlock"]}
 
 
+def bucket(synth: Synth) -> str:
+    """The model bucket's name as the templates render it (the stage's default name)."""
+    return f"facesim-{synth.config.stage}-models-{{ref:AWS::AccountId}}-{{ref:AWS::Region}}"
+
+
 def test_app_gets_the_model_uri_under_the_granted_prefix(any_synth: Synth) -> None:
     config = any_synth.config
     uri = resolve_join(env(containers(any_synth)["app"])["MODEL_URI"])
-    assert uri == f"s3://{{import:FacesimStorage-ModelBucketName}}/{config.model_object_key}"
+    assert uri == f"s3://{bucket(any_synth)}/{config.model_object_key}"
     assert config.model_object_key.startswith(config.model_read_prefix + "/")
 
 
@@ -122,6 +132,56 @@ def test_container_health_check_is_liveness_on_the_app(any_synth: Synth) -> None
     assert f"http://{APP_HOST}:{APP_PORT}{LIVENESS_PATH}" in command[-1]
     assert "/readyz" not in " ".join(command)
     assert check["StartPeriod"] >= 30 and check["Retries"] >= 2
+
+
+def test_health_checks_are_frequent_enough_not_to_delay_nginx(any_synth: Synth) -> None:
+    # nginx waits for the app to be HEALTHY, and the first check runs one interval after start:
+    # with 30 s every deploy and scale-out waited ~30 s for nothing.
+    for container in containers(any_synth).values():
+        check = container["HealthCheck"]
+        assert check["Interval"] <= 10
+        assert check["Timeout"] < check["Interval"]
+        assert check["Interval"] * check["Retries"] >= 30  # not so twitchy it kills busy tasks
+
+
+def test_nginx_has_its_own_liveness_check(any_synth: Synth) -> None:
+    check = containers(any_synth)["nginx"]["HealthCheck"]
+    assert check["Command"] == nginx_liveness_command(NGINX_HTTP_PORT)
+    assert str(NGINX_HTTP_PORT) in check["Command"][-1]
+
+
+def test_both_containers_have_a_read_only_root_and_writable_mounts(any_synth: Synth) -> None:
+    task = any_synth.only("AWS::ECS::TaskDefinition")["Properties"]
+    volumes = {v["Name"] for v in task["Volumes"]}
+    expected = {"app": {APP_CACHE_DIR, APP_TMP_DIR}, "nginx": {NGINX_RUN_DIR}}
+    used = []
+    for name, container in containers(any_synth).items():
+        assert container["ReadonlyRootFilesystem"] is True
+        assert {m["ContainerPath"] for m in container["MountPoints"]} == expected[name]
+        assert all(m["ReadOnly"] is False for m in container["MountPoints"])
+        used += [m["SourceVolume"] for m in container["MountPoints"]]
+    assert sorted(used) == sorted(volumes)  # one volume per path, none shared
+    assert env(containers(any_synth)["nginx"])["RUN_DIR"] == NGINX_RUN_DIR
+    assert "Host" not in str(task["Volumes"])  # task storage, not the host's
+
+
+def test_docs_follow_the_stage_unless_asked(
+    route53_synth: Synth, options_synth: Synth, endpoints_synth: Synth
+) -> None:
+    assert env(containers(route53_synth)["app"])["DOCS_ENABLED"] == "false"  # production
+    assert env(containers(options_synth)["app"])["DOCS_ENABLED"] == "true"  # staging
+    assert env(containers(endpoints_synth)["app"])["DOCS_ENABLED"] == "true"  # docs=true
+
+
+def test_the_app_publishes_its_metrics_under_the_stage_namespace(any_synth: Synth) -> None:
+    app_env = env(containers(any_synth)["app"])
+    assert app_env["EMF_NAMESPACE"] == f"facesim/{any_synth.config.stage}"
+    assert float(app_env["EMF_INTERVAL_SECONDS"]) == 60
+
+
+def test_task_family_carries_the_stage(any_synth: Synth) -> None:
+    task = any_synth.only("AWS::ECS::TaskDefinition")["Properties"]
+    assert task["Family"] == f"facesim-{any_synth.config.stage}"
 
 
 def test_nginx_starts_after_the_app_is_healthy(any_synth: Synth) -> None:
@@ -148,16 +208,17 @@ def test_shutdown_is_ordered_so_in_flight_requests_finish(any_synth: Synth) -> N
 
 def test_each_container_logs_to_its_own_group_with_retention(any_synth: Synth) -> None:
     groups = any_synth.service_resources("AWS::Logs::LogGroup")
-    assert len(groups) == 2
+    assert len(groups) == 3  # app, nginx, and the task-stop events (test_cdk_monitoring.py)
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == any_synth.config.log_retention_days
+        assert "LogGroupName" not in group["Properties"]  # named by the stage's stack
     used = set()
     for container in containers(any_synth).values():
         options = container["LogConfiguration"]["Options"]
         assert container["LogConfiguration"]["LogDriver"] == "awslogs"
         assert options["mode"] == "non-blocking"
         used.add(options["awslogs-group"]["Ref"])
-    assert used == set(groups)
+    assert len(used) == 2 and used < set(groups)
 
 
 def test_default_log_retention_is_30_days(default_synth: Synth) -> None:
@@ -167,26 +228,46 @@ def test_default_log_retention_is_30_days(default_synth: Synth) -> None:
 
 
 def test_images_come_from_the_ecr_repositories_at_the_context_tag(any_synth: Synth) -> None:
-    tag = any_synth.config.image_tag
+    tag, stage = any_synth.config.image_tag, any_synth.config.stage
     images = {name: resolve_join(c["Image"]) for name, c in containers(any_synth).items()}
-    assert images["app"].endswith(f"/{{import:FacesimStorage-AppRepositoryName}}:{tag}")
-    assert images["nginx"].endswith(f"/{{import:FacesimStorage-NginxRepositoryName}}:{tag}")
+    assert images["app"].endswith(f"{{ref:AWS::URLSuffix}}/facesim-{stage}/app:{tag}")
+    assert images["nginx"].endswith(f"{{ref:AWS::URLSuffix}}/facesim-{stage}/nginx:{tag}")
 
 
-def test_api_keys_come_from_secrets_manager_when_given(
-    default_synth: Synth, options_synth: Synth
-) -> None:
-    assert "Secrets" not in containers(default_synth)["app"]
+def secret_reads(synth: Synth, which: str) -> list[dict[str, Any]]:
+    statements = policy_statements(synth, role_id(synth, which))
+    return [s for s in statements if any(a.startswith("secretsmanager:") for a in actions(s))]
+
+
+def test_api_keys_are_on_by_default_from_a_secret_the_stack_makes(route53_synth: Synth) -> None:
+    (secret_id,) = route53_synth.service_resources("AWS::SecretsManager::Secret")
+    secret = route53_synth.service_resources("AWS::SecretsManager::Secret")[secret_id]
+    generated = secret["Properties"]["GenerateSecretString"]
+    assert generated["PasswordLength"] >= 32
+    assert generated["ExcludePunctuation"] is True  # API_KEYS is comma-separated
+    app = containers(route53_synth)["app"]
+    assert app["Secrets"] == [{"Name": "API_KEYS", "ValueFrom": {"Ref": secret_id}}]
+    assert "API_KEYS" not in env(app)
+    # The execution role (the ECS agent) reads the secret, not the app's task role.
+    reads = secret_reads(route53_synth, "execution_role")
+    assert reads and all(s["Resource"] == {"Ref": secret_id} for s in reads)
+    assert not secret_reads(route53_synth, "task_role")
+    route53_synth.service_template.has_output("ApiKeySecretArn", {"Value": {"Ref": secret_id}})
+
+
+def test_api_keys_can_come_from_the_users_own_secret(options_synth: Synth) -> None:
+    options_synth.service_template.resource_count_is("AWS::SecretsManager::Secret", 0)
     app = containers(options_synth)["app"]
     arn = options_synth.config.api_key_secret_arn
     assert app["Secrets"] == [{"Name": "API_KEYS", "ValueFrom": arn}]
-    assert "API_KEYS" not in env(app)
-    # The execution role (the ECS agent) reads the secret, not the app's task role.
-    execution = policy_statements(options_synth, role_id(options_synth, "execution_role"))
-    reads = [s for s in execution if "secretsmanager:GetSecretValue" in actions(s)]
-    assert reads and all(s["Resource"] == arn for s in reads)
-    task = policy_statements(options_synth, role_id(options_synth, "task_role"))
-    assert not [s for s in task if any(a.startswith("secretsmanager:") for a in actions(s))]
+    assert all(s["Resource"] == arn for s in secret_reads(options_synth, "execution_role"))
+    assert not secret_reads(options_synth, "task_role")
+
+
+def test_api_keys_off_only_when_asked(endpoints_synth: Synth) -> None:
+    assert endpoints_synth.config.api_keys is False
+    assert "Secrets" not in containers(endpoints_synth)["app"]
+    endpoints_synth.service_template.resource_count_is("AWS::SecretsManager::Secret", 0)
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -208,9 +289,10 @@ def test_task_role_reads_exactly_the_model_prefix_and_nothing_else(any_synth: Sy
     assert statement["Effect"] == "Allow"
     assert actions(statement) == ["s3:GetObject"]
     prefix = any_synth.config.model_read_prefix
+    partition = "aws"
     assert (
         resolve_join(statement["Resource"])
-        == f"{{import:FacesimStorage-ModelBucketArn}}/{prefix}/*"
+        == f"arn:{partition}:s3:::{bucket(any_synth)}/{prefix}/*"
     )
 
 
@@ -237,12 +319,17 @@ def test_execution_role_pulls_the_two_repositories_and_writes_the_two_log_groups
     assert [actions(s) for s in wildcard] == [["ecr:GetAuthorizationToken"]]
     pulls = [s for s in statements if "ecr:BatchGetImage" in actions(s)]
     assert len(pulls) == 1
-    assert sorted(resolve_join(r) for r in pulls[0]["Resource"]) == [
-        "{import:FacesimStorage-AppRepositoryArn}",
-        "{import:FacesimStorage-NginxRepositoryArn}",
+    stage = any_synth.config.stage
+    assert sorted(resolve_join(r).rsplit(":", 1)[-1] for r in pulls[0]["Resource"]) == [
+        f"repository/facesim-{stage}/app",
+        f"repository/facesim-{stage}/nginx",
     ]
     logs = [s for s in statements if "logs:PutLogEvents" in actions(s)]
-    groups = set(any_synth.service_resources("AWS::Logs::LogGroup"))
+    service = any_synth.service.model_service
+    groups = {
+        any_synth.service.get_logical_id(group.node.default_child)  # type: ignore[arg-type]
+        for group in (service.app_logs, service.nginx_logs)
+    }
     assert {r["Fn::GetAtt"][0] for s in logs for r in s["Resource"]} == groups
     assert not [a for s in statements for a in actions(s) if a.startswith("s3:")]
 
@@ -254,12 +341,13 @@ def test_deployment_circuit_breaker_rolls_back(any_synth: Synth) -> None:
     any_synth.service_template.has_resource_properties(
         "AWS::ECS::Service",
         {
-            "LaunchType": "FARGATE",
-            "DeploymentConfiguration": {
-                "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
-                "MinimumHealthyPercent": 100,
-                "MaximumPercent": 200,
-            },
+            "DeploymentConfiguration": Match.object_like(
+                {
+                    "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+                    "MinimumHealthyPercent": 100,
+                    "MaximumPercent": 200,
+                }
+            ),
             "EnableExecuteCommand": False,
         },
     )
@@ -268,7 +356,30 @@ def test_deployment_circuit_breaker_rolls_back(any_synth: Synth) -> None:
 def test_grace_period_covers_model_download_and_load(default_synth: Synth) -> None:
     service = default_synth.only("AWS::ECS::Service")["Properties"]
     assert service["HealthCheckGracePeriodSeconds"] == 120
-    assert service["DesiredCount"] == 2
+
+
+def test_a_deploy_does_not_reset_the_autoscaled_task_count(any_synth: Synth) -> None:
+    # DesiredCount in the template would be re-applied by every stack update; the scalable
+    # target's minimum is the floor instead.
+    assert "DesiredCount" not in any_synth.only("AWS::ECS::Service")["Properties"]
+    target = any_synth.only("AWS::ApplicationAutoScaling::ScalableTarget")["Properties"]
+    assert target["MinCapacity"] == any_synth.config.desired_count
+
+
+def test_on_demand_only_unless_a_spot_share_is_asked(
+    route53_synth: Synth, options_synth: Synth
+) -> None:
+    on_demand = route53_synth.only("AWS::ECS::Service")["Properties"]
+    assert on_demand["LaunchType"] == "FARGATE"
+    assert "CapacityProviderStrategy" not in on_demand
+    spot = options_synth.only("AWS::ECS::Service")["Properties"]
+    assert "LaunchType" not in spot
+    assert spot["CapacityProviderStrategy"] == [
+        {"CapacityProvider": "FARGATE", "Base": 1, "Weight": 25},
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 75},
+    ]
+    providers = options_synth.only("AWS::ECS::ClusterCapacityProviderAssociations")
+    assert set(providers["Properties"]["CapacityProviders"]) == {"FARGATE", "FARGATE_SPOT"}
 
 
 def test_service_targets_nginx_https(any_synth: Synth) -> None:
@@ -313,6 +424,24 @@ def test_cluster_has_container_insights(any_synth: Synth) -> None:
         "AWS::ECS::Cluster",
         {"ClusterSettings": [{"Name": "containerInsights", "Value": "enabled"}]},
     )
+
+
+def test_tasks_may_only_call_out_on_https(any_synth: Synth) -> None:
+    task_sg = any_synth.service.get_logical_id(
+        any_synth.service.model_service.security_group.node.default_child  # type: ignore[arg-type]
+    )
+    inline = any_synth.service_resources("AWS::EC2::SecurityGroup")[task_sg]["Properties"]
+    egress = inline["SecurityGroupEgress"]
+    assert [(e["IpProtocol"], e["FromPort"], e["ToPort"]) for e in egress] == [("tcp", 443, 443)]
+    # With VPC endpoints, the rules that admit the tasks there add egress to them: 443 too.
+    standalone = [
+        e["Properties"]
+        for e in any_synth.service_resources("AWS::EC2::SecurityGroupEgress").values()
+        if e["Properties"]["GroupId"] == {"Fn::GetAtt": [task_sg, "GroupId"]}
+    ]
+    assert {(e["IpProtocol"], e["FromPort"], e["ToPort"]) for e in standalone} <= {
+        ("tcp", 443, 443)
+    }
 
 
 def test_tasks_admit_only_nginx_https_from_the_load_balancer(any_synth: Synth) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rehearse.engine import Engine, EngineUnavailable
-from tests.infra.conftest import synthesize
+from tests.infra.conftest import DEFAULT_CONTEXT, synthesize
 from tests.support import needs
 
 
@@ -28,8 +28,8 @@ def engine() -> Engine:
 
 @pytest.fixture(scope="session")
 def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What `cdk synth` writes to cdk.out/ with the default context."""
-    return synthesize({}, tmp_path_factory.mktemp("cdk.out")).outdir
+    """What `cdk synth` writes to cdk.out/ with the default context (no domain: insecureHttp)."""
+    return synthesize(DEFAULT_CONTEXT, tmp_path_factory.mktemp("cdk.out")).outdir
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from infra.contract import (
     READINESS_PATH,
 )
 from rehearse.taskdef import TaskDefinitionError, read_task_definition
-from tests.infra.conftest import OPTIONS_CONTEXT, synthesize
+from tests.infra.conftest import DEFAULT_CONTEXT, OPTIONS_CONTEXT, synthesize
 
 
 def write_assembly(tmp_path: Path, containers: list[dict[str, Any]], **task: Any) -> Path:
@@ -109,7 +109,7 @@ def test_a_dependency_cycle_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_synthesized_app_reads_as_the_contract_says(tmp_path: Path) -> None:
-    definition = read_task_definition(synthesize({}, tmp_path).outdir)
+    definition = read_task_definition(synthesize(DEFAULT_CONTEXT, tmp_path).outdir)
     assert [c.name for c in definition.start_order()] == ["app", "nginx"]
     assert definition.target.container == "nginx"
     assert definition.target.port == NGINX_HTTPS_PORT

@@ -183,3 +183,36 @@ def test_service_refuses_to_become_ready(
     assert code != 0, "a service without a valid model must exit non-zero"
     text = log.read_text()
     assert expect in text and "no valid model; exiting" in text
+
+
+def test_publishing_the_same_version_again_is_a_no_op(bucket: str, tiny_model: Path) -> None:
+    first = publish_model(tiny_model, bucket=bucket, prefix="again")
+    versions_before = boto3.client("s3").list_object_versions(Bucket=bucket, Prefix="again/")
+    assert publish_model(tiny_model, bucket=bucket, prefix="again") == first
+    versions_after = boto3.client("s3").list_object_versions(Bucket=bucket, Prefix="again/")
+    assert len(versions_after.get("Versions", [])) == len(versions_before.get("Versions", []))
+
+
+def test_other_bytes_never_replace_a_published_version(
+    bucket: str, tiny_model: Path, tmp_path: Path
+) -> None:
+    # A task definition pins the sha256 of the published .h5: replacing its bytes would make
+    # every new task, rollbacks included, fail its checksum.
+    uri = publish_model(tiny_model, bucket=bucket, prefix="pinned")
+    retrained = tmp_path / tiny_model.name
+    retrained.write_bytes(tiny_model.read_bytes() + b"retrained")
+    manifest = json.loads(tiny_model.with_suffix(".json").read_text())
+    manifest["sha256"] = sha256_of(retrained)
+    retrained.with_suffix(".json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="already holds other bytes"):
+        publish_model(retrained, bucket=bucket, prefix="pinned")
+    key = uri.removeprefix(f"s3://{bucket}/")
+    stored = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert stored == tiny_model.read_bytes()
+
+
+def test_an_exact_key_places_the_model_and_its_manifest(bucket: str, tiny_model: Path) -> None:
+    uri = publish_model(tiny_model, bucket=bucket, key="deploy/prefix/1.0.0/custom.h5")
+    assert uri == f"s3://{bucket}/deploy/prefix/1.0.0/custom.h5"
+    s3 = boto3.client("s3")
+    s3.head_object(Bucket=bucket, Key="deploy/prefix/1.0.0/custom.json")

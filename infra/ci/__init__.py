@@ -1,0 +1,1 @@
+"""The CI identity: GitHub Actions' OIDC provider and the two roles the workflows assume."""
