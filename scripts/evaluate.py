@@ -12,7 +12,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -38,11 +40,17 @@ def main() -> None:
         "--no-attach", action="store_true", help="do not write into the manifest and the card"
     )
     parser.add_argument("--seed", type=int, default=1234, help="triplet negatives")
+    parser.add_argument(
+        "--render-card", action="store_true", help="only rewrite the card's numbers from --out"
+    )
     args = parser.parse_args()
+    if args.render_card:
+        write_card(json.loads(args.out.read_text()), print)
+        return
 
     from dlib_port import release
     from service.manifest import manifest_path_for, read_manifest
-    from training import model_eval, pipeline, report
+    from training import model_eval, pipeline
     from training.crops import CropSpec
 
     log, handle = cli.logger(args.out.with_suffix(".log"))
@@ -81,13 +89,18 @@ def main() -> None:
     if not args.no_attach:
         for line in release.attach_evaluation(args.model, results):
             log(line)
-        card = Path("docs/MODEL_CARD.md")
-        report.update_card(card, report.RESNET_HEADLINE, report.resnet_headline_markdown(results))
-        if report.update_card(
-            card, report.RESNET_BLOCK, report.resnet_evaluation_markdown(results)
-        ):
-            log(f"updated the numbers in {card}")
+        write_card(results, log)
     handle.close()
+
+
+def write_card(results: dict[str, Any], log: Callable[[str], None]) -> None:
+    """The evaluation's numbers into docs/MODEL_CARD.md, between its markers."""
+    from training import report
+
+    card = Path("docs/MODEL_CARD.md")
+    report.update_card(card, report.RESNET_HEADLINE, report.resnet_headline_markdown(results))
+    if report.update_card(card, report.RESNET_BLOCK, report.resnet_evaluation_markdown(results)):
+        log(f"updated the numbers in {card}")
 
 
 if __name__ == "__main__":

@@ -160,3 +160,30 @@ def test_the_train_your_own_model_still_serves_with_its_haar_recipe(
 
     png = base64.b64decode(anchor["crop_png"].split(",", 1)[1])
     assert Image.open(io.BytesIO(png)).size == (80, 80)
+
+
+def test_the_documented_example_is_what_the_service_answers(real_client: TestClient) -> None:
+    """docs/API.md and the README show the answer scripts/api_example.py got from the service."""
+    import json
+    import re
+
+    from scripts.api_example import API_DOC, BLOCK, FACES, README, README_LINE, REQUEST, one_line
+
+    files = {n: (f, (FACES / f).read_bytes(), "image/jpeg") for n, f in REQUEST.items()}
+    answer = real_client.post("/predict", files=files).json()
+    match = BLOCK.search(API_DOC.read_text())
+    assert match, "docs/API.md lost its example markers"
+    shown = json.loads(match.group(2))
+    assert shown["most_similar"] == answer["most_similar"]
+    for name in ("img1", "img2"):
+        for key in ("distance", "probability"):
+            assert shown["scores"][name][key] == pytest.approx(
+                answer["scores"][name][key], abs=1e-4
+            )
+        assert shown["scores"][name]["same_person"] == answer["scores"][name]["same_person"]
+    assert shown["threshold"] == answer["threshold"] and shown["model"] == answer["model"]
+    for key in ("box", "crop", "landmarks", "faces_found", "image_width", "image_height"):
+        assert shown["faces"]["anchor"][key] == answer["faces"]["anchor"][key], key
+    line = README_LINE.search(README.read_text())
+    assert line and line.group(0) == one_line(answer)
+    assert re.search(r"curl .*a2\.jpg.*b1\.jpg", README.read_text(), re.S)
