@@ -22,7 +22,7 @@ def engine() -> Engine:
     try:
         engine.check_available()
     except EngineUnavailable as exc:
-        needs.unavailable(f"podman cannot run containers on this machine: {exc}")
+        needs.not_here(f"podman cannot run containers on this machine: {exc}")
     return engine
 
 
