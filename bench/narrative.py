@@ -48,13 +48,27 @@ def design(results: dict[str, Any]) -> list[str]:
     coarse = []
     if detect[0] and detect[1]:
         coarse = [
-            "- **Face detection coarse to fine**: the cascade's cost grows with the square of "
+            "- **Face detection cheap first**: a detector's cost grows with the square of "
             "(image side / smallest face), so faces of 30 % of the frame or more are looked for "
-            "first on a small copy, and smaller ones only when none is found: "
+            "first on a copy scaled for them, smaller ones only when none is found, and dlib's CNN "
+            "detector only for pictures where HOG finds nothing: "
             f"{_fmt(detect[0]['cpu_ms_per_call'])} ms of CPU for the three images against "
-            f"{_fmt(detect[1]['cpu_ms_per_call'])} ms for one full-resolution pass. It is part of "
-            "the crop recipe, so training crops the same way and every server here pays the same."
+            f"{_fmt(detect[1]['cpu_ms_per_call'])} ms for one full-resolution pass (dlib's HOG "
+            "upsampled once, as face_recognition runs it). It is part of the crop recipe, so the "
+            "evaluation crops the same way and the peers that use the recipe pay the same."
         ]
+    if inproc.get("stages"):
+        coarse.append(
+            "- **The three faces in one batch**: the model stacks anchor, img1 and img2 and their "
+            "mirror images on one axis and runs the network once over the six (TimeDistributed), "
+            "which on a CPU costs about a third less than three calls of one face each; the "
+            "stage table above has the forward pass's share.",
+        )
+        coarse.append(
+            "- **The CNN detector in a process of its own**: dlib holds the GIL for its whole pass "
+            "(hundreds of milliseconds), and every picture without a face reaches it; in a worker "
+            "process it costs a core for that long instead of stopping the server."
+        )
     return [
         *coarse,
         f"- **Compiled forward pass, not `predict()`**: one `tf.function` with an input signature "
