@@ -134,10 +134,17 @@ def _tuning(results: dict[str, Any]) -> list[str]:
 
 
 def _tuning_verdicts(tuning: dict[str, Any]) -> list[str]:
-    """Each variant against the defaults at the highest level: kept only if it wins."""
+    """Each variant against the defaults at the highest level: adopted only if it wins every repeat."""
     medians = tuning["medians"]
     level = max(int(k.rpartition(" c")[2]) for k in medians)
     base = medians.get(f"defaults c{level}")
+    runs = tuning.get("runs") or []
+
+    def throughputs(name: str) -> list[float]:
+        return [
+            r["throughput_rps"] for r in runs if r["variant"] == name and r["concurrency"] == level
+        ]
+
     lines = []
     for name in tuning["variants"]:
         fig = medians.get(f"{name} c{level}")
@@ -145,7 +152,18 @@ def _tuning_verdicts(tuning: dict[str, Any]) -> list[str]:
             continue
         cpu = fig["server_cpu_ms_per_request"] / base["server_cpu_ms_per_request"] - 1
         rps = fig["throughput_rps"] / base["throughput_rps"] - 1
-        verdict = "adopt" if rps > 0.02 and cpu <= 0 else "the defaults stay"
+        ours, theirs = throughputs("defaults"), throughputs(name)
+        if ours and theirs and min(theirs) > max(ours) and cpu <= 0:
+            verdict = "faster in every repeat: adopt"
+        elif ours and theirs and max(theirs) < min(ours):
+            verdict = "slower in every repeat: the defaults stay"
+        elif ours and theirs:
+            verdict = (
+                f"within the repeats' spread (defaults {min(ours):.1f}-{max(ours):.1f}, this "
+                f"{min(theirs):.1f}-{max(theirs):.1f} requests/s): the defaults stay"
+            )
+        else:
+            verdict = "adopt" if rps > 0.02 and cpu <= 0 else "the defaults stay"
         lines.append(
             f"- `{name}` at concurrency {level}: CPU per request {cpu:+.0%}, throughput "
             f"{rps:+.0%}, p99 {_fmt(fig.get('p99_ms'))} vs {_fmt(base.get('p99_ms'))} ms: "

@@ -223,7 +223,7 @@ def read_tuning(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     saved = json.loads(path.read_text())
-    keys = ("generated_at", "model", "variants", "medians", "other_cpu_users_at_start")
+    keys = ("generated_at", "model", "variants", "medians", "runs", "other_cpu_users_at_start")
     return {k: saved.get(k) for k in keys}
 
 

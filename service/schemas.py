@@ -29,13 +29,15 @@ class Score(BaseModel):
 
     distance: float = Field(
         description="distance to the anchor in the model's metric (manifest `distance`); lower is "
-        "more similar"
+        "more similar",
+        examples=[0.3328],
     )
-    same_person: bool = Field(description="distance <= threshold")
+    same_person: bool = Field(description="distance <= threshold", examples=[True])
     probability: float | None = Field(
         None,
         description="calibrated probability that this is the anchor's person, at the 50 % prior "
         "of LFW's balanced pairs the model was calibrated on; null when the model has no calibration",
+        examples=[0.99999],
     )
 
 

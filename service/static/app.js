@@ -129,7 +129,8 @@
     button.disabled = true;
     status.textContent = "Comparing…";
     try {
-      const response = await fetch("/predict?return_crops=true", { method: "POST", body });
+      const headers = apiKey.value ? { "X-API-Key": apiKey.value } : {};
+      const response = await fetch("/predict?return_crops=true", { method: "POST", body, headers });
       const data = await response.json().catch(() => null);
       if (!response.ok) {
         showError(response.status, data);
@@ -149,8 +150,25 @@
     return FIELDS.reduce((text, f) => text.split(`'${f}'`).join(LABELS[f]), message);
   }
 
+  // A deployment with API_KEYS set answers 401 until the page sends a key: ask for it once, keep it
+  // for this tab only (sessionStorage), never in the URL.
+  const apiKey = document.getElementById("api-key");
+  const apiKeyRow = document.getElementById("api-key-row");
+  apiKey.value = sessionStorage.getItem("facesim-api-key") || "";
+  apiKeyRow.hidden = !apiKey.value;
+  apiKey.addEventListener("input", () => sessionStorage.setItem("facesim-api-key", apiKey.value));
+
   function showError(httpStatus, data) {
     const error = data && data.error;
+    if (httpStatus === 401) {
+      apiKeyRow.hidden = false;
+      apiKey.focus();
+      status.textContent = apiKey.value
+        ? "This API key was not accepted. Check it and press Compare again."
+        : "This service needs an API key: enter it above and press Compare again.";
+      result.hidden = true;
+      return;
+    }
     const message = error ? inPageWords(error.message) : `HTTP ${httpStatus}`;
     if (error && error.field && FIELDS.includes(error.field)) {
       showFieldError(error.field, message);

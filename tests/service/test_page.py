@@ -241,3 +241,41 @@ def test_make_screenshot_captures_the_compared_page(
         width, height = picture.size
     assert width == screenshot.VIEWPORT["width"]
     assert height > screenshot.VIEWPORT["height"], "the whole page, the result under the slots"
+
+
+@pytest.fixture(scope="module")
+def keyed_server(bundled_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server as a deployment runs it by default: API keys on."""
+    env = service_env(
+        MODEL_URI=str(bundled_model),
+        MODEL_CACHE_DIR=str(tmp_path_factory.mktemp("cache")),
+        API_KEYS="page-test-key",
+    )
+    with service_process(env) as (base, _):
+        yield base
+
+
+def test_a_service_with_api_keys_asks_for_one_and_keeps_it_in_the_tab(
+    chromium: Any, keyed_server: str, tmp_path: Path
+) -> None:
+    page = open_page(chromium, keyed_server, DESKTOP)
+    assert page.is_hidden("#api-key-row"), "no key field where none is needed yet"
+    choose(page, "a1.jpg", "b1.jpg", "a2.jpg")
+    with page.expect_response(lambda r: "/predict" in r.url, timeout=90_000) as refused:
+        page.click("#compare")
+    assert refused.value.status == 401
+    page.wait_for_selector("#api-key-row:not([hidden])")
+    assert "needs an API key" in page.inner_text("#status")
+    page.fill("[data-testid=api-key]", "wrong")
+    with page.expect_response(lambda r: "/predict" in r.url, timeout=90_000) as wrong:
+        page.click("#compare")
+    assert wrong.value.status == 401
+    page.wait_for_function("document.getElementById('status').textContent.includes('not accepted')")
+    page.fill("[data-testid=api-key]", "page-test-key")
+    body = compare(page)
+    assert body["most_similar"] == "img2" and page.is_visible("#result")
+    page.screenshot(path=str(tmp_path / "desktop-api-key.png"), full_page=True)
+    page.reload()
+    assert page.input_value("[data-testid=api-key]") == "page-test-key"
+    assert page.is_visible("#api-key-row")
+    page.context.close()
