@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from service.face_assets import sha256_of
+from service.checksums import sha256_of
 from training.dlib_reference import LANDMARKS_FILE, PACKAGE, RESNET_FILE, package_models_dir
 
 NAME = "facesim-resnet"

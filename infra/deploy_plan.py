@@ -23,8 +23,8 @@ from typing import Any, Final
 from infra.config import DeployConfig
 from infra.names import SERVICE_STACK_ID, STORAGE_STACK_ID
 from infra.posture import posture_warnings
+from service.checksums import sha256_of
 from service.config import DEFAULT_MODEL, REPO_ROOT
-from service.model_store import sha256_of
 
 PLAN_FILE: Final = "deploy-plan.json"
 # deploy.sh reads `KEY=value` lines with `read -r` and never evaluates them; still, no value may

@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.cnn_worker import CnnProcess
 from service.face_assets import FaceAssets, per_thread
 from service.face_detect import (
-    MIN_IMAGE_SIDE,
     BoxFinder,
     DetectionPass,
     Found,
@@ -24,7 +23,7 @@ from service.face_detect import (
     make_copy,
     run_pass,
 )
-from service.faces import Box, FaceCrop, no_face
+from service.faces import Box, FaceCrop, no_face, too_small
 from service.images import RGBImage
 
 
@@ -138,7 +137,7 @@ class ChipAligner:
         Faces of passes that found only such small faces are used when no pass finds more.
         """
         height, width = image.shape[:2]
-        if min(height, width) < MIN_IMAGE_SIDE:
+        if too_small(image):
             return []
         small: list[Found] = []
         for step in self.recipe.passes():
@@ -182,14 +181,8 @@ class ChipAligner:
         """The chip of the most prominent face, or 422 no_face naming the field."""
         faces = self.detect(image)
         if not faces:
-            height, width = image.shape[:2]
-            hint = (
-                f"the image is only {width}x{height} pixels"
-                if min(height, width) < MIN_IMAGE_SIDE
-                else "use a photo of a face that is at least "
-                f"{self.recipe.min_face_fraction:.0%} of the picture's shorter side wide"
-            )
-            raise no_face(field, hint)
+            wanted = f"a face at least {self.recipe.min_face_fraction:.0%} of the picture's shorter side wide"
+            raise no_face(image, field, wanted)
         box = faces[0].box()
         points = self.landmarks(image, box)
         pixels, square, angle = self.chip(image, points)

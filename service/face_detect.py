@@ -32,8 +32,6 @@ CNN_WINDOW_PX = 80
 CNN_MAX_UPSCALE = 2.0
 # A detector: (copy, upsample) -> boxes (left, top, right, bottom) in the copy's pixels.
 BoxFinder = Callable[[RGBImage, int], list[tuple[int, int, int, int]]]
-# Below this many pixels on the shorter side nothing resembling a face can be found.
-MIN_IMAGE_SIDE = 24
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,22 @@ class FaceCrop:
     landmarks: tuple[tuple[int, int], ...] = ()  # the points the face was aligned on, if any
 
 
-def no_face(field: str | None, hint: str) -> NoFaceFound:
-    """The 422 every recipe raises when it finds no face, naming the field."""
+# Below this many pixels on the shorter side nothing resembling a face can be found.
+MIN_IMAGE_SIDE = 24
+
+
+def too_small(image: NDArray[np.uint8]) -> bool:
+    """No detector can find a face in a picture this small."""
+    return bool(min(image.shape[:2]) < MIN_IMAGE_SIDE)
+
+
+def no_face(image: NDArray[np.uint8], field: str | None, wanted: str) -> NoFaceFound:
+    """The 422 every recipe raises when it finds no face: the field, and what would have been found."""
+    height, width = image.shape[:2]
+    hint = (
+        f"the image is only {width}x{height} pixels"
+        if too_small(image)
+        else f"use a photo of {wanted}"
+    )
     name = f"'{field}'" if field else "the image"
     return NoFaceFound(f"no face found in {name}: {hint}", field=field)

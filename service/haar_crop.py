@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.faces import Box, FaceCrop, no_face
+from service.faces import Box, FaceCrop, no_face, too_small
 from service.images import RGBImage
 
 # Never detect on a copy whose longer side exceeds this (very elongated images); boxes map back.
@@ -20,8 +20,6 @@ DETECT_MAX_SIDE = 640
 # Faces that fill the frame (ID photos, pre-cropped data sets) have no context for the cascade;
 # a pass on a copy padded by this fraction per side finds them.
 TIGHT_CROP_PAD = 0.3
-# Below this many pixels on the shorter side nothing resembling a face can be found.
-MIN_IMAGE_SIDE = 24
 
 
 class HaarRecipe(BaseModel):
@@ -82,8 +80,7 @@ def detect_faces(image: RGBImage, recipe: HaarRecipe) -> list[Box]:
     resolution, and last faces filling the frame on a padded copy. So a small face in the
     background of a portrait is neither used nor counted.
     """
-    height, width = image.shape[:2]
-    if min(height, width) < MIN_IMAGE_SIDE:
+    if too_small(image):
         return []
     grey: NDArray[np.uint8] = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.uint8, copy=False)
     for fraction, pad in detection_passes(recipe):
@@ -183,13 +180,10 @@ def crop_face(
         crop = square_around(face, recipe)
         return FaceCrop(cut(image, crop, size, channels), face, crop, True, len(faces))
     if not fallback:
-        height, width = image.shape[:2]
-        hint = (
-            f"the image is only {width}x{height} pixels"
-            if min(height, width) < MIN_IMAGE_SIDE
-            else "use a photo where the face is frontal, lit and at least "
+        wanted = (
+            "a frontal, lit face at least "
             f"{recipe.min_face_fraction:.0%} of the picture's shorter side wide"
         )
-        raise no_face(field, hint)
+        raise no_face(image, field, wanted)
     square = center_square(image, recipe)
     return FaceCrop(cut(image, square, size, channels), square, square, False, 0)

@@ -16,6 +16,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from service.checksums import sha256_of
 from service.errors import ModelError
 from service.manifest import ModelManifest, manifest_path_for, read_manifest
 
@@ -99,15 +100,6 @@ def s3_client(options: S3Options = S3Options(), *, sdk_retries: bool = True) -> 
         read_timeout=options.read_timeout,
     )
     return boto3.client("s3", config=config)
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def fetch_model(

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from service.checksums import sha256_of
 
 MODEL_NAME = "facesim-lfw"
 MODEL_VERSION = "1.2.0"
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, streamed."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+# One sha256 for the whole project (the service checks the same digest at start-up).
+sha256_file = sha256_of
 
 
 def model_paths(

@@ -25,6 +25,16 @@ def folds_text(folds: list[int]) -> str:
     return ", ".join(str(f) for f in folds)
 
 
+def slice_table(slices: dict[str, Any], heading: str) -> list[str]:
+    """Pairs, same-person share and accuracy of each slice."""
+    lines = [f"| {heading} | pairs | same-person share | accuracy |", "| --- | --- | --- | --- |"]
+    for name, sl in slices.items():
+        acc = _pct(sl["accuracy"]) if sl["pairs"] else "n/a"
+        share = _pct(sl["same_share"]) if sl["pairs"] else "n/a"
+        lines.append(f"| {name} | {sl['pairs']} | {share} | {acc} |")
+    return lines
+
+
 def evaluation_markdown(evaluation: dict[str, Any]) -> str:
     """Summary, per-fold and slice tables from scripts/evaluate.py's JSON."""
     s = evaluation["summary"]
@@ -51,15 +61,7 @@ def evaluation_markdown(evaluation: dict[str, Any]) -> str:
             f"| {row['fold']} | {span} | {row['threshold']:.4f} | {_pct(row['accuracy'])} | "
             f"{row['auc']:.4f} | {_pct(row['tar_at_far_1pct'])} | {_pct(row['triplet_accuracy'])} |"
         )
-    lines += [
-        "",
-        "| slice of held-out pairs | pairs | same-person share | accuracy |",
-        "| --- | --- | --- | --- |",
-    ]
-    for name, sl in evaluation["slices"].items():
-        acc = _pct(sl["accuracy"]) if sl["pairs"] else "n/a"
-        share = _pct(sl["same_share"]) if sl["pairs"] else "n/a"
-        lines.append(f"| {name} | {sl['pairs']} | {share} | {acc} |")
+    lines += ["", *slice_table(evaluation["slices"], "slice of held-out pairs")]
     lines += ["", "| training run | people | images | wall time |", "| --- | --- | --- | --- |"]
     for run in evaluation["runs"]:
         lines.append(
@@ -154,7 +156,7 @@ def resnet_evaluation_markdown(results: dict[str, Any]) -> str:
     for row in ours["folds"]:
         theirs = _pct2(ref_folds[row["fold"]]["accuracy"]) if row["fold"] in ref_folds else "n/a"
         lines.append(
-            f"| {row['fold']} | {row['threshold']:.4f} | {_pct(row['accuracy'])} | {theirs} |"
+            f"| {row['fold']} | {row['threshold']:.4f} | {_pct2(row['accuracy'])} | {theirs} |"
         )
     lines += [
         "",
@@ -192,13 +194,8 @@ def resnet_evaluation_markdown(results: dict[str, Any]) -> str:
         + (f" ({', '.join(nf['accepted'])})" if nf["accepted"] else "")
         + f"; median {nf['median_ms']:.0f} ms, at most {nf['max_ms']:.0f} ms each to refuse.",
         "",
-        "| slice of pairs | pairs | same-person share | accuracy |",
-        "| --- | --- | --- | --- |",
+        *slice_table(results["slices"], "slice of pairs"),
     ]
-    for name, sl in results["slices"].items():
-        acc = _pct(sl["accuracy"]) if sl["pairs"] else "n/a"
-        share = _pct(sl["same_share"]) if sl["pairs"] else "n/a"
-        lines.append(f"| {name} | {sl['pairs']} | {share} | {acc} |")
     if "timing" in results:
         t = results["timing"]
         lines += [

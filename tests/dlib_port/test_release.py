@@ -12,7 +12,7 @@ from dlib_port import release
 from dlib_port.dat_network import DlibNetwork
 from dlib_port.keras_resnet import build_descriptor_model
 from dlib_port.siamese import build_siamese, descriptor_of, embed
-from service.face_assets import sha256_of
+from service.checksums import sha256_of
 from training.dlib_reference import RESNET_FILE, package_models_dir
 
 REPO = Path(__file__).resolve().parents[2]

@@ -19,8 +19,8 @@ from infra.deploy_plan import (
     read_plan,
     shell_lines,
 )
+from service.checksums import sha256_of
 from service.config import REPO_ROOT
-from service.model_store import sha256_of
 from tests.infra.conftest import ROUTE53_CONTEXT, Synth
 
 # A committed model (the bundled default may be another, not yet in this checkout).

@@ -15,8 +15,9 @@ import boto3
 import httpx
 import pytest
 
+from service.checksums import sha256_of
 from service.errors import ModelError
-from service.model_store import S3Options, fetch_model, publish_model, sha256_of
+from service.model_store import S3Options, fetch_model, publish_model
 from tests.support.processes import (
     REPO,
     S3_ENV,
