@@ -11,14 +11,17 @@ from bench.inputs import REPO
 VENV = REPO / ".cache" / "bench" / "bentoml-venv"
 # 1.4.40 needs certifi>=2026.10.19, which PyPI did not have when this was pinned.
 BENTOML = "bentoml==1.4.39"
-# What bench/bentoml_service.py imports from the service: TensorFlow, Pillow, NumPy, OpenCV
-# (pydantic comes with BentoML). Same pins as requirements.txt.
+# What bench/bentoml_service.py imports from the service: TensorFlow, Pillow, NumPy, OpenCV,
+# dlib-bin (the 2.0 crop recipe), pydantic-settings (service.config; pydantic comes with
+# BentoML). Same pins as requirements.txt.
 PACKAGES = (
     BENTOML,
     "tensorflow-cpu==2.21.0",
     "pillow==13.0.0",
     "numpy<2.6",
     "opencv-python-headless==4.14.0.94",
+    "dlib-bin==20.0.1.post1",
+    "pydantic-settings==2.16.3",
 )
 STAMP = VENV / ".bench-packages"
 

@@ -84,12 +84,26 @@ def design(results: dict[str, Any]) -> list[str]:
         "Requests reach the model tens of milliseconds apart (after their face detection) while "
         "a forward pass takes a few, so a max-wait window would add its whole length to every "
         "request's latency and save at most the forward pass's share of the CPU: not added.",
+        *_gc_note(inproc),
         "- **Bounded admission**: at most `MAX_QUEUE` requests are in progress; the next gets 503 "
         "`overloaded` with `Retry-After` at once instead of an ever longer wait.",
         "- **TensorFlow threads suited to the task**: `TF_THREADS=1` (the default) runs the "
         "forward pass on one thread, because the decode threads already fill the cores; the A/B "
         "table below is the evidence. `TF_THREADS=0` sizes both pools from the CPUs the process "
         "may use (affinity and cgroup quota), never the host's core count.",
+    ]
+
+
+def _gc_note(inproc: dict[str, Any]) -> list[str]:
+    """Why the service freezes what it loaded, when the run measured the collector's pause."""
+    pause = inproc.get("gc_pause_ms")
+    if not pause:
+        return []
+    return [
+        "- **The loaded model kept out of the garbage collector's sight**: with TensorFlow and the "
+        f"model loaded, a full collection holds the GIL for {_fmt(pause['live'], 1)} ms, and every "
+        "request in progress waits for it; once ready the service calls `gc.freeze()`, after which "
+        f"a full collection takes {_fmt(pause['frozen'], 2)} ms."
     ]
 
 

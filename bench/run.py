@@ -105,6 +105,11 @@ def merge_inprocess(parts: list[dict[str, Any]]) -> dict[str, Any]:
             },
             "images_reaching_pass": stages[0]["images_reaching_pass"],
         }
+    pauses = [p["gc_pause_ms"] for p in parts if p.get("gc_pause_ms")]
+    if pauses:
+        merged["gc_pause_ms"] = {
+            k: round(sorted(p[k] for p in pauses)[len(pauses) // 2], 2) for k in pauses[0]
+        }
     return merged | {"distances": parts[0]["distances"], "tf_threads": parts[0]["tf_threads"]}
 
 

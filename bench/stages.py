@@ -53,19 +53,10 @@ def profile(
         )
     }
     passes_run: dict[str, int] = {}
+    # How far each image goes down the cascade, by the service's own rule for ending the search.
+    depth = {n: aligner.detect_traced(decoded[n])[1] for n in fields}
     for number, step in enumerate(aligner.recipe.passes()):
-        # Only the images that reach this pass (no earlier pass found their face) pay for it.
-        reaching = [
-            n
-            for n in fields
-            if all(
-                not run_pass(
-                    make_copy(decoded[n], earlier),
-                    aligner.finder(earlier.detector),
-                )
-                for earlier in aligner.recipe.passes()[:number]
-            )
-        ]
+        reaching = [n for n in fields if depth[n] > number]
         name = (
             f"detect pass {number + 1} ({step.detector}, faces >= {step.min_face_fraction:.0%}"
             + (f", padded {step.pad_fraction:.0%})" if step.pad_fraction else ")")

@@ -26,6 +26,9 @@ from service.face_detect import (
 from service.faces import Box, FaceCrop, no_face, too_small
 from service.images import RGBImage
 
+# dlib's HOG detector scans a pyramid_down<6> image pyramid: each level is 5/6 of the one above.
+PYRAMID_STEP = 5 / 6
+
 
 class AssetRef(BaseModel):
     """A file the recipe needs, by name and content."""
@@ -130,22 +133,30 @@ class ChipAligner:
         return per_thread(f"sp:{path}", lambda: dlib.shape_predictor(path))
 
     def detect(self, image: RGBImage) -> list[Found]:
-        """The faces of the first pass that finds one as big as it looks for; the subject first.
+        """The faces of the first pass that finds one as big as it looks for; the subject first."""
+        return self.detect_traced(image)[0]
+
+    def detect_traced(self, image: RGBImage) -> tuple[list[Found], int]:
+        """detect(), and how many passes of the cascade it ran (the benchmark's stage profile).
 
         A pass that finds only smaller faces (a face in the background, found on a copy scaled for
         bigger ones) does not end the search: the next pass may find the subject beside it.
+        "Smaller" allows one step of dlib's HOG pyramid (PYRAMID_STEP): boxes come in sizes that
+        far apart, so a face of just the size a pass looks for may be reported a step smaller.
         Faces of passes that found only such small faces are used when no pass finds more.
         """
         height, width = image.shape[:2]
         if too_small(image):
-            return []
+            return [], 0
         small: list[Found] = []
-        for step in self.recipe.passes():
+        passes = self.recipe.passes()
+        for number, step in enumerate(passes, start=1):
             found = run_pass(make_copy(image, step), self.finder(step.detector))
-            if any(f.width >= step.min_face_fraction * min(height, width) for f in found):
-                return self._subject_first(found, width, height)
+            big_enough = step.min_face_fraction * min(height, width) * PYRAMID_STEP
+            if any(f.width >= big_enough for f in found):
+                return self._subject_first(found, width, height), number
             small += [f for f in found if not any(f.overlaps(s) for s in small)]
-        return self._subject_first(small, width, height)
+        return self._subject_first(small, width, height), len(passes)
 
     @staticmethod
     def _subject_first(found: list[Found], width: int, height: int) -> list[Found]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -85,6 +86,7 @@ class Runtime:
         if self.loaded is not None:
             self.loaded.cropper.close()
         self.preprocess_pool.shutdown(wait=False, cancel_futures=True)
+        gc.unfreeze()  # back to the collector: a process (the tests) may start another app
 
     async def _start(self, on_fatal: Callable[[str], None]) -> None:
         """Load in a worker thread; on failure log one clear line and ask the process to exit."""
@@ -109,6 +111,10 @@ class Runtime:
         queue.start()
         self.queue = queue
         self.loaded = loaded
+        # The model and the libraries live as long as the process. Frozen, they are out of the
+        # collector's sight, so a full collection no longer stops every request for ~80 ms.
+        gc.collect()
+        gc.freeze()
         self.metrics.ready.set(1)
         log.info(
             "ready",

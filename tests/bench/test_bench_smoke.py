@@ -65,6 +65,9 @@ def test_quick_bench_writes_every_figure(tiny_model: Path, tmp_path: Path) -> No
     for key in ("forward_b1", "pipeline", "predict_b1", "detect_3", "detect_3_single_pass"):
         assert sane(results["inprocess"][key]["p50_ms"])
     assert "Face detection cheap first" in report.read_text()
+    pause = results["inprocess"]["gc_pause_ms"]
+    assert pause["frozen"] < pause["live"], pause
+    assert "kept out of the garbage collector's sight" in report.read_text()
     phases = results["startup"]["median_run"]
     for phase in ("download_s", "import_s", "load_s", "warmup_s", "ready_s"):
         assert sane(phases[phase]), (phase, phases)

@@ -167,3 +167,26 @@ def test_pictures_without_a_face_get_no_face(aligner: ChipAligner) -> None:
 def test_a_tiny_image_says_how_small_it_is(aligner: ChipAligner) -> None:
     with pytest.raises(NoFaceFound, match="only 20x16 pixels"):
         aligner.crop(np.zeros((16, 20, 3), np.uint8), field="anchor")
+
+
+@pytest.mark.parametrize(
+    ("face_fraction", "passes_run"), [(0.3, 1), (0.26, 1), (0.24, 2), (0.05, 3)]
+)
+def test_a_pass_ends_the_search_when_its_face_is_within_a_pyramid_step_of_its_size(
+    recipe: ChipRecipe, face_fraction: float, passes_run: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aligner = ChipAligner(recipe, FaceAssets.verified(DEFAULT_FACE_ASSETS, recipe.assets))
+    calls: list[str] = []
+
+    def finder(kind: str):  # type: ignore[no-untyped-def]
+        def find(pixels: np.ndarray, upsample: int) -> list[tuple[float, float, float, float]]:
+            calls.append(kind)
+            side = face_fraction * min(pixels.shape[:2])  # the copy keeps the image's shape
+            return [(10.0, 10.0, 10.0 + side, 10.0 + side)]
+
+        return find
+
+    monkeypatch.setattr(aligner, "finder", finder)
+    faces, depth = aligner.detect_traced(np.zeros((250, 250, 3), np.uint8))
+    assert depth == passes_run == len(calls) and faces
+    assert faces[0].width == pytest.approx(face_fraction * 250, abs=2)
