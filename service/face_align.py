@@ -26,7 +26,8 @@ from service.face_detect import (
 from service.faces import Box, FaceCrop, no_face, too_small
 from service.images import RGBImage
 
-# dlib's HOG detector scans a pyramid_down<6> image pyramid: each level is 5/6 of the one above.
+# dlib's detectors (HOG and the MMOD CNN) scan a pyramid_down<6> image pyramid: each level is
+# 5/6 of the one above.
 PYRAMID_STEP = 5 / 6
 
 
@@ -141,7 +142,7 @@ class ChipAligner:
 
         A pass that finds only smaller faces (a face in the background, found on a copy scaled for
         bigger ones) does not end the search: the next pass may find the subject beside it.
-        "Smaller" allows one step of dlib's HOG pyramid (PYRAMID_STEP): boxes come in sizes that
+        "Smaller" allows one step of dlib's image pyramid (PYRAMID_STEP): boxes come in sizes that
         far apart, so a face of just the size a pass looks for may be reported a step smaller.
         Faces of passes that found only such small faces are used when no pass finds more.
         """

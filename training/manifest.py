@@ -6,14 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from service.checksums import sha256_of
-
 MODEL_NAME = "facesim-lfw"
 MODEL_VERSION = "1.2.0"
-
-
-# One sha256 for the whole project (the service checks the same digest at start-up).
-sha256_file = sha256_of
 
 
 def model_paths(

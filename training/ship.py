@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from service.checksums import sha256_of
 from training import lfw, manifest
 from training.pipeline import Dataset, Logger, training_keys
 from training.train import TrainConfig, Trained, fit_embedding, to_channels
@@ -46,7 +47,7 @@ def train_and_save(
     return {
         "name": name,
         "version": version,
-        "sha256": manifest.sha256_file(h5_path),
+        "sha256": sha256_of(h5_path),
         "input_shape": [config.size, config.size, config.channels],
         "crop": config.crop_recipe().model_dump(),
         "distance": "cosine",
@@ -77,7 +78,7 @@ def reattach_evaluation(
     The evaluation measures the procedure, not the file, so a rerun of scripts/evaluate.py (e.g.
     another protocol) updates the threshold and metrics without retraining.
     """
-    if manifest.sha256_file(h5_path) != current["sha256"]:
+    if sha256_of(h5_path) != current["sha256"]:
         raise ValueError(f"{h5_path} does not match its manifest's sha256")
     trained = {
         k: v for k, v in current.items() if k not in ("threshold", "threshold_rule", "metrics")

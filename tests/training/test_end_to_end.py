@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from service.checksums import sha256_of
 from tests.support import needs
 from training import lfw, manifest
 
@@ -72,7 +73,7 @@ def test_tiny_evaluate_then_train_writes_a_loadable_model(lfw_cache: Path, tmp_p
         "facesim-lfw-1.2.0.train.log",
     ]
     meta = manifest.read_manifest(manifest_path)
-    assert meta["sha256"] == manifest.sha256_file(h5)
+    assert meta["sha256"] == sha256_of(h5)
     assert meta["input_shape"] == [32, 32, 3]
     assert meta["threshold"] == pytest.approx(results["shipped_threshold"], abs=1e-6)
     assert meta["metrics"]["accuracy_mean"] == results["summary"]["accuracy"]["mean"]

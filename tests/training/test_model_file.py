@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from service.checksums import sha256_of
 from service.manifest import ModelManifest
 from training import manifest
 
@@ -41,7 +42,7 @@ def test_both_models_are_committed_and_the_default_is_the_resnet(bundled_model: 
 def test_committed_model_loads_fresh_and_matches_its_manifest(model_path: Path) -> None:
     meta = manifest.read_manifest(model_path.with_suffix(".json"))
     parsed = ModelManifest.model_validate(meta)  # what the service reads, recipe included
-    assert meta["sha256"] == manifest.sha256_file(model_path)
+    assert meta["sha256"] == sha256_of(model_path)
     assert model_path.stat().st_size <= 30 * 1024 * 1024
     assert f"{parsed.name}-{parsed.version}.h5" == model_path.name
     assert meta["metrics"]["accuracy_mean"] > 0.5

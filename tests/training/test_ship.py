@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from training import manifest, ship
+from service.checksums import sha256_of
+from training import ship
 from training.train import TrainConfig
 
 PARAMETERS = TrainConfig(epochs=3).as_dict()
@@ -36,7 +37,7 @@ def trained_model(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     h5.write_bytes(b"weights")
     trained = {
         "name": "m",
-        "sha256": manifest.sha256_file(h5),
+        "sha256": sha256_of(h5),
         "training": {"parameters": PARAMETERS},
         "forward_pass_ms_median": 4.2,
     }
