@@ -27,7 +27,7 @@ class FaceSimBento:
 
     def __init__(self) -> None:
         from service.config import DEFAULT_FACE_ASSETS
-        from service.face_crop import Cropper
+        from service.kinds.face.crop import Cropper
         from service.images import ImageLimits
         from service.manifest import manifest_path_for, read_manifest
         from service.model import load_siamese

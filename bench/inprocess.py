@@ -26,13 +26,13 @@ from bench.inputs import FIELDS
 from bench.stages import profile
 from bench.stats import timing_summary
 from service.config import Settings
-from service.face_align import ChipRecipe
-from service.face_crop import Cropper
+from service.kinds.face.align import ChipRecipe
+from service.kinds.face.crop import Cropper
 from service.haar_crop import HaarRecipe, detect_faces
 from service.images import decode_image
 from service.manifest import manifest_path_for, read_manifest
 from service.metrics import Metrics
-from service.pipeline import prepare_faces, prepare_one
+from service.kinds.face.prepare import prepare_faces, prepare_one
 from service.runtime import LoadedModel
 
 # The timing figures measure() returns, beside its plain values.

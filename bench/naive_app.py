@@ -23,7 +23,7 @@ import uvicorn
 from fastapi import FastAPI, UploadFile
 
 from service.config import DEFAULT_FACE_ASSETS
-from service.face_crop import Cropper
+from service.kinds.face.crop import Cropper
 from service.images import ImageLimits, decode_image
 from service.manifest import manifest_path_for, read_manifest
 

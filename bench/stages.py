@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from service.face_align import ChipAligner
-from service.face_detect import DetectionPass, make_copy, run_pass
+from service.kinds.face.align import ChipAligner
+from service.kinds.face.detect import DetectionPass, make_copy, run_pass
 from service.images import ImageLimits, RGBImage, decode_image
 from service.model import SiameseModel
 

@@ -52,7 +52,7 @@ def source_files() -> dict[str, Path]:
 
 def recipe(assets_dir: Path) -> dict[str, Any]:
     """The dlib crop recipe with the sha256 of the files it needs, as shipped in assets_dir."""
-    from service.face_align import AssetRef, ChipRecipe
+    from service.kinds.face.align import AssetRef, ChipRecipe
 
     def ref(name: str) -> AssetRef:
         return AssetRef(file=name, sha256=sha256_of(assets_dir / name))

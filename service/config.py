@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.cpus import available_cpus
+from service.manifest import KindName
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.0.h5"
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     model_uri: str = Field(
         str(DEFAULT_MODEL), description="s3://bucket/key.h5 or a local path to the .h5"
     )
+    model_kind: KindName | None = Field(
+        None,
+        description="face-similarity, image-classification or tabular-classification; default: "
+        "the manifest beside a local model, else face-similarity (must match the manifest)",
+    )
     model_sha256: str | None = Field(
         None, description="expected sha256 of the .h5; default: the manifest's"
     )
@@ -38,11 +44,14 @@ class Settings(BaseSettings):
         REPO_ROOT / ".cache" / "models", description="where S3 downloads are kept"
     )
     distance_threshold: float | None = Field(
-        None, ge=0.0, description="override the manifest's same-person threshold"
+        None, ge=0.0, description="face models: override the manifest's same-person threshold"
     )
     max_upload_bytes: int = Field(8 * MIB, gt=0, description="per image, bytes")
     max_request_bytes: int = Field(32 * MIB, gt=0, description="whole request body, bytes")
     max_image_pixels: int = Field(40_000_000, gt=0, description="per image, width x height")
+    max_rows: int = Field(
+        100, ge=1, le=10_000, description="tabular models: rows per POST /predict request"
+    )
     host: str = Field("127.0.0.1", min_length=1)
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"

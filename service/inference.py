@@ -1,4 +1,9 @@
-"""One model per process behind a bounded queue: concurrent requests are fused into small batches."""
+"""One model per process behind a bounded queue: concurrent requests are fused into small batches.
+
+It knows no model kind: a request is a tuple of arrays with the same number of rows (one face
+triplet, one image, or a few table rows); a batch concatenates them, runs the kind's batch function
+once, and hands each request its own rows of the answer, in order.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,25 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from service.errors import Overloaded
-from service.model import SiameseModel
 
-Pixels = NDArray[np.uint8]
+Array = NDArray[Any]
+# A kind's batch function: the model's inputs (rows on axis 0) to one (rows, k) answer.
+BatchFunction = Callable[[list[Array]], NDArray[np.float64]]
 
 
 @dataclass
 class _Job:
-    """Three crops waiting for the model, and where to put their two distances."""
+    """One request's inputs waiting for the model, and where to put its rows of the answer."""
 
-    anchor: Pixels
-    img1: Pixels
-    img2: Pixels
-    done: asyncio.Future[tuple[float, float]] = field(repr=False)
+    inputs: tuple[Array, ...]
+    rows: int
+    done: asyncio.Future[NDArray[np.float64]] = field(repr=False)
 
 
 class InferenceQueue:
@@ -38,7 +44,7 @@ class InferenceQueue:
 
     def __init__(
         self,
-        model: SiameseModel,
+        model: BatchFunction,
         *,
         max_batch: int,
         max_queue: int,
@@ -87,9 +93,10 @@ class InferenceQueue:
         finally:
             self._admitted -= 1
 
-    async def distances(self, anchor: Pixels, img1: Pixels, img2: Pixels) -> tuple[float, float]:
-        """Queue one triplet and wait for its (anchor-img1, anchor-img2) distances."""
-        job = _Job(anchor, img1, img2, asyncio.get_running_loop().create_future())
+    async def run(self, *inputs: Array) -> NDArray[np.float64]:
+        """Queue one request's inputs (rows on axis 0) and wait for its rows of the answer."""
+        rows = int(inputs[0].shape[0])
+        job = _Job(tuple(inputs), rows, asyncio.get_running_loop().create_future())
         try:
             self._queue.put_nowait(job)
         except asyncio.QueueFull:
@@ -112,17 +119,21 @@ class InferenceQueue:
                     if not job.done.done():
                         job.done.set_exception(exc)
                 continue
-            for job, row in zip(batch, result, strict=True):
+            start = 0
+            for job in batch:
                 if not job.done.done():
-                    job.done.set_result((float(row[0]), float(row[1])))
+                    job.done.set_result(result[start : start + job.rows])
+                start += job.rows
 
     def _forward(self, batch: list[_Job]) -> NDArray[np.float64]:
-        """Stack the crops and run one forward pass (on the inference thread)."""
+        """Concatenate the requests' inputs and run one forward pass (on the inference thread)."""
         started = time.perf_counter()
-        anchors = np.stack([j.anchor for j in batch]).astype(np.float32)
-        first = np.stack([j.img1 for j in batch]).astype(np.float32)
-        second = np.stack([j.img2 for j in batch]).astype(np.float32)
-        out = self._model.distances(anchors, first, second)
+        columns = len(batch[0].inputs)
+        inputs = [np.concatenate([job.inputs[i] for job in batch]) for i in range(columns)]
+        out = self._model(inputs)
+        expected = sum(job.rows for job in batch)
+        if out.shape[0] != expected:
+            raise RuntimeError(f"the model answered {out.shape[0]} rows for {expected}")
         if self._observe is not None:
             self._observe(len(batch), time.perf_counter() - started)
         return out

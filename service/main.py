@@ -13,12 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from service import __version__, openapi
 from service.api.handlers import register_error_handlers
 from service.api.routes import docs as docs_route
-from service.api.routes import health, model_info, page, predict
+from service.api.routes import health, model_info, page
 from service.api.routes import metrics as metrics_route
-from service.api.routes.page import STATIC_DIR
+from service.api.routes.page import COMMON_STATIC_DIR
 from service.config import Settings
 from service.cors import JsonCORSMiddleware
 from service.emf import EmfPublisher
+from service.kinds.registry import chosen_kind
 from service.metrics import Metrics
 from service.middleware import RequestContextMiddleware
 from service.runtime import Runtime
@@ -35,7 +36,8 @@ def create_app(
     """Build the FastAPI application."""
     settings = settings or Settings()
     metrics = Metrics()
-    runtime = Runtime(settings, metrics)
+    kind = chosen_kind(settings)
+    runtime = Runtime(settings, metrics, kind)
 
     emf = (
         EmfPublisher(metrics.registry, settings.emf_namespace, settings.emf_interval_seconds)
@@ -57,7 +59,6 @@ def create_app(
     app = FastAPI(
         title="facesim",
         version=__version__,
-        description=openapi.DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,  # served by docs_route with local assets
         redoc_url=None,
@@ -66,9 +67,12 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.runtime = runtime
+    app.state.kind = kind
     openapi.install(app, settings, runtime)
     register_error_handlers(app)
-    for module in (predict, health, model_info, metrics_route, page):
+    for router in kind.routers():
+        app.include_router(router)
+    for module in (health, model_info, metrics_route, page):
         app.include_router(module.router)
     if docs:
         app.include_router(docs_route.router)
@@ -77,7 +81,8 @@ def create_app(
             StaticFiles(directory=docs_route.DOCS_STATIC_DIR),
             name="docs-static",
         )
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static/common", StaticFiles(directory=COMMON_STATIC_DIR), name="static-common")
+    app.mount("/static", StaticFiles(directory=kind.static_dir), name="static")
     if settings.cors_origin_list:
         app.add_middleware(
             JsonCORSMiddleware,

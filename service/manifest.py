@@ -1,62 +1,36 @@
-"""The model manifest: the JSON beside the .h5 that says what the model is and how to feed it."""
+"""The model manifest: the JSON beside the .h5 that says what the model is, which kind, how to feed it.
+
+The core reads only what every kind has (name, version, sha256, kind); each kind validates the rest
+with its own subclass (service/kinds/<kind>/manifest.py). Unknown keys are kept.
+"""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.errors import ModelError
-from service.face_align import ChipRecipe
-from service.face_crop import CropRecipe
-from service.haar_crop import HaarRecipe
 
-
-class Calibration(BaseModel):
-    """Same-person probability from a distance: logistic(intercept + slope * distance), fitted on LFW."""
-
-    model_config = ConfigDict(extra="allow")
-
-    method: Literal["logistic"] = "logistic"
-    intercept: float
-    slope: float = Field(
-        lt=0.0, description="negative: a larger distance is less likely the same person"
-    )
-
-    def probability(self, distance: float) -> float:
-        """P(same person | distance), at the prior of the pairs it was fitted on."""
-        z = self.intercept + self.slope * distance
-        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+KindName = Literal["face-similarity", "image-classification", "tabular-classification"]
+# Manifests published before kinds existed describe face models: absent means face-similarity.
+DEFAULT_KIND: KindName = "face-similarity"
 
 
 class ModelManifest(BaseModel):
-    """Name, version, checksum, input shape, crop recipe and threshold; extra keys are kept."""
+    """Name, version, checksum and kind; extra keys are kept for the kind to read."""
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
 
+    kind: KindName = DEFAULT_KIND
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    input_shape: tuple[int, int, int]
-    crop: CropRecipe = HaarRecipe()
-    threshold: float = Field(ge=0.0)
-    distance: str = "cosine"
-    calibration: Calibration | None = None
 
-    @model_validator(mode="after")
-    def _chip_matches_input(self) -> ModelManifest:
-        """The dlib recipe cuts square RGB chips; the model must take exactly those."""
-        if isinstance(self.crop, ChipRecipe):
-            side = self.crop.chip_size
-            if tuple(self.input_shape) != (side, side, 3):
-                raise ValueError(
-                    f"input_shape {list(self.input_shape)} does not take the recipe's "
-                    f"{side}x{side}x3 chips"
-                )
-        return self
+
+M = TypeVar("M", bound=ModelManifest)
 
 
 def manifest_path_for(model_path: Path) -> Path:
@@ -65,16 +39,23 @@ def manifest_path_for(model_path: Path) -> Path:
 
 
 def read_manifest(path: Path) -> ModelManifest:
-    """Parse and validate a manifest, failing with a message that names the file."""
+    """Parse and validate a manifest's common part, failing with a message that names the file."""
     try:
         raw: Any = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ModelError(f"model manifest {path} does not exist") from exc
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelError(f"model manifest {path} is not readable JSON: {exc}") from exc
+    return validate_manifest(raw, ModelManifest, str(path))
+
+
+def validate_manifest(raw: Any, schema: type[M], where: str) -> M:
+    """Validate a manifest (or the common part already read) as `schema`, naming the bad key."""
+    if isinstance(raw, BaseModel):
+        raw = raw.model_dump()
     try:
-        return ModelManifest.model_validate(raw)
+        return schema.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ModelError(f"model manifest {path} is invalid at '{where}': {first['msg']}") from exc
+        at = ".".join(str(p) for p in first["loc"])
+        raise ModelError(f"model manifest {where} is invalid at '{at}': {first['msg']}") from exc

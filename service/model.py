@@ -1,8 +1,14 @@
-"""The only module that imports TensorFlow: load a siamese .h5, check its contract, run it."""
+"""The only module that imports TensorFlow: load any Keras .h5 and run it on batches.
+
+It knows no model kind: it reports the model's inputs and outputs (`Signature`) so that the kind
+can check them against the manifest, and runs one compiled forward pass over a list of arrays.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,58 +20,60 @@ from numpy.typing import NDArray
 from service.cpus import available_cpus
 from service.errors import ModelError
 
-Batch = NDArray[np.float32]
+
+@dataclass(frozen=True)
+class Tensor:
+    """One input or output of the model: its name, shape without the batch axis, and dtype."""
+
+    name: str
+    shape: tuple[int | None, ...]
+    dtype: str
 
 
-class SiameseModel:
-    """A loaded three-input siamese model returning (batch, 2) distances: anchor-img1, anchor-img2."""
+@dataclass(frozen=True)
+class Signature:
+    """The model's inputs and outputs, in the order it takes and returns them."""
 
-    def __init__(self, keras_model: Any, input_shape: tuple[int, int, int]) -> None:
+    inputs: tuple[Tensor, ...]
+    outputs: tuple[Tensor, ...]
+
+
+class KerasModel:
+    """A loaded Keras model behind one compiled graph for every batch size."""
+
+    def __init__(self, keras_model: Any) -> None:
         import tensorflow as tf
 
-        self._model = keras_model
-        self.input_shape = input_shape
-        spec = tf.TensorSpec(shape=(None, *input_shape), dtype=tf.float32)
+        self.signature = Signature(
+            inputs=tuple(_tensor(t) for t in keras_model.inputs),
+            outputs=tuple(_tensor(t) for t in keras_model.outputs),
+        )
+        specs = [
+            tf.TensorSpec(shape=(None, *t.shape), dtype=t.dtype) for t in self.signature.inputs
+        ]
+        self._dtypes = [np.dtype(t.dtype) for t in self.signature.inputs]
 
-        # One compiled graph for every batch size: calling the model directly avoids predict()'s
-        # per-call data-pipeline set-up, which dominates for batches of a few images.
-        @tf.function(input_signature=[spec, spec, spec], reduce_retracing=True)  # type: ignore[untyped-decorator]
-        def forward(a: Any, b: Any, c: Any) -> Any:
-            return keras_model([a, b, c], training=False)
+        # Calling the model directly avoids predict()'s per-call data-pipeline set-up, which
+        # dominates for batches of a few inputs.
+        @tf.function(input_signature=specs, reduce_retracing=True)  # type: ignore[untyped-decorator]
+        def forward(*arrays: Any) -> Any:
+            return keras_model(list(arrays) if len(arrays) > 1 else arrays[0], training=False)
 
         self._forward = forward
 
-    @property
-    def height(self) -> int:
-        """Input height in pixels."""
-        return self.input_shape[0]
-
-    @property
-    def width(self) -> int:
-        """Input width in pixels."""
-        return self.input_shape[1]
-
-    @property
-    def channels(self) -> int:
-        """1 (greyscale) or 3 (RGB)."""
-        return self.input_shape[2]
-
-    def distances(self, anchor: Batch, img1: Batch, img2: Batch) -> NDArray[np.float64]:
-        """Distances for a batch of triplets, shape (batch, 2)."""
-        out = self._forward(anchor, img1, img2)
+    def predict(self, inputs: Sequence[NDArray[Any]]) -> list[NDArray[np.float64]]:
+        """Every output for a batch, each reshaped to (batch, -1)."""
+        rows = inputs[0].shape[0]
+        arrays = [np.asarray(a, dtype=d) for a, d in zip(inputs, self._dtypes, strict=True)]
+        out = self._forward(*arrays)
         parts = out if isinstance(out, list | tuple) else [out]
-        arrays = [np.asarray(p, dtype=np.float64).reshape(anchor.shape[0], -1) for p in parts]
-        result = np.concatenate(arrays, axis=1)
-        if result.shape != (anchor.shape[0], 2):
-            raise ModelError(f"model returned shape {result.shape}, expected (batch, 2)")
-        return result
+        return [np.asarray(p, dtype=np.float64).reshape(rows, -1) for p in parts]
 
-    def warm_up(self) -> None:
-        """Run one forward pass so the first request does not pay for graph tracing."""
-        zeros = np.zeros((1, *self.input_shape), dtype=np.float32)
-        result = self.distances(zeros, zeros, zeros)
-        if not np.all(np.isfinite(result)):
-            raise ModelError("warm-up inference returned non-finite distances")
+
+def _tensor(t: Any) -> Tensor:
+    """A Keras tensor's name, shape (batch axis dropped) and dtype."""
+    name = str(getattr(t, "name", "")).split(":")[0]
+    return Tensor(name, tuple(t.shape[1:]), str(t.dtype))
 
 
 def configure_threads(intra_op: int) -> None:
@@ -84,27 +92,12 @@ def configure_threads(intra_op: int) -> None:
         pass  # TensorFlow already ran in this process (tests, several apps): its pools stay
 
 
-def load_siamese(path: Path) -> SiameseModel:
-    """Load a Keras .h5 without custom objects and verify it follows the three-input contract."""
+def load_keras(path: Path) -> KerasModel:
+    """Load a Keras .h5 without custom objects (a file that needs them is refused)."""
     import keras
 
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for a corrupt or foreign file.
         raise ModelError(f"cannot load Keras model {path}: {type(exc).__name__}: {exc}") from exc
-    shapes = [tuple(t.shape) for t in model.inputs]
-    if len(shapes) != 3:
-        raise ModelError(f"model has {len(shapes)} inputs; the contract is 3 (anchor, img1, img2)")
-    if len(set(shapes)) != 1:
-        raise ModelError(f"model inputs differ in shape: {shapes}")
-    dims = shapes[0][1:]
-    if len(dims) != 3 or any(d is None for d in dims) or dims[2] not in (1, 3):
-        raise ModelError(f"model input shape {shapes[0]} is not (batch, H, W, 1 or 3)")
-    height, width, channels = (int(d) for d in dims)
-    out_dims = [int(np.prod([d for d in t.shape[1:] if d is not None])) for t in model.outputs]
-    if out_dims not in ([1, 1], [2]):
-        raise ModelError(
-            f"model outputs {[tuple(t.shape) for t in model.outputs]}; "
-            "the contract is two (batch, 1) distances or one (batch, 2)"
-        )
-    return SiameseModel(model, (height, width, channels))
+    return KerasModel(model)

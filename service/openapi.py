@@ -9,22 +9,15 @@ from fastapi import FastAPI
 from service.config import Settings
 from service.runtime import Runtime
 
-DESCRIPTION = (
-    "Upload an anchor face and two candidates; learn which candidate is the same person. "
-    'Errors are always `{"error": {"code", "field", "message"}}`.'
-)
+ERRORS = 'Errors are always `{"error": {"code", "field", "message"}}`.'
 
 
 def describe(runtime: Runtime) -> str:
-    """The description, naming the model this process serves (once it has loaded it)."""
-    loaded = runtime.loaded
-    if loaded is None:
-        return f"{DESCRIPTION}\n\nModel: still loading (see `/readyz` and `/v1/model`)."
-    manifest = loaded.manifest
-    return (
-        f"{DESCRIPTION}\n\nModel: **{manifest.name} {manifest.version}** "
-        f"({manifest.distance} distance, same person at <= {loaded.threshold:g})."
-    )
+    """The description: the kind's summary, and the model this process serves once loaded."""
+    intro = f"{runtime.kind.summary} {ERRORS}"
+    if runtime.loaded is None:
+        return f"{intro}\n\nModel: still loading (see `/readyz` and `/v1/model`)."
+    return f"{intro}\n\nModel: {runtime.kind.describe()}"
 
 
 def without_auth(schema: dict[str, Any]) -> None:

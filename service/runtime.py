@@ -10,41 +10,36 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+
+import numpy as np
 
 from service.config import Settings
 from service.errors import ModelError, ModelNotReady
-from service.face_crop import Cropper
-from service.inference import InferenceQueue
+from service.inference import BatchFunction, InferenceQueue
+from service.kinds.base import Kind
 from service.manifest import ModelManifest
 from service.metrics import Metrics
 from service.model_store import S3Options, fetch_model
-
-if TYPE_CHECKING:
-    from service.model import SiameseModel
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """Everything a request needs to know about the model being served."""
+    """What every kind's requests may ask about the model being served."""
 
     manifest: ModelManifest
     sha256: str
     source_uri: str
     loaded_at: datetime
-    input_shape: tuple[int, int, int]
-    threshold: float
-    threshold_source: Literal["manifest", "DISTANCE_THRESHOLD"]
-    cropper: Cropper
 
 
 class Runtime:
     """Owns start-up, readiness and the inference queue of one process."""
 
-    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics, kind: Kind) -> None:
         self.settings = settings
+        self.kind = kind
         self.metrics = metrics
         self.loaded: LoadedModel | None = None
         self.queue: InferenceQueue | None = None
@@ -83,15 +78,14 @@ class Runtime:
             self._task.cancel()
         if self.queue is not None:
             await self.queue.stop()
-        if self.loaded is not None:
-            self.loaded.cropper.close()
+        self.kind.close()
         self.preprocess_pool.shutdown(wait=False, cancel_futures=True)
         gc.unfreeze()  # back to the collector: a process (the tests) may start another app
 
     async def _start(self, on_fatal: Callable[[str], None]) -> None:
         """Load in a worker thread; on failure log one clear line and ask the process to exit."""
         try:
-            model, loaded = await asyncio.to_thread(self._load)
+            predict, loaded = await asyncio.to_thread(self._load)
         except ModelError as exc:
             self.fatal_error = str(exc)
             log.error("no valid model; exiting", extra={"reason": str(exc)})
@@ -103,7 +97,7 @@ class Runtime:
             on_fatal(self.fatal_error)
             return
         queue = InferenceQueue(
-            model,
+            predict,
             max_batch=self.settings.max_batch_size,
             max_queue=self.settings.max_queue,
             observe=self.metrics.observe_batch,
@@ -120,6 +114,7 @@ class Runtime:
             "ready",
             extra={
                 "model": loaded.manifest.name,
+                "kind": loaded.manifest.kind,
                 "version": loaded.manifest.version,
                 # Say it out loud: an API_KEYS secret that resolved to blanks turns auth off.
                 "api_key_auth": "on" if self.settings.api_key_set else "off",
@@ -128,8 +123,8 @@ class Runtime:
             },
         )
 
-    def _load(self) -> tuple[SiameseModel, LoadedModel]:
-        """Fetch + verify, import TensorFlow, load, check the manifest against the model, warm up."""
+    def _load(self) -> tuple[BatchFunction, LoadedModel]:
+        """Fetch + verify, the kind's checks, import TensorFlow, load, fit the kind, warm up."""
         s = self.settings
         phases: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -140,39 +135,38 @@ class Runtime:
             options=S3Options(s.s3_max_attempts, s.s3_connect_timeout, s.s3_read_timeout),
         )
         phases["download"] = time.perf_counter() - t0
-        # The recipe's files are checked before TensorFlow is imported: a wrong one fails fast.
-        cropper = Cropper(fetched.manifest.crop, s.face_assets_dir, isolate_cnn=True)
+        manifest = fetched.manifest
+        if manifest.kind != self.kind.name:
+            raise ModelError(
+                f"the model's manifest says kind {manifest.kind!r}, but this service was started "
+                f"for {self.kind.name!r}: set MODEL_KIND={manifest.kind}"
+            )
+        # The kind's manifest fields and files are checked before TensorFlow is imported.
+        self.kind.open(manifest, s)
         t1 = time.perf_counter()
-        from service import model as model_module  # TensorFlow is imported here, off the event loop
+        # TensorFlow is imported here, off the event loop and after the cheap checks.
+        from service import model as model_module
 
         model_module.configure_threads(s.tf_threads)
         phases["import"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        model = model_module.load_siamese(fetched.path)
+        model = model_module.load_keras(fetched.path)
+        predict = self.kind.bind(model.signature, model.predict)
         phases["load"] = time.perf_counter() - t2
-        if tuple(fetched.manifest.input_shape) != model.input_shape:
-            raise ModelError(
-                f"manifest input_shape {list(fetched.manifest.input_shape)} differs from the "
-                f"model's {list(model.input_shape)}"
-            )
         t3 = time.perf_counter()
-        model.warm_up()
-        cropper.warm_up()
+        warm = predict(self.kind.warm_up_inputs())
+        if not np.all(np.isfinite(warm)):
+            raise ModelError("warm-up inference returned non-finite numbers")
+        self.kind.warm_up()
         phases["warmup"] = time.perf_counter() - t3
         for phase, seconds in phases.items():
             self.metrics.startup.labels(phase).set(seconds)
-        manifest = fetched.manifest
         self.metrics.model_info.labels(manifest.name, manifest.version, fetched.sha256).set(1)
-        override = s.distance_threshold
         loaded = LoadedModel(
             manifest=manifest,
             sha256=fetched.sha256,
             source_uri=fetched.source_uri,
             loaded_at=datetime.now(UTC),
-            input_shape=model.input_shape,
-            threshold=override if override is not None else manifest.threshold,
-            threshold_source="DISTANCE_THRESHOLD" if override is not None else "manifest",
-            cropper=cropper,
         )
         log.info(
             "model loaded",
@@ -182,4 +176,4 @@ class Runtime:
                 **{f"{k}_s": round(v, 3) for k, v in phases.items()},
             },
         )
-        return model, loaded
+        return predict, loaded

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ErrorDetail(BaseModel):
@@ -24,64 +23,6 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-class Score(BaseModel):
-    """One candidate's distance to the anchor and the verdict at the threshold."""
-
-    distance: float = Field(
-        description="distance to the anchor in the model's metric (manifest `distance`); lower is "
-        "more similar",
-        examples=[0.3328],
-    )
-    same_person: bool = Field(description="distance <= threshold", examples=[True])
-    probability: float | None = Field(
-        None,
-        description="calibrated probability that this is the anchor's person, at the 50 % prior "
-        "of LFW's balanced pairs the model was calibrated on; null when the model has no calibration",
-        examples=[0.99999],
-    )
-
-
-class Scores(BaseModel):
-    """Scores of both candidates."""
-
-    img1: Score
-    img2: Score
-
-
-class BoxOut(BaseModel):
-    """A box in the uploaded image's pixel coordinates (after EXIF orientation)."""
-
-    x: int
-    y: int
-    width: int
-    height: int
-
-
-class FaceOut(BaseModel):
-    """How the face in one image was found and cropped."""
-
-    box: BoxOut = Field(description="the face the model compared (the largest one found)")
-    crop: BoxOut = Field(
-        description="the square cut around it before turning (may extend past the edges)"
-    )
-    angle: float = Field(
-        0.0, description="degrees the square was turned to level the eyes (clockwise on screen)"
-    )
-    landmarks: list[list[int]] | None = Field(
-        None,
-        description="the [x, y] points the face was aligned on (dlib's 5), when the recipe uses any",
-    )
-    faces_found: int = Field(
-        description="faces of the largest size found (a small background face beside a big one "
-        "is not counted); the largest is used"
-    )
-    image_width: int = Field(description="of the uploaded image, upright (after EXIF orientation)")
-    image_height: int = Field(description="of the uploaded image, upright (after EXIF orientation)")
-    crop_png: str | None = Field(
-        None, description="data: URL of the exact model input, when return_crops=true"
-    )
-
-
 class ModelRef(BaseModel):
     """Which model answered."""
 
@@ -89,45 +30,17 @@ class ModelRef(BaseModel):
     version: str
 
 
-class PredictResponse(BaseModel):
-    """Which candidate shows the same person as the anchor."""
-
-    most_similar: Literal["img1", "img2"] = Field(
-        description="the candidate closer to the anchor (img1 on an exact tie)"
-    )
-    scores: Scores
-    threshold: float = Field(description="same-person threshold on the distance")
-    model: ModelRef
-    faces: dict[str, FaceOut] = Field(description="keyed by anchor, img1, img2")
-    request_id: str
-
-
-class VerifyResponse(BaseModel):
-    """Whether two images show the same person."""
-
-    distance: float
-    same_person: bool
-    probability: float | None = Field(
-        None, description="calibrated same-person probability (see Score.probability)"
-    )
-    threshold: float
-    model: ModelRef
-    faces: dict[str, FaceOut] = Field(description="keyed by img1, img2")
-    request_id: str
-
-
 class ModelInfo(BaseModel):
-    """The model being served and where it came from."""
+    """The model being served and where it came from; each kind adds its own fields."""
+
+    model_config = ConfigDict(extra="allow")
 
     name: str
     version: str
+    kind: str = Field(examples=["face-similarity"])
     sha256: str
     source_uri: str
     loaded_at: datetime
-    input_shape: tuple[int, int, int]
-    threshold: float
-    threshold_source: Literal["manifest", "DISTANCE_THRESHOLD"]
-    distance: str
 
 
 class Health(BaseModel):

@@ -19,8 +19,8 @@ from numpy.typing import NDArray
 
 from service.config import DEFAULT_FACE_ASSETS
 from service.errors import NoFaceFound
-from service.face_align import ChipRecipe
-from service.face_crop import Cropper
+from service.kinds.face.align import ChipRecipe
+from service.kinds.face.crop import Cropper
 from service.haar_crop import HaarRecipe
 from service.images import ImageLimits, decode_image
 

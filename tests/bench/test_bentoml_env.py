@@ -29,5 +29,5 @@ def test_every_package_but_bentoml_has_the_service_pin() -> None:
 
 def test_the_crop_recipes_and_settings_dependencies_are_installed() -> None:
     names = {re.split(r"[=<>]", p)[0] for p in PACKAGES}
-    # service.face_align needs dlib, service.config pydantic-settings, service.haar_crop OpenCV.
+    # service.kinds.face.align needs dlib, service.config pydantic-settings, service.haar_crop OpenCV.
     assert {"dlib-bin", "pydantic-settings", "opencv-python-headless", "tensorflow-cpu"} <= names

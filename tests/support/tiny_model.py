@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from service.config import DEFAULT_MODEL
+
 
 def build_tiny_siamese(input_shape: tuple[int, int, int] = (32, 32, 3), seed: int = 7) -> Any:
     """Three inputs -> two cosine distances, built only from standard layers (no custom objects)."""
@@ -34,6 +36,12 @@ def build_tiny_siamese(input_shape: tuple[int, int, int] = (32, 32, 3), seed: in
     return keras.Model([anchor, img1, img2], [d1, d2], name="tiny_siamese")
 
 
+def tiny_recipe(side: int) -> dict[str, Any]:
+    """The bundled model's dlib recipe cutting side x side chips, without the slow CNN pass."""
+    bundled = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    return {**bundled["crop"], "chip_size": side, "cnn_detector": None}
+
+
 def write_model(
     directory: Path,
     *,
@@ -52,7 +60,7 @@ def write_model(
         "version": version,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "input_shape": list(input_shape),
-        "crop": {"box_scale": 1.2, "y_offset": 0.0},
+        "crop": tiny_recipe(input_shape[0]),
         "threshold": threshold,
         "distance": "cosine",
     }

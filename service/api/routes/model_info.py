@@ -13,16 +13,14 @@ router = APIRouter(tags=["model"], dependencies=[ApiKeyDep])
 
 @router.get("/v1/model", response_model=ModelInfo, responses=error_responses(401, 503))
 async def model_info(runtime: RuntimeDep) -> ModelInfo:
-    """Name, version, sha256, source URI, load time, input shape and threshold of the model."""
+    """Name, version, kind, sha256, source URI and load time, and the kind's own facts."""
     loaded, _ = runtime.require_ready()
     return ModelInfo(
         name=loaded.manifest.name,
         version=loaded.manifest.version,
+        kind=loaded.manifest.kind,
         sha256=loaded.sha256,
         source_uri=loaded.source_uri,
         loaded_at=loaded.loaded_at,
-        input_shape=loaded.input_shape,
-        threshold=loaded.threshold,
-        threshold_source=loaded.threshold_source,
-        distance=loaded.manifest.distance,
+        **runtime.kind.info(),
     )

@@ -89,7 +89,7 @@ def test_page_and_assets_are_served_by_the_app(client: TestClient) -> None:
     assert page.status_code == 200 and "facesim" in page.text
     assert "http://" not in page.text and "https://" not in page.text  # no CDN
     assert client.get("/static/app.js").status_code == 200
-    assert client.get("/static/app.css").status_code == 200
+    assert client.get("/static/common/app.css").status_code == 200
 
 
 def test_request_id_is_passed_through(client: TestClient) -> None:

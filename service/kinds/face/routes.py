@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import numpy as np
 from fastapi import APIRouter, Query, Request
 
 from service.api.deps import ApiKeyDep, MetricsDep, RequestIdDep, RuntimeDep, SettingsDep
 from service.api.routes.openapi_bodies import error_responses, image_body
 from service.config import Settings
+from service.kinds.face.prepare import Prepared, face_out, prepare_faces
+from service.kinds.face.schemas import PredictResponse, Score, Scores, VerifyResponse
+from service.kinds.face.served import FaceModel, FaceModelDep
+from service.kinds.face.verdicts import Verdict, compare, judge
 from service.metrics import Metrics
-from service.pipeline import Prepared, face_out, prepare_faces
 from service.runtime import LoadedModel, Runtime
-from service.schemas import ModelRef, PredictResponse, Score, Scores, VerifyResponse
-from service.similarity import Calibrate, Verdict, compare, judge
+from service.schemas import ModelRef
 from service.uploads import read_images
 
 router = APIRouter(tags=["similarity"], dependencies=[ApiKeyDep])
@@ -34,6 +37,7 @@ ReturnCrops = Annotated[
 async def _run(
     request: Request,
     runtime: Runtime,
+    face: FaceModel,
     settings: Settings,
     metrics: Metrics,
     fields: tuple[str, ...],
@@ -42,16 +46,12 @@ async def _run(
     loaded, queue = runtime.require_ready()
     images = await read_images(request, fields, settings.max_request_bytes)
     async with queue.admitted():
-        faces = await prepare_faces(images, loaded, settings, metrics, runtime.preprocess_pool)
-        anchor, first, second = (faces[n][0].pixels for n in (fields[0], fields[1], fields[-1]))
-        distances = await queue.distances(anchor, first, second)
-    return loaded, faces, distances
-
-
-def _calibration(loaded: LoadedModel) -> Calibrate:
-    """The manifest's distance -> probability map, if it has one."""
-    calibration = loaded.manifest.calibration
-    return calibration.probability if calibration is not None else None
+        faces = await prepare_faces(
+            images, face.cropper, settings, metrics, runtime.preprocess_pool
+        )
+        chips = (faces[n].crop.pixels[np.newaxis] for n in (fields[0], fields[1], fields[-1]))
+        row = (await queue.run(*chips))[0]
+    return loaded, faces, (float(row[0]), float(row[1]))
 
 
 def _score(verdict: Verdict) -> Score:
@@ -77,20 +77,21 @@ def _model_ref(loaded: LoadedModel) -> ModelRef:
 async def predict(
     request: Request,
     runtime: RuntimeDep,
+    face: FaceModelDep,
     settings: SettingsDep,
     metrics: MetricsDep,
     request_id: RequestIdDep,
     return_crops: ReturnCrops = False,
 ) -> PredictResponse:
     """Which of img1 and img2 shows the same person as the anchor, with distances and verdicts."""
-    loaded, faces, (d1, d2) = await _run(request, runtime, settings, metrics, PREDICT_FIELDS)
-    result = compare(d1, d2, loaded.threshold, _calibration(loaded))
+    loaded, faces, (d1, d2) = await _run(request, runtime, face, settings, metrics, PREDICT_FIELDS)
+    result = compare(d1, d2, face.threshold, face.probability)
     return PredictResponse(
         most_similar=result.most_similar,
         scores=Scores(img1=_score(result.img1), img2=_score(result.img2)),
-        threshold=loaded.threshold,
+        threshold=face.threshold,
         model=_model_ref(loaded),
-        faces={n: face_out(*faces[n], with_png=return_crops) for n in PREDICT_FIELDS},
+        faces={n: face_out(faces[n], with_png=return_crops) for n in PREDICT_FIELDS},
         request_id=request_id,
     )
 
@@ -104,20 +105,23 @@ async def predict(
 async def verify(
     request: Request,
     runtime: RuntimeDep,
+    face: FaceModelDep,
     settings: SettingsDep,
     metrics: MetricsDep,
     request_id: RequestIdDep,
     return_crops: ReturnCrops = False,
 ) -> VerifyResponse:
     """Whether img1 and img2 show the same person."""
-    loaded, faces, (distance, _) = await _run(request, runtime, settings, metrics, VERIFY_FIELDS)
-    verdict = judge(distance, loaded.threshold, _calibration(loaded))
+    loaded, faces, (distance, _) = await _run(
+        request, runtime, face, settings, metrics, VERIFY_FIELDS
+    )
+    verdict = judge(distance, face.threshold, face.probability)
     return VerifyResponse(
         distance=verdict.distance,
         same_person=verdict.same_person,
         probability=verdict.probability,
-        threshold=loaded.threshold,
+        threshold=face.threshold,
         model=_model_ref(loaded),
-        faces={n: face_out(*faces[n], with_png=return_crops) for n in VERIFY_FIELDS},
+        faces={n: face_out(faces[n], with_png=return_crops) for n in VERIFY_FIELDS},
         request_id=request_id,
     )

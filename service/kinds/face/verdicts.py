@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 # Distance -> P(same person); None when the model carries no calibration.
-Calibrate = Callable[[float], float] | None
+Calibrate = Callable[[float], float | None] | None
 
 
 @dataclass(frozen=True)

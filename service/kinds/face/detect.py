@@ -18,8 +18,8 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from service.faces import Box
 from service.images import RGBImage
+from service.kinds.face.faces import Box
 
 HOG_WINDOW_PX = 80
 # Each pass scales its smallest face to this, a margin over the window: at 78 px 1 of 12 LFW faces

@@ -10,20 +10,20 @@ import pytest
 
 from service.config import DEFAULT_FACE_ASSETS
 from service.errors import NoFaceFound
-from service.face_align import ChipAligner, ChipRecipe
-from service.face_assets import FaceAssets
 from service.images import ImageLimits, decode_image
-from service.manifest import read_manifest
+from service.kinds.face.align import ChipAligner, ChipRecipe
+from service.kinds.face.assets import FaceAssets
+from service.kinds.face.manifest import read_face_manifest
 from training import no_face
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 LIMITS = ImageLimits(8 << 20, 100_000_000)
 
 
 @pytest.fixture(scope="module")
 def recipe() -> ChipRecipe:
     """The default model's recipe, as its manifest states it."""
-    crop = read_manifest(REPO / "models" / "facesim-resnet-2.0.0.json").crop
+    crop = read_face_manifest(REPO / "models" / "facesim-resnet-2.0.0.json").crop
     assert isinstance(crop, ChipRecipe)
     return crop
 

@@ -6,32 +6,38 @@ import asyncio
 import base64
 import time
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 import cv2
 
 from service.config import Settings
-from service.faces import Box, FaceCrop
 from service.images import ImageLimits, decode_upright
+from service.kinds.face.crop import FaceCropper
+from service.kinds.face.faces import Box, FaceCrop
+from service.kinds.face.schemas import BoxOut, FaceOut
 from service.metrics import Metrics
-from service.runtime import LoadedModel
-from service.schemas import BoxOut, FaceOut
-
-# One upload after decoding and cropping: the crop, the upright uploaded image's width and height,
-# and its pixels per decoded pixel (boxes are found on the decoded array).
-Prepared = tuple[FaceCrop, int, int, float]
 
 
-def prepare_one(data: bytes, field: str, model: LoadedModel, limits: ImageLimits) -> Prepared:
+@dataclass(frozen=True)
+class Prepared:
+    """One upload after decoding and cropping."""
+
+    crop: FaceCrop
+    width: int  # of the upright uploaded image
+    height: int
+    scale: float  # uploaded pixels per decoded pixel (boxes are found on the decoded array)
+
+
+def prepare_one(data: bytes, field: str, cropper: FaceCropper, limits: ImageLimits) -> Prepared:
     """Decode one upload and crop its face with the model's recipe."""
     image = decode_upright(data, field=field, limits=limits)
-    height, width, channels = model.input_shape
-    crop = model.cropper.crop(image.pixels, size=(height, width), channels=channels, field=field)
-    return crop, image.width, image.height, image.scale
+    crop = cropper.crop(image.pixels, field=field)
+    return Prepared(crop, image.width, image.height, image.scale)
 
 
 async def prepare_faces(
     images: dict[str, bytes],
-    model: LoadedModel,
+    cropper: FaceCropper,
     settings: Settings,
     metrics: Metrics,
     pool: Executor,
@@ -42,7 +48,7 @@ async def prepare_faces(
     def timed(data: bytes, field: str) -> Prepared:
         started = time.perf_counter()
         try:
-            return prepare_one(data, field, model, limits)
+            return prepare_one(data, field, cropper, limits)
         finally:
             metrics.preprocess.observe(time.perf_counter() - started)
 
@@ -69,8 +75,9 @@ def in_upload_pixels(box: Box, scale: float) -> BoxOut:
     )
 
 
-def face_out(crop: FaceCrop, width: int, height: int, scale: float, *, with_png: bool) -> FaceOut:
+def face_out(prepared: Prepared, *, with_png: bool) -> FaceOut:
     """API view of one face crop; optionally the exact model input as a PNG data: URL."""
+    crop, scale = prepared.crop, prepared.scale
     png = None
     if with_png:
         pixels = crop.pixels if crop.pixels.shape[2] == 3 else crop.pixels[:, :, 0]
@@ -84,7 +91,7 @@ def face_out(crop: FaceCrop, width: int, height: int, scale: float, *, with_png:
         faces_found=crop.faces_found,
         angle=round(crop.angle, 2),
         landmarks=[[round(x * scale), round(y * scale)] for x, y in crop.landmarks] or None,
-        image_width=width,
-        image_height=height,
+        image_width=prepared.width,
+        image_height=prepared.height,
         crop_png=png,
     )

@@ -130,38 +130,6 @@ def test_anchor_picks_the_same_person(real_client: TestClient, lfw_pairs) -> Non
     assert correct >= min(len(same), len(diff)) - 1
 
 
-def test_the_train_your_own_model_still_serves_with_its_haar_recipe(
-    faces: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """facesim-lfw 1.2.0's manifest names the Haar recipe: the service cuts its 80 px crops with it."""
-    from service.config import Settings
-    from service.main import create_app
-    from tests.conftest import REPO, wait_ready
-
-    model = REPO / "models" / "facesim-lfw-1.2.0.h5"
-    settings = Settings(model_uri=str(model), model_cache_dir=tmp_path_factory.mktemp("c"))
-    with TestClient(create_app(settings)) as client:
-        wait_ready(client, timeout=120)
-        files = {
-            "anchor": ("a2.jpg", faces["a2"], "image/jpeg"),
-            "img1": ("b1.jpg", faces["b1"], "image/jpeg"),
-            "img2": ("a1.jpg", faces["a1"], "image/jpeg"),
-        }
-        body = client.post("/predict", files=files, params={"return_crops": "true"}).json()
-    assert body["model"] == {"name": "facesim-lfw", "version": "1.2.0"}
-    assert body["most_similar"] == "img2"
-    assert body["scores"]["img1"]["probability"] is None
-    anchor = body["faces"]["anchor"]
-    assert anchor["landmarks"] is None and anchor["crop"]["width"] == anchor["crop"]["height"]
-    import base64
-    import io
-
-    from PIL import Image
-
-    png = base64.b64decode(anchor["crop_png"].split(",", 1)[1])
-    assert Image.open(io.BytesIO(png)).size == (80, 80)
-
-
 def test_the_documented_example_is_what_the_service_answers(real_client: TestClient) -> None:
     """docs/API.md and the README show the answer scripts/api_example.py got from the service."""
     import json

@@ -12,9 +12,10 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.cnn_worker import CnnProcess
-from service.face_assets import FaceAssets, per_thread
-from service.face_detect import (
+from service.images import RGBImage
+from service.kinds.face.assets import FaceAssets, per_thread
+from service.kinds.face.cnn_worker import CnnProcess
+from service.kinds.face.detect import (
     BoxFinder,
     DetectionPass,
     Found,
@@ -23,8 +24,7 @@ from service.face_detect import (
     make_copy,
     run_pass,
 )
-from service.faces import Box, FaceCrop, no_face, too_small
-from service.images import RGBImage
+from service.kinds.face.faces import Box, FaceCrop, no_face, too_small
 
 # dlib's detectors (HOG and the MMOD CNN) scan a pyramid_down<6> image pyramid: each level is
 # 5/6 of the one above.

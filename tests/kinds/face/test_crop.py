@@ -1,4 +1,4 @@
-"""The manifest chooses the crop recipe: old Haar models and the dlib recipe both serve correctly."""
+"""The manifest names the crop recipe; its files are verified and it cuts the model's input."""
 
 from __future__ import annotations
 
@@ -12,28 +12,26 @@ from pydantic import ValidationError
 
 from service.config import DEFAULT_FACE_ASSETS
 from service.errors import ModelError
-from service.face_align import ChipRecipe
-from service.face_crop import Cropper
-from service.haar_crop import HaarRecipe
 from service.images import ImageLimits, decode_image
-from service.manifest import ModelManifest
+from service.kinds.face.align import ChipRecipe
+from service.kinds.face.crop import cropper_for
+from service.kinds.face.manifest import FaceManifest
 from tests.conftest import ClientFactory
 from tests.support.tiny_model import write_model
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CHIP = json.loads((REPO / "models" / "facesim-resnet-2.0.0.json").read_text())["crop"]
 BASE: dict[str, Any] = {"name": "m", "version": "1", "sha256": "0" * 64, "threshold": 0.5}
 LIMITS = ImageLimits(8 << 20, 40_000_000)
 
 
-def manifest(**fields: Any) -> ModelManifest:
-    return ModelManifest.model_validate({**BASE, "input_shape": [150, 150, 3], **fields})
+def manifest(**fields: Any) -> FaceManifest:
+    return FaceManifest.model_validate({**BASE, "input_shape": [150, 150, 3], **fields})
 
 
-def test_a_manifest_without_a_crop_or_a_detector_gets_the_haar_recipe() -> None:
-    assert isinstance(manifest().crop, HaarRecipe)
-    assert isinstance(manifest(crop={"box_scale": 1.3}).crop, HaarRecipe)
-    assert isinstance(manifest(crop={"detector": "opencv-haar-frontalface"}).crop, HaarRecipe)
+def test_a_face_manifest_must_name_its_recipe() -> None:
+    with pytest.raises(ValidationError, match="crop"):
+        manifest()
 
 
 def test_the_dlib_recipe_is_chosen_by_its_detector() -> None:
@@ -43,7 +41,7 @@ def test_the_dlib_recipe_is_chosen_by_its_detector() -> None:
 
 def test_an_unknown_detector_or_a_stray_key_is_refused() -> None:
     with pytest.raises(ValidationError):
-        manifest(crop={"detector": "mtcnn"})
+        manifest(crop={**CHIP, "detector": "opencv-haar-frontalface"})
     with pytest.raises(ValidationError, match="extra"):
         manifest(crop={**CHIP, "upsample": 3})
 
@@ -53,27 +51,21 @@ def test_the_model_must_take_the_recipes_chips() -> None:
         manifest(crop=CHIP, input_shape=[80, 80, 3])
 
 
-def test_each_recipe_cuts_its_own_input(faces: dict[str, bytes]) -> None:
+def test_the_recipe_cuts_the_chip_size_its_manifest_names(faces: dict[str, bytes]) -> None:
     image = decode_image(faces["b1"], field="img1", limits=LIMITS)
-    haar = Cropper(HaarRecipe(box_scale=1.1), DEFAULT_FACE_ASSETS).crop(
-        image, size=(80, 80), channels=3
-    )
-    chip = Cropper(manifest(crop=CHIP).crop, DEFAULT_FACE_ASSETS).crop(
-        image, size=(150, 150), channels=3
-    )
-    assert haar.pixels.shape == (80, 80, 3) and haar.landmarks == () and haar.angle == 0.0
-    assert chip.pixels.shape == (150, 150, 3) and len(chip.landmarks) == 5
-    assert not np.array_equal(haar.crop, chip.crop)
+    small = manifest(crop={**CHIP, "chip_size": 80}, input_shape=[80, 80, 3]).crop
+    chip = cropper_for(small, DEFAULT_FACE_ASSETS).crop(image)
+    assert chip.pixels.shape == (80, 80, 3) and len(chip.landmarks) == 5
 
 
 def test_a_missing_or_altered_recipe_file_is_refused(tmp_path: Path) -> None:
     recipe = manifest(crop=CHIP).crop
     with pytest.raises(ModelError, match="not in FACE_ASSETS_DIR"):
-        Cropper(recipe, tmp_path)
+        cropper_for(recipe, tmp_path)
     for name in recipe.assets:
         (tmp_path / name).write_bytes(b"not the model")
     with pytest.raises(ModelError, match="expects"):
-        Cropper(recipe, tmp_path)
+        cropper_for(recipe, tmp_path)
 
 
 def test_a_chip_model_with_a_wrong_recipe_file_never_becomes_ready(
@@ -119,15 +111,6 @@ def test_a_chip_model_serves_landmarks_angle_and_probability(
     assert face["crop"]["width"] > 0
 
 
-def test_a_haar_model_answers_without_probability_or_landmarks(
-    client: Any, faces: dict[str, bytes]
-) -> None:
-    files = {n: (f"{n}.jpg", faces["a1"], "image/jpeg") for n in ("anchor", "img1", "img2")}
-    body = client.post("/predict", files=files).json()
-    assert body["scores"]["img1"]["probability"] is None
-    assert body["faces"]["anchor"]["landmarks"] is None and body["faces"]["anchor"]["angle"] == 0.0
-
-
 def test_a_chip_model_runs_the_cnn_in_its_own_process_and_refuses_a_picture_without_a_face(
     make_client: ClientFactory, tmp_path: Path, faces: dict[str, bytes]
 ) -> None:
@@ -143,8 +126,8 @@ def test_a_chip_model_runs_the_cnn_in_its_own_process_and_refuses_a_picture_with
     grey = io.BytesIO()
     Image.new("RGB", (320, 240), (128, 128, 128)).save(grey, format="PNG")
     with make_client(model_uri=str(model)) as client:
-        runtime = client.app.state.runtime  # type: ignore[attr-defined]
-        process = runtime.loaded.cropper._aligner._cnn_process
+        kind = client.app.state.kind  # type: ignore[attr-defined]
+        process = kind.model.cropper._cnn_process
         assert process is not None
         workers = list(process._pool._processes.values())
         assert (

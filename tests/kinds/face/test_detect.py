@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.face_detect import (
+from service.kinds.face.detect import (
     HOG_TARGET_PX,
     DetectionPass,
     Found,

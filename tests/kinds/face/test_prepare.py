@@ -9,18 +9,21 @@ from typing import Any
 
 import pytest
 
-from service import pipeline
 from service.config import Settings
 from service.cpus import available_cpus
-from service.faces import Box
+from service.kinds.face import prepare as pipeline
+from service.kinds.face.faces import Box
+from service.kinds.face.kind import FaceKind
 from service.metrics import Metrics
 from service.runtime import Runtime
 
 
 def test_the_pool_has_one_thread_per_usable_cpu_unless_set() -> None:
     assert Settings().preprocess_workers == available_cpus()
-    assert Runtime(Settings(), Metrics()).preprocess_pool._max_workers == available_cpus()
-    runtime = Runtime(Settings(preprocess_threads=3), Metrics())
+    assert (
+        Runtime(Settings(), Metrics(), FaceKind()).preprocess_pool._max_workers == available_cpus()
+    )
+    runtime = Runtime(Settings(preprocess_threads=3), Metrics(), FaceKind())
     assert runtime.settings.preprocess_workers == 3
     assert runtime.preprocess_pool._max_workers == 3
 

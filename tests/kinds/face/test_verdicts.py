@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.similarity import compare, judge
+from service.kinds.face.verdicts import compare, judge
 
 
 def test_threshold_is_inclusive() -> None:
