@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -22,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from bench.inputs import FIELDS
+from bench.inputs import FIELDS, read_images
+from bench.results import InProcess, Timing, save
 from bench.stages import profile
-from bench.stats import timing_summary
+from bench.stats import timing
 from service.config import Settings
 from service.face_align import ChipRecipe
 from service.face_crop import Cropper
@@ -35,19 +35,8 @@ from service.metrics import Metrics
 from service.pipeline import prepare_faces, prepare_one
 from service.runtime import LoadedModel
 
-# The timing figures measure() returns, beside its plain values.
-TIMINGS = (
-    "forward_b1",
-    "pipeline",
-    "pipeline_sequential",
-    "predict_b1",
-    "detect_3",
-    "detect_3_single_pass",
-    "dlib_descriptor_3",
-)
 
-
-def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> dict[str, Any]:
+def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> Timing:
     """Run step repeatedly for `seconds` after a few unrecorded calls; latency summary + rate."""
     for _ in range(warmup):
         step()
@@ -57,7 +46,7 @@ def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> d
         started = time.perf_counter()
         step()
         latencies.append(time.perf_counter() - started)
-    return timing_summary([v * 1000.0 for v in latencies], cpu_s=time.process_time() - cpu0)
+    return timing([v * 1000.0 for v in latencies], cpu_s=time.process_time() - cpu0)
 
 
 def full_collection_ms(repeats: int = 3) -> dict[str, float]:
@@ -76,7 +65,7 @@ def full_collection_ms(repeats: int = 3) -> dict[str, float]:
     return {"live": live, "frozen": pause()}
 
 
-def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[str, Any]:
+def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InProcess:
     """Forward pass alone, the in-process pipeline (parallel and sequential), and predict()."""
     from service import model as model_module
 
@@ -140,19 +129,19 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
     pool.shutdown()
     keras_model = model._model  # the raw Keras model, to time predict() as the naive peer calls it
     predict = timed_loop(lambda: keras_model.predict([one, one, one], verbose=0), seconds / 2)
-    return {
-        "forward_b1": forward,
-        "pipeline": in_pipeline,
-        "pipeline_sequential": in_sequence,
-        "predict_b1": predict,
-        "detect_3": detect,
-        "detect_3_single_pass": detect_single,
-        "dlib_descriptor_3": dlib_descriptor,
-        "stages": stages,
-        "gc_pause_ms": gc_pause,
-        "distances": distances,
-        "tf_threads": settings.tf_threads,
-    }
+    return InProcess(
+        forward_b1=forward,
+        pipeline=in_pipeline,
+        pipeline_sequential=in_sequence,
+        predict_b1=predict,
+        detect_3=detect,
+        detect_3_single_pass=detect_single,
+        dlib_descriptor_3=dlib_descriptor,
+        stages=stages,
+        gc_pause_ms=gc_pause,
+        distances=distances,
+        tf_threads=settings.tf_threads,
+    )
 
 
 def _dlib_descriptors(chips: list[Any]) -> Callable[[], object]:
@@ -167,7 +156,7 @@ def _dlib_descriptors(chips: list[Any]) -> Callable[[], object]:
 
 def _detection_timings(
     recipe: HaarRecipe | ChipRecipe, decoded: list[Any], seconds: float
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[Timing, Timing]:
     """Detection of the three images by the recipe's cascade, and by one full-resolution pass."""
     if isinstance(recipe, HaarRecipe):
         # The pre-1.1 detector: one pass at full resolution down to the smallest face.
@@ -204,8 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    images = {name: (args.images / f"{name}.jpg").read_bytes() for name in FIELDS}
-    args.out.write_text(json.dumps(measure(args.model, images, args.seconds)))
+    save(args.out, measure(args.model, read_images(args.images), args.seconds))
     return 0
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
+from bench.results import Stages
 from service.face_align import ChipAligner
 from service.face_detect import DetectionPass, make_copy, run_pass
 from service.images import ImageLimits, RGBImage, decode_image
@@ -43,7 +43,7 @@ def profile(
     model: SiameseModel,
     limits: ImageLimits,
     seconds: float,
-) -> dict[str, Any]:
+) -> Stages:
     """CPU ms per request (three images) of each stage, as the service runs it."""
     fields = list(images)
     decoded = {n: decode_image(images[n], field=n, limits=limits) for n in fields}
@@ -76,7 +76,4 @@ def profile(
     )
     chips = [aligner.chip(decoded[n], points[n])[0][None].astype(np.float32) for n in fields]
     stages["forward"] = cpu_ms(lambda: model.distances(*chips), seconds)
-    return {
-        "cpu_ms": {k: round(v, 2) for k, v in stages.items()},
-        "images_reaching_pass": passes_run,
-    }
+    return Stages({k: round(v, 2) for k, v in stages.items()}, passes_run)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -14,9 +12,9 @@ from service.face_align import ChipAligner, ChipRecipe
 from service.face_assets import FaceAssets
 from service.images import ImageLimits, decode_image
 from service.manifest import read_manifest
+from service.paths import REPO_ROOT as REPO
 from training import no_face
 
-REPO = Path(__file__).resolve().parents[2]
 LIMITS = ImageLimits(8 << 20, 100_000_000)
 
 

@@ -17,10 +17,10 @@ from service.face_crop import Cropper
 from service.haar_crop import HaarRecipe
 from service.images import ImageLimits, decode_image
 from service.manifest import ModelManifest
+from service.paths import REPO_ROOT as REPO
 from tests.conftest import ClientFactory
 from tests.support.tiny_model import write_model
 
-REPO = Path(__file__).resolve().parents[2]
 CHIP = json.loads((REPO / "models" / "facesim-resnet-2.0.0.json").read_text())["crop"]
 BASE: dict[str, Any] = {"name": "m", "version": "1", "sha256": "0" * 64, "threshold": 0.5}
 LIMITS = ImageLimits(8 << 20, 40_000_000)

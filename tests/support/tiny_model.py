@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from service.checksums import sha256_of
 
 
 def build_tiny_siamese(input_shape: tuple[int, int, int] = (32, 32, 3), seed: int = 7) -> Any:
@@ -50,7 +51,7 @@ def write_model(
     manifest: dict[str, Any] = {
         "name": name,
         "version": version,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "sha256": sha256_of(path),
         "input_shape": list(input_shape),
         "crop": {"box_scale": 1.2, "y_offset": 0.0},
         "threshold": threshold,
