@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.inputs import REPO
+from service.paths import REPO_ROOT
 
-VENV = REPO / ".cache" / "bench" / "bentoml-venv"
+VENV = REPO_ROOT / ".cache" / "bench" / "bentoml-venv"
 # 1.4.40 needs certifi>=2026.10.19, which PyPI did not have when this was pinned.
 BENTOML = "bentoml==1.4.39"
 # What bench/bentoml_service.py imports from the service: TensorFlow, Pillow, NumPy, OpenCV,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bench.results import InProcess, Level, Server, Startup, Timing, Verdict
+
 TARGETS = {
     "ratio_p50_c1_vs_inprocess": ("<=", 1.15),
     "ratio_throughput_c16_vs_naive": (">=", 3.0),
@@ -23,74 +25,71 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(value, 3) if math.isfinite(value) else None
 
 
-def _per_face(timing: dict[str, Any] | None) -> float | None:
+def _per_face(timing: Timing | None) -> float | None:
     """Median milliseconds of a three-face timing, per face."""
-    return round(timing["p50_ms"] / 3.0, 2) if timing else None
+    return round(timing.p50_ms / 3.0, 2) if timing else None
 
 
-def _level(servers: dict[str, Any], name: str, concurrency: int) -> dict[str, Any]:
-    """One server's figures at one level (empty when not measured)."""
-    level: dict[str, Any] = servers.get(name, {}).get("levels", {}).get(str(concurrency), {})
-    return level
+def level(servers: dict[str, Server], name: str, concurrency: int) -> Level | None:
+    """One server's figures at one level (None when not measured)."""
+    return servers[name].levels.get(str(concurrency)) if name in servers else None
 
 
-def headline(results: dict[str, Any]) -> dict[str, Any]:
+def _c16_rps(servers: dict[str, Server], name: str) -> float | None:
+    found = level(servers, name, 16)
+    return found.throughput_rps if found else None
+
+
+def headline(inprocess: InProcess, servers: dict[str, Server], startup: Startup) -> dict[str, Any]:
     """The ratios the issue asks for, from the raw figures."""
-    servers = results["servers"]
-    ours_c1, ours_c16 = _level(servers, "facesim", 1), _level(servers, "facesim", 16)
-    facesim = servers.get("facesim", {})
+    ours_c1, ours_c16 = level(servers, "facesim", 1), level(servers, "facesim", 16)
+    ours = _c16_rps(servers, "facesim")
+    facesim = servers.get("facesim")
     return {
         "ratio_p50_c1_vs_inprocess": _ratio(
-            ours_c1.get("p50_ms"), results["inprocess"]["pipeline"]["p50_ms"]
+            ours_c1.p50_ms if ours_c1 else None, inprocess.pipeline.p50_ms
         ),
-        "ratio_throughput_c16_vs_naive": _ratio(
-            ours_c16.get("throughput_rps"), _level(servers, "naive", 16).get("throughput_rps")
-        ),
-        "ratio_throughput_c16_vs_bentoml": _ratio(
-            ours_c16.get("throughput_rps"), _level(servers, "bentoml", 16).get("throughput_rps")
-        ),
+        "ratio_throughput_c16_vs_naive": _ratio(ours, _c16_rps(servers, "naive")),
+        "ratio_throughput_c16_vs_bentoml": _ratio(ours, _c16_rps(servers, "bentoml")),
         "ratio_throughput_c16_vs_face_recognition": _ratio(
-            ours_c16.get("throughput_rps"),
-            _level(servers, "face_recognition", 16).get("throughput_rps"),
+            ours, _c16_rps(servers, "face_recognition")
         ),
-        "ratio_p99_vs_p50_c16": _ratio(ours_c16.get("p99_ms"), ours_c16.get("p50_ms")),
-        "ready_seconds": results["startup"]["ready_seconds"],
-        "forward_ms_per_face": _per_face(results["inprocess"].get("forward_b1")),
-        "dlib_forward_ms_per_face": _per_face(results["inprocess"].get("dlib_descriptor_3")),
-        "rss_mb_per_worker": max(
-            facesim.get("peak_rss_mb", 0), facesim.get("rss_after_warmup_mb", 0)
+        "ratio_p99_vs_p50_c16": _ratio(
+            *((ours_c16.p99_ms, ours_c16.p50_ms) if ours_c16 else (None, None))
         ),
+        "ready_seconds": startup.ready_seconds,
+        "forward_ms_per_face": _per_face(inprocess.forward_b1),
+        "dlib_forward_ms_per_face": _per_face(inprocess.dlib_descriptor_3),
+        "rss_mb_per_worker": max(facesim.peak_rss_mb, facesim.rss_after_warmup_mb)
+        if facesim
+        else 0,
     }
 
 
-def derived(results: dict[str, Any], cpus: int) -> dict[str, Any]:
+def derived(inprocess: InProcess, servers: dict[str, Server], cpus: int) -> dict[str, float | None]:
     """How close the service gets to what the work itself allows on this machine's cores."""
-    pipeline, forward = results["inprocess"]["pipeline"], results["inprocess"]["forward_b1"]
-    limit = cpus * 1000.0 / pipeline["cpu_ms_per_call"]
-    ours = _level(results["servers"], "facesim", 16)
-    out = {
+    pipeline, forward = inprocess.pipeline.cpu_ms_per_call, inprocess.forward_b1.cpu_ms_per_call
+    limit = cpus * 1000.0 / pipeline
+    ours = level(servers, "facesim", 16)
+    ours_cpu = ours.server_cpu_ms_per_request if ours else None
+    out: dict[str, float | None] = {
         "throughput_limit_rps": round(limit, 2),
-        "throughput_c16_vs_limit": _ratio(ours.get("throughput_rps"), limit),
-        "cpu_efficiency_c16": _ratio(
-            pipeline["cpu_ms_per_call"], ours.get("server_cpu_ms_per_request")
-        ),
-        "forward_share_of_cpu": _ratio(forward["cpu_ms_per_call"], pipeline["cpu_ms_per_call"]),
-        "http_cpu_ms_per_request": round(
-            ours.get("server_cpu_ms_per_request", 0) - pipeline["cpu_ms_per_call"], 2
-        ),
+        "throughput_c16_vs_limit": _ratio(ours.throughput_rps if ours else None, limit),
+        "cpu_efficiency_c16": _ratio(pipeline, ours_cpu),
+        "forward_share_of_cpu": _ratio(forward, pipeline),
+        "http_cpu_ms_per_request": round((ours_cpu or 0) - pipeline, 2),
     }
     for name in ("naive", "bentoml", "face_recognition"):
-        level = _level(results["servers"], name, 16)
-        if level:
-            out[f"{name}_cpu_ms_per_request_c16"] = level["server_cpu_ms_per_request"]
+        if peer := level(servers, name, 16):
+            out[f"{name}_cpu_ms_per_request_c16"] = peer.server_cpu_ms_per_request
     return out
 
 
-def verdicts(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def verdicts(figures: dict[str, Any]) -> dict[str, Verdict]:
     """Each target with its measured value and whether it was met."""
     out = {}
     for key, (op, target) in TARGETS.items():
         value = figures.get(key)
         met = None if value is None else (value <= target if op == "<=" else value >= target)
-        out[key] = {"value": value, "target": f"{op} {target}", "met": met}
+        out[key] = Verdict(value, f"{op} {target}", met)
     return out

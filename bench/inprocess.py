@@ -11,43 +11,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from bench.inputs import FIELDS
+from bench.inputs import FIELDS, read_images
+from bench.results import InProcess, Timing, save
 from bench.stages import profile
-from bench.stats import timing_summary
+from bench.stats import timing
+from dlib_port.files import RESNET_FILE, package_models_dir
 from service.config import Settings
-from service.kinds.face.align import ChipRecipe
-from service.kinds.face.crop import Cropper
-from service.haar_crop import HaarRecipe, detect_faces
 from service.images import decode_image
-from service.manifest import manifest_path_for, read_manifest
-from service.metrics import Metrics
+from service.kinds.face.align import ChipAligner
+from service.kinds.face.model import open_local
 from service.kinds.face.prepare import prepare_faces, prepare_one
-from service.runtime import LoadedModel
-
-# The timing figures measure() returns, beside its plain values.
-TIMINGS = (
-    "forward_b1",
-    "pipeline",
-    "pipeline_sequential",
-    "predict_b1",
-    "detect_3",
-    "detect_3_single_pass",
-    "dlib_descriptor_3",
-)
+from service.metrics import Metrics
 
 
-def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> dict[str, Any]:
+def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> Timing:
     """Run step repeatedly for `seconds` after a few unrecorded calls; latency summary + rate."""
     for _ in range(warmup):
         step()
@@ -57,7 +43,7 @@ def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> d
         started = time.perf_counter()
         step()
         latencies.append(time.perf_counter() - started)
-    return timing_summary([v * 1000.0 for v in latencies], cpu_s=time.process_time() - cpu0)
+    return timing([v * 1000.0 for v in latencies], cpu_s=time.process_time() - cpu0)
 
 
 def full_collection_ms(repeats: int = 3) -> dict[str, float]:
@@ -76,43 +62,25 @@ def full_collection_ms(repeats: int = 3) -> dict[str, float]:
     return {"live": live, "frozen": pause()}
 
 
-def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[str, Any]:
+def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InProcess:
     """Forward pass alone, the in-process pipeline (parallel and sequential), and predict()."""
-    from service import model as model_module
-
     settings = Settings(model_uri=str(model_path))
-    model_module.configure_threads(settings.tf_threads)
-    model = model_module.load_siamese(model_path)
-    model.warm_up()
-    manifest = read_manifest(manifest_path_for(model_path))
-    loaded = LoadedModel(
-        manifest=manifest,
-        sha256=manifest.sha256,
-        source_uri=str(model_path),
-        loaded_at=datetime.now(UTC),
-        input_shape=model.input_shape,
-        threshold=manifest.threshold,
-        threshold_source="manifest",
-        cropper=Cropper(manifest.crop, settings.face_assets_dir),
-    )
+    face, distances_of = open_local(model_path, settings)
+    aligner = cast(ChipAligner, face.cropper)  # the dlib recipe: its stages are timed one by one
     metrics = Metrics()
     gc_pause = full_collection_ms()
-    one = np.zeros((1, *model.input_shape), dtype=np.float32)
+    one = np.zeros((1, *face.manifest.input_shape), dtype=np.float32)
+    limits = settings_limits(settings)
 
     def batch_of(crops: list[Any]) -> list[np.ndarray[Any, Any]]:
         return [c.pixels[None].astype(np.float32) for c in crops]
 
-    crops = [prepare_one(images[n], n, loaded, settings_limits(settings))[0] for n in FIELDS]
+    crops = [prepare_one(images[n], n, face.cropper, limits).crop for n in FIELDS]
     inputs = batch_of(crops)
-    forward = timed_loop(lambda: model.distances(*inputs), seconds)
-    chip_recipe = isinstance(manifest.crop, ChipRecipe)
-    # dlib's own network on the same chips (only the dlib recipe cuts the chips it takes).
-    dlib_descriptor = (
-        timed_loop(_dlib_descriptors([c.pixels for c in crops]), seconds / 2)
-        if chip_recipe
-        else None
-    )
-    distances = [float(v) for v in model.distances(*inputs)[0]]
+    forward = timed_loop(lambda: distances_of(inputs), seconds)
+    # dlib's own network on the same chips.
+    dlib_descriptor = timed_loop(_dlib_descriptors([c.pixels for c in crops]), seconds / 2)
+    distances = [float(v) for v in distances_of(inputs)[0]]
 
     loop = asyncio.new_event_loop()
 
@@ -120,66 +88,54 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> dict[
     pool = ThreadPoolExecutor(settings.preprocess_workers)
 
     def pipeline() -> object:
-        faces = loop.run_until_complete(prepare_faces(images, loaded, settings, metrics, pool))
-        return model.distances(*batch_of([faces[n][0] for n in FIELDS]))
+        faces = loop.run_until_complete(
+            prepare_faces(images, face.cropper, settings, metrics, pool)
+        )
+        return distances_of(batch_of([faces[n].crop for n in FIELDS]))
 
     def sequential() -> object:
-        found = [prepare_one(images[n], n, loaded, settings_limits(settings))[0] for n in FIELDS]
-        return model.distances(*batch_of(found))
+        found = [prepare_one(images[n], n, face.cropper, limits).crop for n in FIELDS]
+        return distances_of(batch_of(found))
 
-    decoded = [decode_image(images[n], field=n, limits=settings_limits(settings)) for n in FIELDS]
-    detect, detect_single = _detection_timings(manifest.crop, decoded, seconds / 4)
-    stages = None
-    if chip_recipe:
-        aligner = Cropper(manifest.crop, settings.face_assets_dir)._aligner
-        assert aligner is not None
-        stages = profile(images, aligner, model, settings_limits(settings), seconds / 4)
+    decoded = [decode_image(images[n], field=n, limits=limits) for n in FIELDS]
+    detect, detect_single = _detection_timings(aligner, decoded, seconds / 4)
+    stages = profile(images, aligner, distances_of, limits, seconds / 4)
     in_pipeline = timed_loop(pipeline, seconds)
     in_sequence = timed_loop(sequential, seconds / 2)
     loop.close()
     pool.shutdown()
-    keras_model = model._model  # the raw Keras model, to time predict() as the naive peer calls it
+    # Keras's predict(), as the naive peer calls it (TensorFlow is loaded by open_local already).
+    import keras
+
+    keras_model = keras.models.load_model(model_path, compile=False)
     predict = timed_loop(lambda: keras_model.predict([one, one, one], verbose=0), seconds / 2)
-    return {
-        "forward_b1": forward,
-        "pipeline": in_pipeline,
-        "pipeline_sequential": in_sequence,
-        "predict_b1": predict,
-        "detect_3": detect,
-        "detect_3_single_pass": detect_single,
-        "dlib_descriptor_3": dlib_descriptor,
-        "stages": stages,
-        "gc_pause_ms": gc_pause,
-        "distances": distances,
-        "tf_threads": settings.tf_threads,
-    }
+    return InProcess(
+        forward_b1=forward,
+        pipeline=in_pipeline,
+        pipeline_sequential=in_sequence,
+        predict_b1=predict,
+        detect_3=detect,
+        detect_3_single_pass=detect_single,
+        dlib_descriptor_3=dlib_descriptor,
+        stages=stages,
+        gc_pause_ms=gc_pause,
+        distances=distances,
+        tf_threads=settings.tf_threads,
+    )
 
 
 def _dlib_descriptors(chips: list[Any]) -> Callable[[], object]:
     """dlib's own descriptor of the same three chips (its C++ network), for the per-face comparison."""
     import dlib
 
-    from training.dlib_reference import RESNET_FILE, package_models_dir
-
     net = dlib.face_recognition_model_v1(str(package_models_dir() / RESNET_FILE))
     return lambda: [net.compute_face_descriptor(chip) for chip in chips]
 
 
 def _detection_timings(
-    recipe: HaarRecipe | ChipRecipe, decoded: list[Any], seconds: float
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    aligner: ChipAligner, decoded: list[Any], seconds: float
+) -> tuple[Timing, Timing]:
     """Detection of the three images by the recipe's cascade, and by one full-resolution pass."""
-    if isinstance(recipe, HaarRecipe):
-        # The pre-1.1 detector: one pass at full resolution down to the smallest face.
-        single = recipe.model_copy(
-            update={"quick_face_fraction": recipe.min_face_fraction, "detect_face_px": 256}
-        )
-        return (
-            timed_loop(lambda: [detect_faces(im, recipe) for im in decoded], seconds),
-            timed_loop(lambda: [detect_faces(im, single) for im in decoded], seconds),
-        )
-    aligner = Cropper(recipe, Settings().face_assets_dir)._aligner
-    assert aligner is not None
     import dlib
 
     hog = dlib.get_frontal_face_detector()
@@ -204,8 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    images = {name: (args.images / f"{name}.jpg").read_bytes() for name in FIELDS}
-    args.out.write_text(json.dumps(measure(args.model, images, args.seconds)))
+    save(args.out, measure(args.model, read_images(args.images), args.seconds))
     return 0
 
 

@@ -1,13 +1,20 @@
-"""CPU time and memory of a server's whole process tree, read from /proc (Linux only)."""
+"""CPU time and memory of a server's whole process tree, and what else uses the machine (psutil)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import platform
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-PROC = Path("/proc")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+import psutil
+
+# Processes whose presence makes a run's figures suspect (they use every core for minutes).
+BUSY_PATTERNS = ("scripts/train.py", "scripts/evaluate.py")
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -17,129 +24,82 @@ class TreeStats:
     pids: tuple[int, ...]
     cpu_s: float  # user + system time of the live processes
     rss_mb: float  # sum of current resident sets
-    hwm_mb: float  # sum of each process's peak resident set (VmHWM)
+    hwm_mb: float  # sum of each process's peak resident set
 
 
-def _stat_fields(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat after the command name (which may hold spaces)."""
-    try:
-        text = (PROC / str(pid) / "stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()
-
-
-def descendants(root: int) -> list[int]:
-    """root and every process below it."""
-    children: dict[int, list[int]] = {}
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            fields = _stat_fields(int(entry.name))
-            if fields is not None:
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process, in seconds (0 when it is gone)."""
-    fields = _stat_fields(pid)
-    if fields is None:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of one process in MiB (zeros when it is gone)."""
-    values = {"VmRSS": 0.0, "VmHWM": 0.0}
-    try:
-        lines = (PROC / str(pid) / "status").read_text().splitlines()
-    except OSError:
-        return 0.0, 0.0
-    for line in lines:
-        key, _, rest = line.partition(":")
-        if key in values:
-            values[key] = int(rest.split()[0]) / 1024.0
-    return values["VmRSS"], values["VmHWM"]
+def peak_rss_mb(proc: psutil.Process) -> float:
+    """VmHWM, the peak resident set: psutil reports only the current one, so read it from /proc."""
+    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
 
 
 def snapshot(root: int) -> TreeStats:
     """CPU and memory of root's process tree right now."""
-    pids = descendants(root)
-    mem = [memory_mb(p) for p in pids]
-    return TreeStats(
-        pids=tuple(pids),
-        cpu_s=sum(cpu_seconds(p) for p in pids),
-        rss_mb=round(sum(m[0] for m in mem), 1),
-        hwm_mb=round(sum(m[1] for m in mem), 1),
-    )
+    leader = psutil.Process(root)
+    tree, pids, cpu, rss, hwm = [leader, *leader.children(recursive=True)], [], 0.0, 0.0, 0.0
+    for proc in tree:
+        with contextlib.suppress(psutil.NoSuchProcess, FileNotFoundError):
+            times, memory = proc.cpu_times(), proc.memory_info()
+            cpu, rss, hwm = (
+                cpu + times.user + times.system,
+                rss + memory.rss / MIB,
+                hwm + peak_rss_mb(proc),
+            )
+            pids.append(proc.pid)
+    return TreeStats(tuple(pids), cpu, round(rss, 1), round(hwm, 1))
 
 
-def load_average() -> tuple[float, float, float]:
-    """The 1, 5 and 15 minute load averages."""
-    return os.getloadavg()
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo."""
-    try:
-        for line in (PROC / "cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
-
-
-def memory_total_gib() -> float:
-    """Physical memory of the machine."""
-    for line in (PROC / "meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            return round(int(line.split()[1]) / 1024 / 1024, 1)
-    return 0.0
-
-
-def busy_processes(patterns: tuple[str, ...]) -> list[str]:
-    """Command lines of running processes that contain any of the patterns (e.g. training)."""
+def busy_processes() -> list[str]:
+    """Command lines of running processes that match BUSY_PATTERNS (training, evaluation)."""
     found = []
-    me = os.getpid()
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if any(p in cmd for p in patterns):
-            found.append(cmd.strip()[:200])
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        command = " ".join(proc.info["cmdline"] or [])
+        if proc.pid != os.getpid() and any(p in command for p in BUSY_PATTERNS):
+            found.append(command[:200])
     return found
 
 
-def cpu_hogs(seconds: float = 1.0, threshold: float = 0.1) -> list[dict[str, object]]:
+def cpu_hogs(seconds: float = 1.0, threshold: float = 0.1) -> list[dict[str, Any]]:
     """Other processes using more than `threshold` of a core over `seconds`: what the run competes with."""
-    import time
-
-    def sample() -> dict[int, float]:
-        found = {}
-        for entry in PROC.iterdir():
-            if entry.name.isdigit():
-                found[int(entry.name)] = cpu_seconds(int(entry.name))
-        return found
-
-    before = sample()
+    procs = {
+        p.pid: p for p in psutil.process_iter(["cpu_times", "cmdline"]) if p.pid != os.getpid()
+    }
     time.sleep(seconds)
-    after = sample()
     hogs = []
-    for pid, cpu in after.items():
-        share = (cpu - before.get(pid, cpu)) / seconds
-        if share >= threshold and pid != os.getpid():
-            try:
-                cmd = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            hogs.append({"pid": pid, "cores": round(share, 2), "command": cmd.strip()[:160]})
-    return sorted(hogs, key=lambda h: -float(str(h["cores"])))
+    for pid, proc in procs.items():
+        with contextlib.suppress(psutil.Error):
+            before, now = proc.info["cpu_times"], proc.cpu_times()
+            share = (now.user + now.system - before.user - before.system) / seconds
+            if share >= threshold:
+                command = " ".join(proc.info["cmdline"] or [])[:160]
+                hogs.append({"pid": pid, "cores": round(share, 2), "command": command})
+    return sorted(hogs, key=lambda h: -float(h["cores"]))
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages."""
+    return [round(v, 2) for v in psutil.getloadavg()]
+
+
+def machine_info() -> dict[str, Any]:
+    """What the figures were measured on, and what else was using the CPU."""
+    cpu_model = "unknown"  # psutil does not name the CPU; Linux's cpuinfo does
+    with contextlib.suppress(OSError):
+        names = [
+            ln
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ]
+        cpu_model = names[0].split(":", 1)[1].strip() if names else cpu_model
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "memory_gib": round(psutil.virtual_memory().total / 1024**3, 1),
+        "load_average_at_start": load_average(),
+        "training_running": busy_processes(),
+        "other_cpu_users_at_start": cpu_hogs(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }

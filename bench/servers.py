@@ -2,89 +2,63 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
 import sys
 import time
 from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.inputs import REPO, Triplet
-from bench.processes import free_port, launch, tail, wait_status
+from bench.inputs import Triplet
+from bench.loadgen import Run, run_level
 from bench.procstats import TreeStats, snapshot
+from bench.results import Level, Server
 from bench.stats import summarize_ms
+from devstack.processes import free_port, running
+from devstack.servers import SERVICE_COMMAND, service_env
+from service.paths import REPO_ROOT
 
 BATCH = re.compile(r"^facesim_inference_batch_size_(sum|count)\s+([0-9.eE+-]+)$", re.M)
 
 
 @dataclass(frozen=True)
 class ServerSpec:
-    """How to start one server and where it answers."""
+    """How to start one server (its command takes `--port N`, except ours, which reads PORT)."""
 
     name: str
     label: str
     command: tuple[str, ...]
-    env: dict[str, str] = field(repr=False)
-    ready_path: str = "/readyz"
-    predict_path: str = "/predict"
+    env: dict[str, str] = field(repr=False, default_factory=lambda: dict(os.environ))
 
 
 def facesim_spec(model: Path, cache: Path, extra_env: dict[str, str]) -> ServerSpec:
     """Our service, started with its one server command, with its default settings."""
-    env = {**os.environ, "MODEL_URI": str(model), "MODEL_CACHE_DIR": str(cache), **extra_env}
-    env.pop("API_KEYS", None)
-    return ServerSpec("facesim", "facesim (this service)", (sys.executable, "-m", "service"), env)
+    env = service_env(MODEL_URI=str(model), MODEL_CACHE_DIR=str(cache), **extra_env)
+    return ServerSpec("facesim", "facesim (this service)", SERVICE_COMMAND, env)
 
 
-def naive_spec(model: Path) -> ServerSpec:
-    """FastAPI + model.predict per request (bench/naive_app.py)."""
-    command = (sys.executable, "-m", "bench.naive_app", "--model", str(model))
-    return ServerSpec("naive", "naive FastAPI + predict()", command, dict(os.environ))
-
-
-def face_recognition_spec() -> ServerSpec:
-    """The face_recognition library's way: dlib-bin per request (bench/face_recognition_app.py)."""
-    command = (sys.executable, "-m", "bench.face_recognition_app")
+def peer_specs(model: Path) -> list[ServerSpec]:
+    """FastAPI + model.predict per request, and the face_recognition library's way (dlib-bin)."""
+    naive = (sys.executable, "-m", "bench.naive_app", "--model", str(model))
     label = "face_recognition way (dlib-bin HOG + 5 points + descriptor, 1 worker)"
-    return ServerSpec("face_recognition", label, command, dict(os.environ))
+    return [
+        ServerSpec("naive", "naive FastAPI + predict()", naive),
+        ServerSpec("face_recognition", label, (sys.executable, "-m", "bench.face_recognition_app")),
+    ]
 
 
 def bentoml_spec(model: Path, bentoml: Path, home: Path) -> ServerSpec:
     """BentoML serving bench/bentoml_service.py from its own venv."""
-    env = {
-        **os.environ,
-        "FACESIM_BENCH_MODEL": str(model),
-        "BENTOML_HOME": str(home),
-        "BENTOML_DO_NOT_TRACK": "True",
-        "PYTHONPATH": str(REPO),
-    }
+    env = {**os.environ, "FACESIM_BENCH_MODEL": str(model), "BENTOML_HOME": str(home),
+           "BENTOML_DO_NOT_TRACK": "True", "PYTHONPATH": str(REPO_ROOT)}  # fmt: skip
     env.pop("VIRTUAL_ENV", None)
     command = (str(bentoml), "serve", "bench.bentoml_service:FaceSimBento", "--host", "127.0.0.1")
     return ServerSpec("bentoml", "BentoML 1.4 (1 worker)", command, env)
-
-
-def _batch_totals(base_url: str) -> tuple[float, float]:
-    """(sum, count) of the service's batch-size histogram; zeros for servers without it."""
-    try:
-        text = httpx.get(f"{base_url}/metrics", timeout=5).text
-    except httpx.HTTPError:
-        return 0.0, 0.0
-    found = dict(BATCH.findall(text))
-    return float(found.get("sum", 0)), float(found.get("count", 0))
-
-
-def _command_with_port(spec: ServerSpec, port: int) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment with the port filled in."""
-    if spec.name == "facesim":
-        return list(spec.command), {**spec.env, "HOST": "127.0.0.1", "PORT": str(port)}
-    return [*spec.command, "--port", str(port)], spec.env
 
 
 @dataclass(frozen=True)
@@ -102,116 +76,132 @@ class Started:
 def start_server(spec: ServerSpec, triplet: Triplet, workdir: Path, stack: ExitStack) -> Started:
     """Start the server (stopped when `stack` closes), wait for readiness, check one answer."""
     port = free_port()
-    command, env = _command_with_port(spec, port)
+    ours = spec.name == "facesim"
+    command = list(spec.command) if ours else [*spec.command, "--port", str(port)]
+    env = {**spec.env, "PORT": str(port)} if ours else spec.env
+    base_url, started = f"http://127.0.0.1:{port}", time.perf_counter()
     log = workdir / f"{spec.name}.log"
-    server = stack.enter_context(launch(command, env=env, port=port, log=log))
     try:
-        wait_status(f"{server.base_url}{spec.ready_path}", server.proc, timeout=300)
+        proc = stack.enter_context(
+            running(spec.name, command, log_path=log, env=env, cwd=REPO_ROOT,
+                    ready_url=f"{base_url}/readyz", timeout=300)
+        )  # fmt: skip
     except (RuntimeError, TimeoutError) as exc:
-        raise RuntimeError(f"{spec.name} did not become ready: {exc}\n{tail(log)}") from exc
-    ready_s = time.perf_counter() - server.started_at
+        raise RuntimeError(f"{spec.name} did not become ready: {exc}") from exc
+    ready_s = time.perf_counter() - started
     body, content_type = triplet.multipart()
     answer = httpx.post(
-        f"{server.base_url}{spec.predict_path}",
-        content=body,
-        headers={"Content-Type": content_type},
-        timeout=60,
+        f"{base_url}/predict", content=body, headers={"Content-Type": content_type}, timeout=60
     )
     if answer.status_code != 200:
         raise RuntimeError(f"{spec.name} answered {answer.status_code}: {answer.text[:300]}")
-    return Started(
-        spec, server.base_url, server.proc.pid, ready_s, answer.json(), snapshot(server.proc.pid)
-    )
+    return Started(spec, base_url, proc.pid, ready_s, answer.json(), snapshot(proc.pid))
+
+
+@dataclass
+class Slice:
+    """One level on one server in one round: the generator's run and the server's resources."""
+
+    run: Run
+    server_cpu_s: float
+    wall_s: float
+    server_peak_rss_mb: float
+    server_rss_mb: float
+    batch_sum: float
+    batch_count: float
+
+
+def _batch_totals(base_url: str) -> tuple[float, float]:
+    """(sum, count) of the service's batch-size histogram; zeros for servers without it."""
+    try:
+        found = dict(BATCH.findall(httpx.get(f"{base_url}/metrics", timeout=5).text))
+    except httpx.HTTPError:
+        return 0.0, 0.0
+    return float(found.get("sum", 0)), float(found.get("count", 0))
 
 
 def measure_level(
-    server: Started,
-    images_dir: Path,
-    workdir: Path,
-    concurrency: int,
-    *,
-    duration: float,
-    warmup: float,
-    tag: str = "",
-) -> dict[str, Any]:
+    server: Started, triplet: Triplet, concurrency: int, *, duration: float, warmup: float
+) -> Slice:
     """One concurrency level: the load generator's figures plus the server's CPU and memory."""
-    out = workdir / f"{server.spec.name}-c{concurrency}{tag}.json"
-    batch_before = _batch_totals(server.base_url)
-    before, started = snapshot(server.pid), time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable, "-m", "bench.loadgen",
-            "--url", f"{server.base_url}{server.spec.predict_path}",
-            "--images", str(images_dir),
-            "--concurrency", str(concurrency),
-            "--duration", str(duration),
-            "--warmup", str(warmup),
-            "--out", str(out),
-        ],
-        cwd=REPO,
-        check=True,
+    body, content_type = triplet.multipart()
+    batch_before, before, started = (
+        _batch_totals(server.base_url),
+        snapshot(server.pid),
+        time.perf_counter(),
+    )
+    run = run_level(f"{server.base_url}/predict", body, content_type,
+                    concurrency=concurrency, duration=duration, warmup=warmup)  # fmt: skip
+    after, batch_after = snapshot(server.pid), _batch_totals(server.base_url)
+    return Slice(
+        run, after.cpu_s - before.cpu_s, time.perf_counter() - started, after.hwm_mb, after.rss_mb,
+        batch_after[0] - batch_before[0], batch_after[1] - batch_before[1],
     )  # fmt: skip
-    result: dict[str, Any] = json.loads(out.read_text())
-    after = snapshot(server.pid)
-    batch_after = _batch_totals(server.base_url)
-    result["server_cpu_s"] = after.cpu_s - before.cpu_s
-    result["wall_s"] = time.perf_counter() - started
-    result["server_peak_rss_mb"] = after.hwm_mb
-    result["server_rss_mb"] = after.rss_mb
-    result["batch_sum"] = batch_after[0] - batch_before[0]
-    result["batch_count"] = batch_after[1] - batch_before[1]
-    return result
 
 
-def merge_levels(parts: list[dict[str, Any]]) -> dict[str, Any]:
+def merge_levels(parts: list[Slice]) -> Level:
     """Slices of one level measured in several rounds, as one level."""
-    latencies = [v for part in parts for v in part["latencies_ms"]]
+    latencies = [v for part in parts for v in part.run.latencies_ms]
     errors: Counter[str] = Counter()
     for part in parts:
-        errors.update(part["errors"])
-    duration = sum(p["duration_s"] for p in parts)
-    cpu, wall = sum(p["server_cpu_s"] for p in parts), sum(p["wall_s"] for p in parts)
-    completed = sum(p["completed_total"] for p in parts)
-    batches = sum(p["batch_count"] for p in parts)
-    merged: dict[str, Any] = {
-        "concurrency": parts[0]["concurrency"],
-        "rounds": len(parts),
-        "duration_s": duration,
-        "warmup_s": [p["warmup_s"] for p in parts],
-        "ok": len(latencies),
-        "errors": dict(errors),
-        "error_count": sum(errors.values()),
-        "completed_total": completed,
-        "throughput_rps": round(len(latencies) / duration, 3),
-        "throughput_rps_per_round": [p["throughput_rps"] for p in parts],
-        **summarize_ms([v / 1000.0 for v in latencies]),
-        "server_cpu_s": round(cpu, 3),
-        "server_cpu_cores": round(cpu / wall, 3),
-        "server_cpu_ms_per_request": round(cpu / max(1, completed) * 1000, 2),
-        "server_peak_rss_mb": max(p["server_peak_rss_mb"] for p in parts),
-        "server_rss_mb": parts[-1]["server_rss_mb"],
-        "loadgen_cpu_s": round(sum(p["loadgen_cpu_s"] for p in parts), 3),
-        "sample_response": parts[0]["sample_response"],
-        "latencies_ms": latencies,
-    }
-    if batches > 0:
-        merged["mean_batch_size"] = round(sum(p["batch_sum"] for p in parts) / batches, 2)
-    return merged
+        errors.update(part.run.errors)
+    duration = sum(p.run.duration_s for p in parts)
+    cpu, wall = sum(p.server_cpu_s for p in parts), sum(p.wall_s for p in parts)
+    completed = sum(p.run.completed_total for p in parts)
+    batches = sum(p.batch_count for p in parts)
+    return Level(
+        concurrency=parts[0].run.concurrency,
+        rounds=len(parts),
+        duration_s=duration,
+        warmup_s=[p.run.warmup_s for p in parts],
+        ok=len(latencies),
+        errors=dict(errors),
+        error_count=sum(errors.values()),
+        completed_total=completed,
+        throughput_rps=round(len(latencies) / duration, 3),
+        throughput_rps_per_round=[
+            round(len(p.run.latencies_ms) / p.run.duration_s, 3) for p in parts
+        ],
+        **summarize_ms(latencies),
+        server_cpu_s=round(cpu, 3),
+        server_cpu_cores=round(cpu / wall, 3),
+        server_cpu_ms_per_request=round(cpu / max(1, completed) * 1000, 2),
+        server_peak_rss_mb=max(p.server_peak_rss_mb for p in parts),
+        server_rss_mb=parts[-1].server_rss_mb,
+        loadgen_cpu_s=round(sum(p.run.loadgen_cpu_s for p in parts), 3),
+        sample_response=parts[0].run.sample_response,
+        latencies_ms=latencies,
+        mean_batch_size=round(sum(p.batch_sum for p in parts) / batches, 2)
+        if batches > 0
+        else None,
+    )
 
 
-def summarize_server(server: Started, levels: dict[str, Any], final: TreeStats) -> dict[str, Any]:
+def summarize_server(server: Started, levels: dict[str, Level], final: TreeStats) -> Server:
     """A server's start, answer, memory and merged levels."""
     scores = server.answer.get("scores", {})
+    return Server(
+        label=server.spec.label,
+        ready_s=round(server.ready_s, 3),
+        processes=len(server.warm.pids),
+        distances=[scores.get(k, {}).get("distance") for k in ("img1", "img2")],
+        most_similar=server.answer.get("most_similar"),
+        rss_after_warmup_mb=server.warm.rss_mb,
+        peak_rss_mb=final.hwm_mb,
+        levels=levels,
+    )
+
+
+def slice_figures(part: Slice) -> dict[str, Any]:
+    """A single slice's headline figures (the A/B runs keep one per repeat)."""
+    level = asdict(merge_levels([part]))
     return {
-        "label": server.spec.label,
-        "ready_s": round(server.ready_s, 3),
-        "processes": len(server.warm.pids),
-        "distances": [
-            scores.get("img1", {}).get("distance"),
-            scores.get("img2", {}).get("distance"),
-        ],
-        "most_similar": server.answer.get("most_similar"),
-        "rss_after_warmup_mb": server.warm.rss_mb,
-        "peak_rss_mb": final.hwm_mb,
-        "levels": levels,
+        k: level[k]
+        for k in (
+            "p50_ms",
+            "p99_ms",
+            "throughput_rps",
+            "server_cpu_ms_per_request",
+            "mean_batch_size",
+        )
     }

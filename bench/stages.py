@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
+from bench.results import Stages
+from service.images import ImageLimits, RGBImage, decode_image
+from service.inference import BatchFunction
 from service.kinds.face.align import ChipAligner
 from service.kinds.face.detect import DetectionPass, make_copy, run_pass
-from service.images import ImageLimits, RGBImage, decode_image
-from service.model import SiameseModel
 
 
 def cpu_ms(step: Callable[[], object], seconds: float, warmup: int = 3) -> float:
@@ -40,10 +40,10 @@ def _pass_runner(
 def profile(
     images: dict[str, bytes],
     aligner: ChipAligner,
-    model: SiameseModel,
+    distances: BatchFunction,
     limits: ImageLimits,
     seconds: float,
-) -> dict[str, Any]:
+) -> Stages:
     """CPU ms per request (three images) of each stage, as the service runs it."""
     fields = list(images)
     decoded = {n: decode_image(images[n], field=n, limits=limits) for n in fields}
@@ -75,8 +75,5 @@ def profile(
         lambda: [aligner.chip(decoded[n], points[n]) for n in fields], seconds / 2
     )
     chips = [aligner.chip(decoded[n], points[n])[0][None].astype(np.float32) for n in fields]
-    stages["forward"] = cpu_ms(lambda: model.distances(*chips), seconds)
-    return {
-        "cpu_ms": {k: round(v, 2) for k, v in stages.items()},
-        "images_reaching_pass": passes_run,
-    }
+    stages["forward"] = cpu_ms(lambda: distances(chips), seconds)
+    return Stages({k: round(v, 2) for k, v in stages.items()}, passes_run)

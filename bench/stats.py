@@ -1,10 +1,11 @@
-"""Percentiles and summaries without numpy, so the load generator stays a light process."""
+"""Percentiles and latency summaries (no numpy: the load generator shares the cores it measures)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+
+from bench.results import Timing
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -18,9 +19,8 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def summarize_ms(latencies_s: Sequence[float]) -> dict[str, float]:
-    """p50/p95/p99/mean/max of latencies given in seconds, reported in milliseconds."""
-    ms = [v * 1000.0 for v in latencies_s]
+def summarize_ms(ms: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99/mean/max of latencies in milliseconds."""
     return {
         "p50_ms": round(percentile(ms, 50), 3),
         "p95_ms": round(percentile(ms, 95), 3),
@@ -30,29 +30,21 @@ def summarize_ms(latencies_s: Sequence[float]) -> dict[str, float]:
     }
 
 
-def timing_summary(latencies_ms: list[float], *, cpu_s: float) -> dict[str, Any]:
+def timing(latencies_ms: list[float], *, cpu_s: float, rounds: int = 1) -> Timing:
     """Back-to-back calls of one in-process step: latency summary, call rate, CPU per call."""
     count = max(1, len(latencies_ms))
-    return {
-        "n": len(latencies_ms),
-        **summarize_ms([v / 1000.0 for v in latencies_ms]),
-        "throughput_rps": round(count / (sum(latencies_ms) / 1000.0), 3),
-        "cpu_ms_per_call": round(cpu_s / count * 1000.0, 3),
-        "cpu_s": round(cpu_s, 4),
-        "latencies_ms": [round(v, 3) for v in latencies_ms],
-    }
+    return Timing(
+        n=len(latencies_ms),
+        **summarize_ms(latencies_ms),
+        throughput_rps=round(count / (sum(latencies_ms) / 1000.0), 3),
+        cpu_ms_per_call=round(cpu_s / count * 1000.0, 3),
+        cpu_s=round(cpu_s, 4),
+        latencies_ms=[round(v, 3) for v in latencies_ms],
+        rounds=rounds,
+    )
 
 
-def merge_timings(parts: list[dict[str, Any]]) -> dict[str, Any]:
+def merge_timings(parts: list[Timing]) -> Timing:
     """Several rounds of the same in-process step, as one."""
-    latencies = [v for part in parts for v in part["latencies_ms"]]
-    return timing_summary(latencies, cpu_s=sum(p["cpu_s"] for p in parts)) | {"rounds": len(parts)}
-
-
-def fmt(value: Any, digits: int = 1) -> str:
-    """A number for a table cell; '-' when missing."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
+    latencies = [v for part in parts for v in part.latencies_ms]
+    return timing(latencies, cpu_s=sum(p.cpu_s for p in parts), rounds=len(parts))

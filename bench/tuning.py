@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.inputs import load_triplet, write_triplet
+from bench.inputs import load_triplet
 from bench.procstats import cpu_hogs, load_average
-from bench.servers import facesim_spec, measure_level, start_server
-
-FIGURES = ("p50_ms", "p99_ms", "throughput_rps", "server_cpu_ms_per_request", "mean_batch_size")
+from bench.results import Tuning, load
+from bench.servers import facesim_spec, measure_level, slice_figures, start_server
+from service.paths import repo_relative
 
 
 def run_ab(
@@ -29,54 +29,52 @@ def run_ab(
     repeats: int,
     workdir: Path,
     out: Path,
-) -> dict[str, Any]:
+) -> None:
     """Each variant `repeats` times at each level; medians per variant and level."""
     workdir.mkdir(parents=True, exist_ok=True)
-    triplet = load_triplet()
-    images = workdir / "images"
-    write_triplet(triplet, images)
+    triplet, hogs = load_triplet(), cpu_hogs()
     runs: list[dict[str, Any]] = []
-    hogs = cpu_hogs()
     for repeat in range(repeats):
         for name, env in variants.items():
             print(f"tuning: {name} {env} (repeat {repeat + 1}/{repeats})", flush=True)
-            spec = facesim_spec(model, workdir / "model-cache", env)
             with ExitStack() as stack:
-                server = start_server(spec, triplet, workdir, stack)
+                server = start_server(
+                    facesim_spec(model, workdir / "model-cache", env), triplet, workdir, stack
+                )
                 for concurrency in levels:
-                    level = measure_level(
-                        server, images, workdir, concurrency, duration=duration, warmup=2.0
-                    )
-                    cpu_ms = level["server_cpu_s"] / max(1, level["completed_total"]) * 1000
-                    batch = (
-                        level["batch_sum"] / level["batch_count"] if level["batch_count"] else None
+                    part = measure_level(
+                        server, triplet, concurrency, duration=duration, warmup=2.0
                     )
                     runs.append(
                         {"variant": name, "repeat": repeat, "concurrency": concurrency}
-                        | {k: level.get(k) for k in FIGURES}
-                        | {"server_cpu_ms_per_request": round(cpu_ms, 2), "mean_batch_size": batch}
+                        | slice_figures(part)
                     )
     medians = {}
     for name in variants:
         for concurrency in levels:
             rows = [r for r in runs if r["variant"] == name and r["concurrency"] == concurrency]
             medians[f"{name} c{concurrency}"] = {
-                k: round(statistics.median(r[k] for r in rows if r[k] is not None), 2)
-                for k in FIGURES
-                if any(r[k] is not None for r in rows)
+                k: round(statistics.median(v for r in rows if (v := r[k]) is not None), 2)
+                for k in rows[0]
+                if k not in ("variant", "repeat", "concurrency")
+                and any(r[k] is not None for r in rows)
             }
     report = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": str(model),
+        "model": repo_relative(model),
         "variants": variants,
         "levels": list(levels),
         "duration_s": duration,
         "repeats": repeats,
-        "load_average_at_end": [round(v, 2) for v in load_average()],
+        "load_average_at_end": load_average(),
         "other_cpu_users_at_start": hogs,
         "medians": medians,
         "runs": runs,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
-    return report
+
+
+def read_tuning(path: Path) -> Tuning | None:
+    """The last A/B run (scripts/bench.py --ab), if there was one."""
+    return load(path, Tuning) if path.is_file() else None

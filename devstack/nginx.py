@@ -1,4 +1,4 @@
-"""Check and run nginx unprivileged from a prefix directory with a rendered config."""
+"""Check and run nginx unprivileged from a run directory, through the container's own entrypoint."""
 
 from __future__ import annotations
 
@@ -10,33 +10,41 @@ import subprocess
 from pathlib import Path
 
 from devstack import processes
-from devstack.nginx_config import NginxConfig, write_config
+from devstack.nginx_config import ENTRYPOINT, TEMPLATE_PATH, NginxConfig
 from devstack.processes import ProcessRecord
+
+# Debian puts nginx in /usr/sbin, which is often not on a user's PATH.
+SBIN = "/usr/sbin:/usr/local/sbin"
 
 
 def nginx_binary() -> str:
-    """Debian puts nginx in /usr/sbin, which is often not on a user's PATH."""
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    """The nginx the entrypoint will find; RuntimeError naming what to install."""
+    found = shutil.which("nginx") or shutil.which("nginx", path=SBIN)
     if found is None:
         raise RuntimeError("nginx is not installed (scripts/install_system_deps.sh installs it)")
     return found
 
 
-def command(config: NginxConfig, conf_path: Path, *, test_only: bool = False) -> list[str]:
-    """nginx in the foreground (the caller owns the process), prefix and config under run_dir."""
-    argv = [nginx_binary(), "-p", str(config.run_dir), "-c", str(conf_path)]
-    # -e: the start-up error log, before the config's error_log applies (else /var/log/nginx).
-    argv += ["-e", config.error_log]
-    return [*argv, "-t", "-q"] if test_only else [*argv, "-g", "daemon off;"]
+def entrypoint_env(config: NginxConfig) -> dict[str, str]:
+    """nginx/entrypoint's environment: this one, nginx on PATH, the template and every value."""
+    path = f"{os.environ.get('PATH', '')}:{SBIN}"
+    return {**os.environ, "PATH": path, "NGINX_TEMPLATE": str(TEMPLATE_PATH), **config.variables()}
 
 
 def check(config: NginxConfig) -> Path:
-    """Render the config and run `nginx -t` on it; raise RuntimeError with nginx's message."""
-    conf_path = write_config(config)
+    """Render run_dir/nginx.conf with the entrypoint and `nginx -t` it; RuntimeError with why."""
+    nginx_binary()
+    for sub in ("logs", "tls"):
+        (config.run_dir / sub).mkdir(parents=True, exist_ok=True)
     _check_workers_can_reach(config.run_dir)
     result = subprocess.run(
-        command(config, conf_path, test_only=True), capture_output=True, text=True
+        ["sh", str(ENTRYPOINT), "-t", "-q"],
+        env=entrypoint_env(config),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
+    conf_path = config.run_dir / "nginx.conf"
     if result.returncode != 0:
         log = Path(config.error_log)
         detail = result.stderr or (log.read_text() if log.exists() else "")
@@ -46,20 +54,19 @@ def check(config: NginxConfig) -> Path:
 
 def start(config: NginxConfig, *, timeout: float = 15.0) -> ProcessRecord:
     """Check the config, start nginx, wait until both ports listen; the caller must stop() it."""
-    conf_path = check(config)
+    check(config)
     proc, record = processes.spawn(
         "nginx",
-        command(config, conf_path),
+        ["sh", str(ENTRYPOINT)],  # which execs nginx in the foreground: the pid is nginx's
         log_path=config.run_dir / "logs" / "nginx.out",
+        env=entrypoint_env(config),
         # SIGQUIT is nginx's graceful stop: in-flight requests finish (the image's STOPSIGNAL too).
         stop_signal=signal.SIGQUIT,
     )
+    ports = (config.listen_https_port, config.listen_http_port)
     try:
         processes.wait_until(
-            lambda: all(
-                processes.port_accepts(config.listen_address, port)
-                for port in (config.listen_https_port, config.listen_http_port)
-            ),
+            lambda: all(processes.port_accepts(config.listen_address, port) for port in ports),
             timeout=timeout,
             what="nginx",
             alive=lambda: proc.poll() is None,

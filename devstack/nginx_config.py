@@ -1,4 +1,8 @@
-"""Render nginx/nginx.conf.template for the local stack exactly as the container's envsubst does."""
+"""The values of nginx/nginx.conf.template's ${VARIABLES} for the local stack and the tests.
+
+nginx/entrypoint (the container's) is the one renderer: devstack/nginx.py runs it with these
+values in its environment.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from service.paths import REPO_ROOT
+
 TEMPLATE_PATH = REPO_ROOT / "nginx" / "nginx.conf.template"
+ENTRYPOINT = REPO_ROOT / "nginx" / "entrypoint"
 
 # The service's MAX_REQUEST_BYTES default (service/config.py); nginx refuses bigger bodies first.
 DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024
@@ -43,6 +49,13 @@ class NginxConfig:
     real_ip_from: str = "127.0.0.1"
     worker_processes: str = "1"
 
+    def __post_init__(self) -> None:
+        for name, value in self.variables().items():
+            if not _SAFE_VALUE.fullmatch(value):
+                raise ValueError(
+                    f"nginx template value {name}={value!r} is not a single safe token"
+                )
+
     def variables(self) -> dict[str, str]:
         """The template variables and their values as strings."""
         return {
@@ -66,28 +79,3 @@ def local_config(run_dir: Path, **overrides: object) -> NginxConfig:
     }
     fields.update(overrides)
     return NginxConfig(**fields)  # type: ignore[arg-type]
-
-
-def render(config: NginxConfig, template: str | None = None) -> str:
-    """Substitute the template's ${VARIABLES}; ValueError on an unsafe value or an unknown name."""
-    text = TEMPLATE_PATH.read_text() if template is None else template
-    values = config.variables()
-    for name, value in values.items():
-        if not _SAFE_VALUE.fullmatch(value):
-            raise ValueError(f"nginx template value {name}={value!r} is not a single safe token")
-    unknown = sorted(set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", text)) - set(values))
-    if unknown:
-        raise ValueError(f"nginx template uses variables with no value: {', '.join(unknown)}")
-    # envsubst with an explicit list replaces both $NAME and ${NAME}; do the same.
-    names = "|".join(sorted(values, key=len, reverse=True))
-    pattern = re.compile(rf"\$(?:\{{({names})\}}|({names})(?![A-Za-z0-9_]))")
-    return pattern.sub(lambda m: values[m.group(1) or m.group(2)], text)
-
-
-def write_config(config: NginxConfig) -> Path:
-    """Render into run_dir/nginx.conf, creating the directories nginx writes to."""
-    for sub in ("logs", "tls"):
-        (config.run_dir / sub).mkdir(parents=True, exist_ok=True)
-    path = config.run_dir / "nginx.conf"
-    path.write_text(render(config))
-    return path

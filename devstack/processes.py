@@ -1,4 +1,5 @@
-"""Start, recognise and stop the stack's child processes, and wait for them to answer."""
+"""Start, wait for and stop local processes, on psutil: the one helper of `make stack`, the bench
+and the tests."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import httpx
 import psutil
+
+HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -26,35 +31,21 @@ class ProcessRecord:
     stop_signal: int
     log_path: str
 
-    def to_json(self) -> dict[str, Any]:
-        """For the state file."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ProcessRecord:
-        """From the state file."""
-        return cls(
-            name=str(data["name"]),
-            pid=int(data["pid"]),
-            create_time=float(data["create_time"]),
-            stop_signal=int(data["stop_signal"]),
-            log_path=str(data["log_path"]),
-        )
-
 
 def spawn(
     name: str,
     argv: Sequence[str],
     *,
-    log_path: Path,
+    log_path: Path | None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     stop_signal: int = signal.SIGTERM,
-) -> tuple[subprocess.Popen[bytes], ProcessRecord]:
+) -> tuple[psutil.Popen, ProcessRecord]:
     """Start argv in its own session (the caller's Ctrl-C does not reach it), output to log_path."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") if log_path else open(os.devnull, "wb") as log:
+        proc = psutil.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -64,20 +55,18 @@ def spawn(
             start_new_session=True,
         )
     try:
-        create_time = psutil.Process(proc.pid).create_time()
+        create_time = proc.create_time()
     except psutil.NoSuchProcess:
         create_time = 0.0  # exited at once; is_running() reports it as gone
-    return proc, ProcessRecord(name, proc.pid, create_time, int(stop_signal), str(log_path))
+    return proc, ProcessRecord(name, proc.pid, create_time, int(stop_signal), str(log_path or ""))
 
 
 def is_running(record: ProcessRecord) -> bool:
     """True while the recorded process (same pid AND same start time) is alive and not a zombie."""
     try:
         proc = psutil.Process(record.pid)
-        return (
-            abs(proc.create_time() - record.create_time) < 0.01
-            and proc.status() != psutil.STATUS_ZOMBIE
-        )
+        same = abs(proc.create_time() - record.create_time) < 0.01
+        return same and proc.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
 
@@ -85,36 +74,31 @@ def is_running(record: ProcessRecord) -> bool:
 def stop(record: ProcessRecord, *, timeout: float = 30.0) -> None:
     """Stop the recorded process and the session it leads (its workers); nothing else.
 
-    Its own stop signal first (nginx: SIGQUIT, graceful), SIGKILL after `timeout` seconds.
+    Its own stop signal first (nginx: SIGQUIT, graceful), SIGKILL to what is left after `timeout`.
     """
     if not is_running(record):
         return
-    _signal_group(record, record.stop_signal)
-    if _wait_gone(record, timeout):
-        return
-    _signal_group(record, signal.SIGKILL)
-    _wait_gone(record, 5.0)
+    leader = psutil.Process(record.pid)
+    tree = [leader]
+    with contextlib.suppress(psutil.NoSuchProcess):
+        tree += leader.children(recursive=True)
+    _signal_session(record.pid, record.stop_signal)
+    _, alive = psutil.wait_procs(tree, timeout=timeout)  # reaps the ones that are our children
+    if alive:
+        _signal_session(record.pid, signal.SIGKILL)
+        for proc in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        psutil.wait_procs(alive, timeout=5.0)
 
 
-def _signal_group(record: ProcessRecord, sig: int) -> None:
+def _signal_session(pid: int, sig: int) -> None:
     """Signal the session spawn() created (its pgid is the leader's pid); fall back to the pid."""
     with contextlib.suppress(ProcessLookupError):
-        if os.getpgid(record.pid) == record.pid:
-            os.killpg(record.pid, sig)
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
         else:
-            os.kill(record.pid, sig)
-
-
-def _wait_gone(record: ProcessRecord, timeout: float) -> bool:
-    """Wait for the process to exit, reaping it when it is our child."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(record.pid, os.WNOHANG)
-        if not is_running(record):
-            return True
-        time.sleep(0.05)
-    return False
+            os.kill(pid, sig)
 
 
 def wait_until(
@@ -124,23 +108,75 @@ def wait_until(
     what: str,
     alive: Callable[[], bool] | None = None,
     log_path: Path | None = None,
-) -> None:
-    """Poll `check` every 0.1 s; fail early if `alive` says the process died; quote the log."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    interval: float = 0.1,
+) -> float:
+    """Poll `check`; fail early if `alive` says the process died, quoting its log; seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
         if check():
-            return
+            return time.perf_counter() - started
         if alive is not None and not alive():
-            raise RuntimeError(f"{what}: the process exited{_log_tail(log_path)}")
-        time.sleep(0.1)
-    raise TimeoutError(f"{what}: not ready after {timeout:.0f} s{_log_tail(log_path)}")
+            raise RuntimeError(f"{what}: the process exited{log_tail(log_path)}")
+        time.sleep(interval)
+    raise TimeoutError(f"{what}: not ready after {timeout:.0f} s{log_tail(log_path)}")
 
 
-def _log_tail(log_path: Path | None, lines: int = 20) -> str:
+def answers(url: str, status: int = 200, *, cafile: Path | None = None) -> bool:
+    """Whether url answers `status` now (HTTPS verified against cafile when given, else not)."""
+    verify = ssl.create_default_context(cafile=str(cafile)) if cafile else False
+    try:
+        return httpx.get(url, timeout=2.0, verify=verify).status_code == status
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for(
+    url: str,
+    *,
+    status: int = 200,
+    timeout: float = 120.0,
+    proc: subprocess.Popen[bytes] | psutil.Popen | None = None,
+    log_path: Path | None = None,
+    interval: float = 0.05,
+) -> float:
+    """Poll url until it answers `status`; fail early if proc exited; seconds waited."""
+    return wait_until(
+        lambda: answers(url, status),
+        timeout=timeout,
+        what=f"{url} answering {status}",
+        alive=None if proc is None else lambda: proc.poll() is None,
+        log_path=log_path,
+        interval=interval,
+    )
+
+
+def log_tail(log_path: Path | None, lines: int = 20) -> str:
+    """The end of a log, for error messages ('' when there is none)."""
     if log_path is None or not log_path.exists():
         return ""
     tail = log_path.read_text(errors="replace").splitlines()[-lines:]
     return f"; last lines of {log_path}:\n" + "\n".join(tail)
+
+
+@contextmanager
+def running(
+    name: str,
+    argv: Sequence[str],
+    *,
+    log_path: Path | None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    ready_url: str | None = None,
+    timeout: float = 180.0,
+) -> Iterator[psutil.Popen]:
+    """spawn() for the length of a `with` block, once ready_url answers 200; stopped after it."""
+    proc, record = spawn(name, argv, log_path=log_path, env=env, cwd=cwd)
+    try:
+        if ready_url is not None:
+            wait_for(ready_url, timeout=timeout, proc=proc, log_path=log_path, interval=0.02)
+        yield proc
+    finally:
+        stop(record, timeout=20.0)
 
 
 def port_accepts(host: str, port: int) -> bool:
@@ -150,19 +186,19 @@ def port_accepts(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def free_port(host: str = HOST) -> int:
     """A port nothing listens on right now (for tests, which must not collide with `make stack`)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
-def terminate(proc: subprocess.Popen[bytes], timeout: float) -> None:
+def terminate(proc: subprocess.Popen[bytes] | psutil.Popen, timeout: float = 20.0) -> None:
     """Stop a child we hold the Popen of: SIGTERM, then SIGKILL if it lingers past `timeout`."""
     if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        except (subprocess.TimeoutExpired, psutil.TimeoutExpired):
             proc.kill()
             proc.wait()

@@ -3,29 +3,19 @@ model, the three sample faces chosen and compared in headless Chromium, the page
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from devstack import browser, processes
-from devstack.nginx_config import REPO_ROOT
+from devstack import browser
+from devstack.servers import service_env, service_process
+from service.paths import REPO_ROOT
 
 OUTPUT = REPO_ROOT / "docs" / "page.png"
 FACES = REPO_ROOT / "tests" / "data" / "faces"
 # Anchor, candidate 1 (another person), candidate 2 (the anchor's person): the README's example.
 CHOSEN = {"anchor": "a2.jpg", "img1": "b1.jpg", "img2": "a1.jpg"}
 VIEWPORT = {"width": 1000, "height": 900}
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def capture(base_url: str, out: Path) -> Path:
@@ -62,36 +52,9 @@ def capture_in(chromium: Any, base_url: str, out: Path) -> Path:
 
 def take(out: Path = OUTPUT, model: str | None = None) -> Path:
     """Start the service on a free port, capture the page, stop the service."""
-    port = processes.free_port()
-    env = {"HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning"}
-    if model:
-        env["MODEL_URI"] = model
     with tempfile.TemporaryDirectory(prefix="facesim-screenshot-") as tmp:
-        log = Path(tmp) / "service.log"
-        with log.open("wb") as sink:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "service"],
-                cwd=REPO_ROOT,
-                env={**_inherited(), **env, "MODEL_CACHE_DIR": str(Path(tmp) / "cache")},
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            processes.wait_until(
-                lambda: _ready(base + "/readyz"),
-                timeout=180,
-                what="service /readyz",
-                alive=lambda: proc.poll() is None,
-                log_path=log,
-            )
+        env = service_env(LOG_LEVEL="warning", MODEL_CACHE_DIR=str(Path(tmp) / "cache"))
+        if model:
+            env["MODEL_URI"] = model
+        with service_process(env, log=Path(tmp) / "service.log") as (base, _):
             return capture(base, out)
-        finally:
-            processes.terminate(proc, timeout=20)
-
-
-def _inherited() -> dict[str, str]:
-    """The caller's environment without settings that would change what the page shows."""
-    import os
-
-    return {k: v for k, v in os.environ.items() if k not in ("API_KEYS", "MODEL_URI", "PORT")}

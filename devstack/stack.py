@@ -6,36 +6,20 @@ nginx; the processes keep running in their own sessions until `down` stops exact
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import ssl
-import subprocess
-import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-import httpx
-
 from devstack import nginx, processes, state, tls
-from devstack.nginx_config import REPO_ROOT, local_config
-from devstack.processes import ProcessRecord
+from devstack.nginx_config import local_config
+from devstack.processes import HOST, ProcessRecord
+from devstack.servers import SERVICE_COMMAND, publish, service_env, start_moto
 from service.config import DEFAULT_MODEL
+from service.paths import REPO_ROOT
 
-HOST = "127.0.0.1"
 # What `up` creates under run_dir (besides the state file); a fresh `up` removes these first.
 RUN_DIR_PARTS = ("logs", "nginx", "model-cache")
-PUBLISH_SCRIPT = REPO_ROOT / "scripts" / "publish_model.py"
-# AWS settings that could send the stack's S3 calls to a real account: never inherited.
-_AWS_LEAKS = (
-    "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-)  # fmt: skip
-# Service settings a developer's shell may carry that would change what the stack serves.
-_SERVICE_OVERRIDES = ("MODEL_URI", "MODEL_SHA256", "MODEL_CACHE_DIR", "API_KEYS", "HOST", "PORT")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,21 +37,9 @@ class StackConfig:
     # Model download, checksum, TensorFlow import, load and warm-up on a busy laptop.
     ready_timeout: float = 300.0
 
-    @property
-    def s3_url(self) -> str:
-        return f"http://{HOST}:{self.s3_port}"
-
-    @property
-    def service_url(self) -> str:
-        return f"http://{HOST}:{self.service_port}"
-
-    @property
-    def https_url(self) -> str:
-        return f"https://{HOST}:{self.https_port}"
-
-    @property
-    def http_url(self) -> str:
-        return f"http://{HOST}:{self.http_port}"
+    def url(self, port: int, scheme: str = "http") -> str:
+        """Where one part listens."""
+        return f"{scheme}://{HOST}:{port}"
 
 
 class StackError(RuntimeError):
@@ -125,53 +97,33 @@ def status(run_dir: Path) -> list[str]:
 
 def _start_all(config: StackConfig, current: state.StackState) -> None:
     run_dir, logs = config.run_dir, config.run_dir / "logs"
-    env = _aws_env(config)
 
     def started(record: ProcessRecord) -> None:
         current.processes.append(record)
         state.write(run_dir, current)  # at once, so `down` can clean up a failed start
 
-    moto, record = processes.spawn(
-        "moto-s3",
-        [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(config.s3_port)],
-        log_path=logs / "moto.log",
-        env=env,
+    started(start_moto(config.s3_port, logs / "moto.log")[1])
+    try:
+        current.model_uri = publish(config.model, config.url(config.s3_port), config.bucket)
+    except Exception as exc:
+        raise StackError(f"publishing {config.model} failed: {exc}") from exc
+    env = service_env(
+        AWS_ENDPOINT_URL=config.url(config.s3_port),
+        MODEL_URI=current.model_uri,
+        MODEL_CACHE_DIR=str(run_dir / "model-cache"),  # empty: the model really comes from S3
+        PORT=str(config.service_port),
+        **({"API_KEYS": config.api_keys} if config.api_keys else {}),
     )
-    started(record)
-    processes.wait_until(
-        lambda: _answers(f"{config.s3_url}/moto-api/", 200),
-        timeout=60,
-        what="moto S3 server",
-        alive=lambda: moto.poll() is None,
-        log_path=logs / "moto.log",
-    )
-    current.model_uri = _publish(config, env)
-
-    service_env = {
-        **env,
-        "MODEL_URI": current.model_uri,
-        "MODEL_CACHE_DIR": str(run_dir / "model-cache"),  # empty: the model really comes from S3
-        "HOST": HOST,
-        "PORT": str(config.service_port),
-    }
-    if config.api_keys:
-        service_env["API_KEYS"] = config.api_keys
     service, record = processes.spawn(
-        "service",
-        [sys.executable, "-m", "service"],
-        log_path=logs / "service.log",
-        env=service_env,
-        cwd=REPO_ROOT,
+        "service", SERVICE_COMMAND, log_path=logs / "service.log", env=env, cwd=REPO_ROOT
     )
     started(record)
-    processes.wait_until(
-        lambda: _answers(f"{config.service_url}/readyz", 200),
+    processes.wait_for(
+        f"{config.url(config.service_port)}/readyz",
         timeout=config.ready_timeout,
-        what="service /readyz",
-        alive=lambda: service.poll() is None,
+        proc=service,
         log_path=logs / "service.log",
     )
-
     nginx_config = local_config(
         run_dir / "nginx",
         listen_https_port=config.https_port,
@@ -183,17 +135,19 @@ def _start_all(config: StackConfig, current: state.StackState) -> None:
     current.cert = str(nginx_config.tls_cert)
     started(nginx.start(nginx_config))
     processes.wait_until(
-        lambda: _answers(f"{config.https_url}/readyz", 200, cafile=nginx_config.tls_cert),
+        lambda: processes.answers(
+            f"{config.url(config.https_port, 'https')}/readyz", cafile=nginx_config.tls_cert
+        ),
         timeout=30,
         what="nginx -> service /readyz",
         log_path=Path(nginx_config.error_log),
     )
     current.urls = {
-        "page": f"{config.https_url}/",
-        "docs": f"{config.https_url}/docs",
-        "redirect": f"{config.http_url}/",
-        "service": config.service_url,
-        "s3": config.s3_url,
+        "page": f"{config.url(config.https_port, 'https')}/",
+        "docs": f"{config.url(config.https_port, 'https')}/docs",
+        "redirect": f"{config.url(config.http_port)}/",
+        "service": config.url(config.service_port),
+        "s3": config.url(config.s3_port),
         "logs": str(logs),
         "nginx_logs": str(Path(nginx_config.access_log).parent),
     }
@@ -204,49 +158,3 @@ def _stop_all(records: list[ProcessRecord]) -> None:
     """Front first, so no request reaches a stopping app; the app gets its graceful timeout."""
     for record in reversed(records):
         processes.stop(record, timeout=30.0 if record.stop_signal == signal.SIGTERM else 15.0)
-
-
-def _aws_env(config: StackConfig) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if k not in _AWS_LEAKS and k not in _SERVICE_OVERRIDES
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ENDPOINT_URL=config.s3_url,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    return env
-
-
-def _publish(config: StackConfig, env: Mapping[str, str]) -> str:
-    """Create the bucket, then publish with the project's publish script; its s3:// URI."""
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=config.s3_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    s3.create_bucket(Bucket=config.bucket)
-    result = subprocess.run(
-        [sys.executable, str(PUBLISH_SCRIPT), "--model", str(config.model),
-         "--bucket", config.bucket, "--latest"],
-        env=dict(env), cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    uris = [line for line in result.stdout.split() if line.startswith("s3://")]
-    if result.returncode != 0 or not uris:
-        raise StackError(f"publishing {config.model} failed:\n{result.stdout}{result.stderr}")
-    return uris[-1]
-
-
-def _answers(url: str, status_code: int, *, cafile: Path | None = None) -> bool:
-    """Whether url answers status_code now (HTTPS verified against cafile when given)."""
-    verify: ssl.SSLContext | bool = (
-        ssl.create_default_context(cafile=str(cafile)) if cafile is not None else True
-    )
-    try:
-        return httpx.get(url, timeout=2.0, verify=verify).status_code == status_code
-    except httpx.HTTPError:
-        return False

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from pydantic import TypeAdapter
 
 from devstack.processes import ProcessRecord
 
@@ -22,36 +22,22 @@ class StackState:
     model_uri: str = ""
     cert: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON types."""
-        return {
-            "processes": [p.to_json() for p in self.processes],
-            "urls": self.urls,
-            "model_uri": self.model_uri,
-            "cert": self.cert,
-        }
+
+_JSON = TypeAdapter(StackState)
 
 
 def write(run_dir: Path, state: StackState) -> None:
     """Replace the state file atomically (a crash never leaves half a file)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     tmp = run_dir / f".{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state.to_json(), indent=2) + "\n")
+    tmp.write_bytes(_JSON.dump_json(state, indent=2) + b"\n")
     os.replace(tmp, run_dir / STATE_FILE)
 
 
 def read(run_dir: Path) -> StackState | None:
     """The state of the last `up` in run_dir, or None when there is none."""
     path = run_dir / STATE_FILE
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text())
-    return StackState(
-        processes=[ProcessRecord.from_json(p) for p in data.get("processes", [])],
-        urls={str(k): str(v) for k, v in data.get("urls", {}).items()},
-        model_uri=str(data.get("model_uri", "")),
-        cert=str(data.get("cert", "")),
-    )
+    return _JSON.validate_json(path.read_bytes()) if path.exists() else None
 
 
 def remove(run_dir: Path) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from service.checksums import sha256_of
-from training.dlib_reference import LANDMARKS_FILE, PACKAGE, RESNET_FILE, package_models_dir
+from dlib_port.files import LANDMARKS_FILE, PACKAGE, RESNET_FILE, package_models_dir
 
 NAME = "facesim-resnet"
 VERSION = "2.0.0"

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-REPO: Final = Path(__file__).resolve().parent.parent
+from service.paths import REPO_ROOT
+
+REPO: Final = REPO_ROOT
 COLLECTION: Final = REPO / "docs" / "postman_collection.json"
 # What nginx/nginx.conf.template adds to every HTTPS answer (name -> required value or None).
 SECURITY_HEADERS: Final = {

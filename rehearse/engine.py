@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from service.paths import REPO_ROOT as REPO_ROOT
+
 DEFAULT_ROOT = REPO_ROOT / ".cache" / "rehearse"
 CONTAINERS_CONF_TEMPLATE = Path(__file__).with_name("containers.conf")
 # Labels on everything the rehearsal creates, so leftovers of a crashed run can be found.

@@ -15,7 +15,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-REPO = Path(__file__).resolve().parent.parent
+from service.paths import REPO_ROOT as REPO
+
 FACES = REPO / "tests" / "data" / "faces"
 REQUEST = {"anchor": "a2.jpg", "img1": "b1.jpg", "img2": "a1.jpg"}
 API_DOC = REPO / "docs" / "API.md"

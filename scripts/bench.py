@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.inputs import REPO
-from bench.report import render_markdown
-from bench.run import BenchConfig, read_tuning, run
-from bench.tuning import run_ab
+from bench import tables
+from bench.results import load, save
+from bench.run import BenchConfig, run
+from bench.tuning import read_tuning, run_ab
 from service.config import DEFAULT_MODEL
 
 
@@ -45,14 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--render",
         action="store_true",
-        help="only rewrite the report (and the A/B figures in the JSON) from --out",
+        help="only rewrite the report's tables (and the A/B figures in the JSON) from --out",
     )
     args = parser.parse_args(argv)
     if args.render:
-        results = json.loads(args.out.read_text())
-        results["tuning"] = read_tuning(args.out.parent / "tuning.json")
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
-        args.markdown.write_text(render_markdown(results))
+        results = load(args.out)
+        results.tuning = read_tuning(args.out.parent / "tuning.json")
+        save(args.out, results)
+        tables.update(args.markdown, results)
         return 0
     if not args.model.is_file():
         parser.error(f"model {args.model} not found (train it with `make train` or pass --model)")
@@ -67,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             duration=args.duration or 10.0,
             repeats=args.repeats,
             workdir=args.workdir,
-            out=REPO / "docs" / "bench" / "tuning.json",
+            out=args.out.parent / "tuning.json",
         )
         return 0
     given = sys.argv[1:] if argv is None else argv
@@ -89,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         command=" ".join([".venv/bin/python scripts/bench.py", *given]) if given else "make bench",
     )
     results = run(config)
-    for key, verdict in results["targets"].items():
-        print(f"{key}: {verdict['value']} (target {verdict['target']}, met: {verdict['met']})")
-    print(f"rss_mb_per_worker: {results['rss_mb_per_worker']}")
+    for key, verdict in results.targets.items():
+        print(f"{key}: {verdict.value} (target {verdict.target}, met: {verdict.met})")
+    print(f"rss_mb_per_worker: {results.rss_mb_per_worker}")
     return 0
 
 

@@ -24,6 +24,7 @@ need=()
 have_nginx || need+=(nginx)
 have_chromium || need+=(chromium)
 have openssl || need+=(openssl)
+have envsubst || need+=(gettext-base) # nginx/entrypoint renders the config with it
 if [ "$(uname -s)" = Linux ]; then
   for tool in podman runc netavark iptables catatonit debootstrap; do
     have "$tool" || need+=("$tool")
@@ -73,6 +74,7 @@ case "$(uname -s)" in
       case "$name" in
         nginx) formulae+=(nginx) ;;
         openssl) formulae+=(openssl@3) ;;
+        gettext-base) formulae+=(gettext) ;;
         chromium)
           echo "no Chromium or Google Chrome in /Applications: the page tests are skipped;" \
             "install Google Chrome or set CHROMIUM=/path/to/chrome" >&2 ;;

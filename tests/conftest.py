@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 
 from service.config import DEFAULT_MODEL, Settings
 from service.main import create_app
+from service.paths import LFW_DIR
+from service.paths import REPO_ROOT as REPO
 from service.runtime import Runtime
 from tests.support.tiny_model import write_model
 
-REPO = Path(__file__).resolve().parents[1]
 FACES = REPO / "tests" / "data" / "faces"
-LFW_DIR = REPO.parent / "shared" / "data" / "lfw"
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from service.paths import REPO_ROOT as REPO
+
 README = REPO / "README.md"
 PAGES = sorted((REPO / "docs").rglob("*.md"))
 SECTIONS = ("API", "MODEL-CONTRACT", "SETTINGS", "MODEL", "STACK", "DEPLOY", "DEVELOP")

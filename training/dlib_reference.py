@@ -12,7 +12,6 @@ scored too, as a second row. dlib-bin is called directly: face_recognition pins 
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import os
 import time
@@ -25,21 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-PACKAGE = "face_recognition_models"
-RESNET_FILE = "dlib_face_recognition_resnet_model_v1.dat"
-LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
-
-
-def package_models_dir() -> Path:
-    """face_recognition_models' models/ folder, found without importing the package.
-
-    Its __init__ imports pkg_resources, which setuptools 82 removed.
-    """
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"{PACKAGE} is not installed (pip install -r requirements-dev.txt)")
-    return Path(next(iter(spec.submodule_search_locations))) / "models"
-
+from dlib_port.files import LANDMARKS_FILE, RESNET_FILE, package_models_dir
 
 @dataclass(frozen=True)
 class ReferenceResult:

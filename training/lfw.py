@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "lfw"
+from service.paths import LFW_DIR, REPO_ROOT
+
+DEFAULT_DATA = LFW_DIR
 DEFAULT_CACHE = REPO_ROOT / ".cache"
 IMAGES_DIRNAME = "lfw-deepfunneled"
 TARBALL_NAME = "lfw-deepfunneled.tgz"

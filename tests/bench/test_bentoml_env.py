@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from bench.bentoml_env import BENTOML, PACKAGES
-from bench.inputs import REPO
+from service.paths import REPO_ROOT
 
 
 def _service_pins() -> dict[str, str]:
     """requirements.txt as name -> requirement line (markers dropped)."""
     pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    for line in (REPO_ROOT / "requirements.txt").read_text().splitlines():
         line = line.split(";")[0].split("#")[0].strip()
         if line:
             pins[re.split(r"[=<>\[]", line)[0].lower()] = line

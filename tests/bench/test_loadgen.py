@@ -1,47 +1,59 @@
-"""The load generator's HTTP parsing and the run's figures, without starting anything."""
+"""The load generator's measured window and counts, against a real local HTTP server."""
 
 from __future__ import annotations
 
-import asyncio
-import math
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bench.figures import headline, verdicts
-from bench.loadgen import Tally, build_request, read_response
-from bench.stats import percentile
+from bench.loadgen import Tally, run_level
 
 
-def parse(raw: bytes) -> tuple[int, bytes, bool]:
-    """read_response over an in-memory stream."""
+class Answers(BaseHTTPRequestHandler):
+    """200 for /ok, 503 for anything else, on keep-alive connections."""
 
-    async def go() -> tuple[int, bytes, bool]:
-        reader = asyncio.StreamReader()
-        reader.feed_data(raw)
-        reader.feed_eof()
-        return await read_response(reader)
+    protocol_version = "HTTP/1.1"
 
-    return asyncio.run(go())
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
 
-
-def test_read_response_with_content_length() -> None:
-    raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}"
-    assert parse(raw) == (200, b"{}", True)
-
-
-def test_read_response_chunked_and_closing() -> None:
-    raw = (
-        b"HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
-        b"\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
-    )
-    assert parse(raw) == (503, b"abcde", False)
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b'{"most_similar": "img1"}'
+        self.send_response(200 if self.path == "/ok" else 503)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
-def test_build_request_is_keep_alive_post() -> None:
-    host, port, request = build_request("http://127.0.0.1:9/predict", b"xyz", "text/plain")
-    assert (host, port) == ("127.0.0.1", 9)
-    assert request.startswith(b"POST /predict HTTP/1.1\r\n")
-    assert b"Content-Length: 3\r\n" in request and request.endswith(b"\r\n\r\nxyz")
+@pytest.fixture()
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_every_answer_in_the_window_is_a_latency(server: str) -> None:
+    run = run_level(f"{server}/ok", b"xyz", "text/plain", concurrency=3, duration=0.5, warmup=0.2)
+    assert run.errors == {} and len(run.latencies_ms) > 10
+    assert run.completed_total > len(run.latencies_ms)  # the warm-up's answers are not measured
+    assert run.warmup_s >= 0.2 and run.sample_response == '{"most_similar": "img1"}'
+
+
+def test_refusals_are_counted_by_status_not_measured(server: str) -> None:
+    run = run_level(f"{server}/busy", b"xyz", "text/plain", concurrency=2, duration=0.3, warmup=0.1)
+    assert run.latencies_ms == [] and run.errors["503"] > 0
+
+
+def test_nothing_listening_is_an_error_not_a_crash(server: str) -> None:
+    dead = server.rsplit(":", 1)[0] + ":9"
+    run = run_level(dead, b"", "text/plain", concurrency=1, duration=0.2, warmup=0.0)
+    assert run.latencies_ms == [] and set(run.errors) == {"ConnectError"}
 
 
 def test_tally_window_opens_after_warmup_and_every_first_answer() -> None:
@@ -64,36 +76,3 @@ def test_tally_without_steady_state_falls_back_to_the_warmup() -> None:
     tally.record(0, 0.0, 2.0, "ConnectionRefusedError", b"")
     assert tally.window() == (1.0, 6.0)
     assert tally.measured() == ([], {"ConnectionRefusedError": 1})
-
-
-def test_percentile_interpolates() -> None:
-    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == pytest.approx(2.5)
-    assert percentile([5.0], 99) == 5.0
-    assert math.isnan(percentile([], 50))
-
-
-def test_headline_ratios_and_verdicts() -> None:
-    def level(p50: float, p99: float, rps: float) -> dict[str, float]:
-        return {"p50_ms": p50, "p99_ms": p99, "throughput_rps": rps}
-
-    results = {
-        "inprocess": {"pipeline": {"p50_ms": 40.0}},
-        "startup": {"ready_seconds": 6.0},
-        "servers": {
-            "facesim": {
-                "levels": {"1": level(44.0, 50.0, 20.0), "16": level(600.0, 780.0, 27.0)},
-                "peak_rss_mb": 700.0,
-                "rss_after_warmup_mb": 650.0,
-            },
-            "naive": {"levels": {"16": level(1800.0, 2000.0, 9.0)}},
-        },
-    }
-    figures = headline(results)
-    assert figures["ratio_p50_c1_vs_inprocess"] == pytest.approx(1.1)
-    assert figures["ratio_throughput_c16_vs_naive"] == pytest.approx(3.0)
-    assert figures["ratio_throughput_c16_vs_bentoml"] is None
-    assert figures["ratio_p99_vs_p50_c16"] == pytest.approx(1.3)
-    assert figures["rss_mb_per_worker"] == 700.0
-    judged = verdicts(figures)
-    assert judged["ready_seconds"]["met"] is True
-    assert judged["ratio_throughput_c16_vs_bentoml"]["met"] is None

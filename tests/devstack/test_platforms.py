@@ -11,8 +11,8 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 from devstack.platforms import SUPPORTED, Machine, problems, this_machine
+from service.paths import REPO_ROOT as REPO
 
-REPO = Path(__file__).resolve().parents[2]
 MACHINES = {
     ("linux", "x86_64"): {"platform_system": "Linux"},
     ("linux", "aarch64"): {"platform_system": "Linux"},

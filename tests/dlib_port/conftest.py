@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dlib_port.dat_network import DlibNetwork, read_network
-from training.dlib_reference import RESNET_FILE, package_models_dir
+from dlib_port.files import RESNET_FILE, package_models_dir
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +12,9 @@ from dlib_port.dat_network import DlibNetwork
 from dlib_port.keras_resnet import build_descriptor_model
 from dlib_port.siamese import build_siamese, descriptor_of, embed
 from service.checksums import sha256_of
-from training.dlib_reference import RESNET_FILE, package_models_dir
+from service.paths import REPO_ROOT as REPO
+from dlib_port.files import RESNET_FILE, package_models_dir
 
-REPO = Path(__file__).resolve().parents[2]
 H5, MANIFEST = release.model_paths(REPO / "models")
 
 pytestmark = pytest.mark.slow

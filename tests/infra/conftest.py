@@ -24,8 +24,8 @@ from infra.deploy_plan import write_plan
 from infra.nag import add_aws_solutions_checks, write_acknowledgement_report
 from infra.stacks.service import ServiceStack
 from infra.stacks.storage import StorageStack
+from service.paths import REPO_ROOT as REPO
 
-REPO = Path(__file__).resolve().parents[2]
 # The feature flags the real app synthesizes with (cdk.json), so tests see the same templates.
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
 

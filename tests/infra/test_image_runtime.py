@@ -18,10 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.processes import free_port, wait_for
+from devstack.processes import terminate as stop
 from infra.contract import APP_GRACEFUL_TIMEOUT_S, LIVENESS_PATH, READINESS_PATH
 from rehearse.dockerfile import read_stages
 from tests.infra.conftest import REPO
-from tests.support.processes import free_port, stop, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

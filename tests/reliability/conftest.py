@@ -20,8 +20,8 @@ import pytest
 
 from devstack import nginx, processes, tls
 from devstack.nginx_config import NginxConfig, local_config
+from devstack.servers import service_env, service_process
 from tests.support import needs
-from tests.support.processes import service_env, service_process
 
 API_KEY = "reliability-test-key"
 

@@ -18,9 +18,10 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 # Needs a vulnerability database on the internet: never part of `make test`; run `make audit`.
+from service.paths import REPO_ROOT as REPO
+
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
-REPO = Path(__file__).resolve().parents[2]
 # Vulnerability id -> why it does not apply to this service. Empty: none has been accepted.
 ACCEPTED: dict[str, str] = {}
 

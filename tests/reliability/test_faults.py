@@ -20,12 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.processes import free_port
 from tests.reliability.conftest import Service, nginx_front, running_service
 from tests.reliability.corpus import form, sample_faces
 from tests.reliability.fake_s3 import Behaviour, fake_s3
 from tests.reliability.held_upload import HeldUpload, wait_drained
 from tests.reliability.loadgen import LoadResult, run_load
-from tests.support.processes import free_port
 
 pytestmark = [pytest.mark.e2e]
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from service.paths import REPO_ROOT as REPO
 from tests.conftest import ClientFactory
 from tests.reliability.corpus import form, sample_faces
 from tests.support import needs
 
-REPO = Path(__file__).resolve().parents[2]
 ORIGIN = "https://faces.example.org"
 PREFLIGHT = {
     "Origin": ORIGIN,

@@ -8,8 +8,10 @@ import sys
 import pytest
 from pydantic import ValidationError
 
+from devstack.processes import free_port
+from devstack.servers import service_env
 from service.config import DEFAULT_MODEL, Settings, describe_error
-from tests.support.processes import REPO, free_port, service_env
+from service.paths import REPO_ROOT as REPO
 
 
 def test_defaults_serve_the_bundled_model(monkeypatch: pytest.MonkeyPatch) -> None:

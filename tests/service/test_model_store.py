@@ -15,16 +15,12 @@ import boto3
 import httpx
 import pytest
 
+from devstack.servers import S3_CREDENTIALS as S3_ENV
+from devstack.servers import moto_server, service_env, service_process
 from service.checksums import sha256_of
 from service.errors import ModelError
 from service.model_store import S3Options, fetch_model, publish_model
-from tests.support.processes import (
-    REPO,
-    S3_ENV,
-    moto_server,
-    service_env,
-    service_process,
-)
+from service.paths import REPO_ROOT as REPO
 
 pytestmark = pytest.mark.e2e
 FAST = S3Options(max_attempts=2, connect_timeout=2, read_timeout=5)

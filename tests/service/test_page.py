@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from devstack import browser as browser_launcher
+from devstack.servers import service_env, service_process
 from tests.conftest import FACES
 from tests.support import needs
-from tests.support.processes import service_env, service_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.model]
 

@@ -5,7 +5,6 @@ whole area can never pass by being skipped."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -17,9 +16,8 @@ import pytest
 
 from devstack import browser
 from devstack.nginx import nginx_binary
-
-REPO = Path(__file__).resolve().parents[2]
-LFW_DIR = REPO.parent / "shared" / "data" / "lfw"
+from service.checksums import sha256_of
+from service.paths import LFW_DIR, REPO_ROOT
 
 
 def in_ci() -> bool:
@@ -81,7 +79,7 @@ def module(name: str) -> None:
 
 def repo_file(relative: str) -> Path:
     """A file the repository is expected to contain."""
-    path = REPO / relative
+    path = REPO_ROOT / relative
     if not path.is_file():
         unavailable(f"{relative} is not in the repository")
     return path
@@ -100,11 +98,7 @@ def _lfw_problem(directory: Path) -> str | None:
         path = directory / name.strip().lstrip("*")
         if not path.is_file():
             return f"LFW at {directory} lacks {path.name}"
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != expected.lower():
+        if sha256_of(path) != expected.lower():
             return f"LFW at {directory}: {path.name} does not match SHA256SUMS"
     return None
 

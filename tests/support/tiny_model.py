@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from service.checksums import sha256_of
 from service.config import DEFAULT_MODEL
 
 
@@ -58,7 +58,7 @@ def write_model(
     manifest: dict[str, Any] = {
         "name": name,
         "version": version,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "sha256": sha256_of(path),
         "input_shape": list(input_shape),
         "crop": tiny_recipe(input_shape[0]),
         "threshold": threshold,

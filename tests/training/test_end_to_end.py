@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from service.checksums import sha256_of
+from service.paths import REPO_ROOT as REPO
 from tests.support import needs
 from training import lfw, manifest
 
-REPO = Path(__file__).resolve().parents[2]
 TINY = [
     "--pairs-per-fold",
     "3",

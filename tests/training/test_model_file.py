@@ -11,9 +11,9 @@ import pytest
 
 from service.checksums import sha256_of
 from service.manifest import ModelManifest
+from service.paths import REPO_ROOT as REPO
 from training import manifest
 
-REPO = Path(__file__).resolve().parents[2]
 COMMITTED = sorted((REPO / "models").glob("*.h5"))
 
 PROBE = """

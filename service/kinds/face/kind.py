@@ -7,17 +7,14 @@ from typing import Any
 
 import numpy as np
 from fastapi import APIRouter
-from numpy.typing import NDArray
 
 from service.config import Settings
-from service.errors import ModelError, ModelNotReady
+from service.errors import ModelNotReady
 from service.inference import Array, BatchFunction
 from service.kinds.base import Forward, Kind
 from service.kinds.face import routes
-from service.kinds.face.crop import cropper_for
-from service.kinds.face.manifest import FaceManifest
-from service.kinds.face.served import FaceModel
-from service.manifest import ModelManifest, validate_manifest
+from service.kinds.face.model import FaceModel, open_face_model, siamese_distances
+from service.manifest import ModelManifest
 from service.model import Signature
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -30,7 +27,9 @@ class FaceKind(Kind):
     summary = "Upload an anchor face and two candidates; learn which candidate is the same person."
     static_dir = STATIC_DIR
 
-    def __init__(self) -> None:
+    def __init__(self, *, isolate_cnn: bool = True) -> None:
+        # The service runs dlib's CNN in a process of its own (it holds the GIL); tools inline.
+        self._isolate_cnn = isolate_cnn
         self._model: FaceModel | None = None
 
     @property
@@ -46,40 +45,11 @@ class FaceKind(Kind):
 
     def open(self, manifest: ModelManifest, settings: Settings) -> None:
         """The face fields, and the recipe's files verified against their sha256s."""
-        face = validate_manifest(manifest, FaceManifest, manifest.name)
-        override = settings.distance_threshold
-        self._model = FaceModel(
-            manifest=face,
-            cropper=cropper_for(face.crop, settings.face_assets_dir, isolate_cnn=True),
-            threshold=override if override is not None else face.threshold,
-            threshold_source="DISTANCE_THRESHOLD" if override is not None else "manifest",
-        )
+        self._model = open_face_model(manifest, settings, isolate_cnn=self._isolate_cnn)
 
     def bind(self, signature: Signature, predict: Forward) -> BatchFunction:
         """Three inputs of the manifest's shape; two (batch, 1) distances or one (batch, 2)."""
-        shapes = [t.shape for t in signature.inputs]
-        if len(shapes) != 3:
-            raise ModelError(
-                f"model has {len(shapes)} inputs; the face-similarity contract is 3 "
-                "(anchor, img1, img2)"
-            )
-        want = tuple(self.model.manifest.input_shape)
-        if any(shape != want for shape in shapes):
-            raise ModelError(
-                f"model inputs {[list(s) for s in shapes]} differ from the manifest's "
-                f"input_shape {list(want)}"
-            )
-        out_dims = [int(np.prod([d or 1 for d in t.shape])) for t in signature.outputs]
-        if out_dims not in ([1, 1], [2]):
-            raise ModelError(
-                f"model outputs {[list(t.shape) for t in signature.outputs]}; the "
-                "face-similarity contract is two (batch, 1) distances or one (batch, 2)"
-            )
-
-        def distances(inputs: list[Array]) -> NDArray[np.float64]:
-            return np.concatenate(predict(inputs), axis=1)
-
-        return distances
+        return siamese_distances(signature, predict, self.model.manifest.input_shape)
 
     def warm_up_inputs(self) -> list[Array]:
         """Three blank chips."""

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query, Request
 from service.api.deps import ApiKeyDep, MetricsDep, RequestIdDep, RuntimeDep, SettingsDep
 from service.api.routes.openapi_bodies import error_responses, image_body
 from service.config import Settings
+from service.kinds.face.model import FaceModel
 from service.kinds.face.prepare import Prepared, face_out, prepare_faces
 from service.kinds.face.schemas import PredictResponse, Score, Scores, VerifyResponse
-from service.kinds.face.served import FaceModel, FaceModelDep
+from service.kinds.face.served import FaceModelDep
 from service.kinds.face.verdicts import Verdict, compare, judge
 from service.metrics import Metrics
 from service.runtime import LoadedModel, Runtime

@@ -1,30 +1,13 @@
-"""The face model being served, as the routes see it; they find it on the app through FaceModelDep."""
+"""How the face routes find the model being served: FaceModelDep, from the app's kind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from service.errors import ModelNotReady
-from service.kinds.face.crop import FaceCropper
-from service.kinds.face.manifest import FaceManifest
-
-
-@dataclass(frozen=True)
-class FaceModel:
-    """The face model being served: manifest, recipe and the threshold in force."""
-
-    manifest: FaceManifest
-    cropper: FaceCropper
-    threshold: float
-    threshold_source: Literal["manifest", "DISTANCE_THRESHOLD"]
-
-    def probability(self, distance: float) -> float | None:
-        """The manifest's calibrated same-person probability, if it has a calibration."""
-        calibration = self.manifest.calibration
-        return calibration.probability(distance) if calibration is not None else None
+from service.kinds.face.model import FaceModel
 
 
 def get_face_model(request: Request) -> FaceModel:

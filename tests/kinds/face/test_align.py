@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -14,9 +12,9 @@ from service.images import ImageLimits, decode_image
 from service.kinds.face.align import ChipAligner, ChipRecipe
 from service.kinds.face.assets import FaceAssets
 from service.kinds.face.manifest import read_face_manifest
+from service.paths import REPO_ROOT as REPO
 from training import no_face
 
-REPO = Path(__file__).resolve().parents[3]
 LIMITS = ImageLimits(8 << 20, 100_000_000)
 
 
@@ -113,7 +111,7 @@ def test_the_chip_is_byte_identical_to_dlib_get_face_chip(
     """Our landmarks on our box, and dlib's chip for them: what dlib's own pipeline would cut."""
     import dlib
 
-    from training.dlib_reference import LANDMARKS_FILE, package_models_dir
+    from dlib_port.files import LANDMARKS_FILE, package_models_dir
 
     predictor = dlib.shape_predictor(str(package_models_dir() / LANDMARKS_FILE))
     checked = 0

@@ -16,10 +16,10 @@ from service.images import ImageLimits, decode_image
 from service.kinds.face.align import ChipRecipe
 from service.kinds.face.crop import cropper_for
 from service.kinds.face.manifest import FaceManifest
+from service.paths import REPO_ROOT as REPO
 from tests.conftest import ClientFactory
 from tests.support.tiny_model import write_model
 
-REPO = Path(__file__).resolve().parents[3]
 CHIP = json.loads((REPO / "models" / "facesim-resnet-2.0.0.json").read_text())["crop"]
 BASE: dict[str, Any] = {"name": "m", "version": "1", "sha256": "0" * 64, "threshold": 0.5}
 LIMITS = ImageLimits(8 << 20, 40_000_000)
