@@ -23,5 +23,7 @@ def test_each_field_gets_the_crop_of_its_own_image(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(pipeline, "prepare_one", fake_prepare)
     images = {"anchor": b"A", "img1": b"B", "img2": b"C"}
     with ThreadPoolExecutor(3) as pool:
-        out = asyncio.run(pipeline.prepare_faces(images, None, Settings(), Metrics(), pool))  # type: ignore[arg-type]
+        out: dict[str, Any] = asyncio.run(
+            pipeline.prepare_faces(images, None, Settings(), Metrics(), pool)
+        )  # type: ignore[arg-type]
     assert out == {name: ("crop of", data) for name, data in images.items()}

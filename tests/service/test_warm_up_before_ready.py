@@ -23,7 +23,7 @@ def test_warm_up_runs_a_forward_pass_and_refuses_non_finite_distances(tiny_model
         calls.append(arrays[0].shape[0])
         return forward(*arrays)
 
-    model.distances = counted  # type: ignore[method-assign]
+    model.distances = counted  # type: ignore[method-assign,assignment]
     model.warm_up()
     assert calls == [1]
     model.distances = lambda *arrays: np.array([[0.1, np.nan]])  # type: ignore[method-assign]
@@ -62,9 +62,9 @@ def test_a_model_answering_non_finite_numbers_never_becomes_ready(
     monkeypatch.setattr(SiameseModel, "distances", nan_distances)
     with make_client(ready=False, model_uri=str(tiny_model)) as client:
         deadline = time.monotonic() + 60
-        while not client.fatal:  # type: ignore[attr-defined]
+        while not client.fatal:
             assert client.get("/readyz").status_code == 503
             assert time.monotonic() < deadline, "start-up neither failed nor finished"
             time.sleep(0.02)
-        assert "non-finite" in client.fatal[0]  # type: ignore[attr-defined]
+        assert "non-finite" in client.fatal[0]
         assert client.get("/readyz").status_code == 503
