@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from dlib_port.dat_network import DlibNetwork
+from dlib_port.files import LANDMARKS_FILE, RESNET_FILE, package_models_dir
 from dlib_port.keras_resnet import build_descriptor_model
 from service.images import ImageLimits, decode_image
-from dlib_port.files import LANDMARKS_FILE, RESNET_FILE, package_models_dir
 
 TOLERANCE = 1e-4  # per component, as the issue asks
 LIMITS = ImageLimits(8 << 20, 40_000_000)

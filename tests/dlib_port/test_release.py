@@ -9,11 +9,11 @@ import pytest
 
 from dlib_port import release
 from dlib_port.dat_network import DlibNetwork
+from dlib_port.files import RESNET_FILE, package_models_dir
 from dlib_port.keras_resnet import build_descriptor_model
 from dlib_port.siamese import build_siamese, descriptor_of, embed
 from service.checksums import sha256_of
 from service.paths import REPO_ROOT as REPO
-from dlib_port.files import RESNET_FILE, package_models_dir
 
 H5, MANIFEST = release.model_paths(REPO / "models")
 

@@ -42,9 +42,8 @@ class RowWiseModel:
             self.release.set()
         self.fail_with: Exception | None = None
 
-    def distances(
-        self, anchor: NDArray[np.float32], img1: NDArray[np.float32], img2: NDArray[np.float32]
-    ) -> NDArray[np.float64]:
+    def __call__(self, inputs: list[NDArray[np.float32]]) -> NDArray[np.float64]:
+        anchor, img1, img2 = inputs
         self.entered.set()
         assert self.release.wait(10), "the test never released the model"
         self.batches.append(anchor.shape[0])
@@ -64,7 +63,7 @@ def run_with_queue(
     """Start a queue on a fresh event loop, run the scenario, stop the queue."""
 
     async def main() -> T:
-        queue = InferenceQueue(model, max_batch=max_batch, max_queue=max_queue)  # type: ignore[arg-type]
+        queue = InferenceQueue(model, max_batch=max_batch, max_queue=max_queue)
         queue.start()
         try:
             return await scenario(queue)
@@ -75,13 +74,19 @@ def run_with_queue(
     return asyncio.run(main())
 
 
+async def ask(queue: InferenceQueue, k: int) -> tuple[float, float]:
+    """Request k's two distances, through the queue as a route sends them (a batch of one)."""
+    row = (await queue.run(*(image[np.newaxis] for image in triplet(k))))[0]
+    return float(row[0]), float(row[1])
+
+
 async def queue_behind_a_held_batch(
     queue: InferenceQueue, model: RowWiseModel, count: int
 ) -> list[Any]:
     """Request 0 occupies the model; requests 1..count-1 queue meanwhile; then all are answered."""
-    tasks = [asyncio.create_task(queue.distances(*triplet(0)))]
+    tasks = [asyncio.create_task(ask(queue, 0))]
     assert await asyncio.to_thread(model.entered.wait, 10)
-    tasks += [asyncio.create_task(queue.distances(*triplet(k))) for k in range(1, count)]
+    tasks += [asyncio.create_task(ask(queue, k)) for k in range(1, count)]
     # Every later request is waiting for the model, or was refused.
     while queue.depth + sum(t.done() for t in tasks[1:]) < count - 1:
         await asyncio.sleep(0.001)
@@ -112,7 +117,7 @@ def test_a_failed_forward_pass_reaches_every_request_of_its_batch_and_the_queue_
         model.fail_with = broken
         failed = await queue_behind_a_held_batch(queue, model, 4)
         model.fail_with = None
-        return failed, await queue.distances(*triplet(9))
+        return failed, await ask(queue, 9)
 
     failed, after = run_with_queue(model, scenario)
     assert failed == [broken] * 4
@@ -129,3 +134,25 @@ def test_a_full_queue_answers_overloaded_at_once() -> None:
     # Request 0 is with the model, 1 and 2 fill the queue's two places, 3 is refused.
     assert [type(a) for a in answers] == [tuple, tuple, tuple, Overloaded]
     assert answers[:3] == [pytest.approx(expected(k)) for k in range(3)]
+
+
+def test_requests_of_several_rows_each_get_their_own_rows_back_in_order() -> None:
+    model = RowWiseModel(hold_first=True)
+
+    async def rows(queue: InferenceQueue, ks: list[int]) -> list[tuple[float, float]]:
+        images = [np.stack([triplet(k)[i] for k in ks]) for i in range(3)]
+        return [(float(a), float(b)) for a, b in await queue.run(*images)]
+
+    async def scenario(queue: InferenceQueue) -> list[Any]:
+        first = asyncio.create_task(rows(queue, [0]))
+        assert await asyncio.to_thread(model.entered.wait, 10)
+        later = [asyncio.create_task(rows(queue, ks)) for ks in ([1, 2, 3], [4], [5, 6])]
+        while queue.depth < 3:
+            await asyncio.sleep(0.001)
+        model.release.set()
+        return await asyncio.gather(first, *later)
+
+    answers = run_with_queue(model, scenario)
+    assert model.batches == [1, 6], "three requests of 3, 1 and 2 rows ran as one batch of six"
+    want = [[0], [1, 2, 3], [4], [5, 6]]
+    assert answers == [[pytest.approx(expected(k)) for k in ks] for ks in want]

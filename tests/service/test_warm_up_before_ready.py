@@ -9,40 +9,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from service.errors import ModelError
-from service.model import SiameseModel, load_siamese
+from service.model import KerasModel
 from tests.conftest import ClientFactory
-
-
-def test_warm_up_runs_a_forward_pass_and_refuses_non_finite_distances(tiny_model: Path) -> None:
-    model = load_siamese(tiny_model)
-    calls: list[int] = []
-    forward = model.distances
-
-    def counted(*arrays: Any) -> Any:
-        calls.append(arrays[0].shape[0])
-        return forward(*arrays)
-
-    model.distances = counted  # type: ignore[method-assign,assignment]
-    model.warm_up()
-    assert calls == [1]
-    model.distances = lambda *arrays: np.array([[0.1, np.nan]])  # type: ignore[method-assign]
-    with pytest.raises(ModelError, match="non-finite"):
-        model.warm_up()
 
 
 def test_readyz_says_200_only_after_a_forward_pass_returned_finite_distances(
     make_client: ClientFactory, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     results: list[np.ndarray] = []
-    forward = SiameseModel.distances
+    forward = KerasModel.predict
 
-    def recorded(self: SiameseModel, *arrays: Any) -> Any:
-        out = forward(self, *arrays)
-        results.append(out)
+    def recorded(self: KerasModel, inputs: Any) -> Any:
+        out = forward(self, inputs)
+        results.extend(out)
         return out
 
-    monkeypatch.setattr(SiameseModel, "distances", recorded)
+    monkeypatch.setattr(KerasModel, "predict", recorded)
     with make_client(ready=False, model_uri=str(tiny_model)) as client:
         deadline = time.monotonic() + 60
         while client.get("/readyz").status_code != 200:
@@ -56,10 +38,10 @@ def test_readyz_says_200_only_after_a_forward_pass_returned_finite_distances(
 def test_a_model_answering_non_finite_numbers_never_becomes_ready(
     make_client: ClientFactory, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def nan_distances(self: SiameseModel, anchor: Any, *rest: Any) -> Any:
-        return np.full((anchor.shape[0], 2), np.nan)
+    def nan_distances(self: KerasModel, inputs: Any) -> Any:
+        return [np.full((inputs[0].shape[0], 1), np.nan)] * 2
 
-    monkeypatch.setattr(SiameseModel, "distances", nan_distances)
+    monkeypatch.setattr(KerasModel, "predict", nan_distances)
     with make_client(ready=False, model_uri=str(tiny_model)) as client:
         deadline = time.monotonic() + 60
         while not client.fatal:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from service.haar_crop import HaarRecipe, crop_face
+
 from service.images import ImageLimits, decode_image
 from training.crops import CropSpec, load_or_build
 from training.train import DEFAULT_RECIPE, TrainConfig, to_channels

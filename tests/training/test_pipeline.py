@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from service.haar_crop import HaarRecipe
+
 from training import pipeline
 from training.crops import CropSpec
 from training.lfw import Pair

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.model import SiameseModel
+from service.model import KerasModel
+from tests.conftest import ClientFactory
 
 # Six different triplets of the sample faces: every request has its own distances.
 TRIPLETS = [
@@ -42,21 +45,35 @@ def biggest_batch_sum(client: TestClient) -> tuple[float, float]:
 
 
 def test_each_request_in_a_batch_gets_its_own_distances(
-    client: TestClient, faces: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+    make_client: ClientFactory,
+    tiny_model: Path,
+    faces: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A forward pass that can be slowed down: requests arriving while it runs share the next batch.
+    slow_down = threading.Event()
+    forward = KerasModel.predict
+
+    def slowed(self: KerasModel, inputs: Any) -> Any:
+        if slow_down.is_set():
+            time.sleep(0.15)
+        return forward(self, inputs)
+
+    monkeypatch.setattr(KerasModel, "predict", slowed)
+    with make_client(model_uri=str(tiny_model)) as client:
+        check_batched_answers(client, faces, slow_down)
+
+
+def check_batched_answers(
+    client: TestClient, faces: dict[str, bytes], slow_down: threading.Event
+) -> None:
+    """Each triplet alone, then all twice at once with a slow forward pass: the same answers."""
     alone = [scores(client, faces, t) for t in TRIPLETS]
     for i, mine in enumerate(alone):  # no request's answer could pass for another's
         assert all(max(abs(x - y) for x, y in zip(mine, other, strict=True)) > 1e-3
                    for other in alone[i + 1 :]), mine  # fmt: skip
 
-    # A slower forward pass: the requests that arrive while it runs are fused into one batch.
-    forward = SiameseModel.distances
-
-    def slow(self: SiameseModel, *arrays: Any) -> Any:
-        time.sleep(0.15)
-        return forward(self, *arrays)
-
-    monkeypatch.setattr(SiameseModel, "distances", slow)
+    slow_down.set()
     before = biggest_batch_sum(client)
     with ThreadPoolExecutor(len(TRIPLETS)) as pool:
         together = list(pool.map(lambda t: scores(client, faces, t), TRIPLETS * 2))

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 
 from service.config import DEFAULT_FACE_ASSETS
-from service.face_align import ChipAligner, ChipRecipe
-from service.face_assets import FaceAssets
 from service.images import ImageLimits, decode_image
-from service.manifest import read_manifest
+from service.kinds.face.align import ChipAligner, ChipRecipe
+from service.kinds.face.assets import FaceAssets
+from service.kinds.face.manifest import read_face_manifest
+from service.paths import REPO_ROOT
 from tests.conftest import FACES
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 LIMITS = ImageLimits(8 << 20, 100_000_000)
 SCENE = (800, 1600)  # height, width
 # The subject (sample face a1 enlarged to 720 px: its face ~310 px) and a bystander (b1 at 560 px:
@@ -30,7 +29,7 @@ def portrait(name: str, side: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def aligner() -> ChipAligner:
-    recipe = read_manifest(REPO / "models" / "facesim-resnet-2.0.0.json").crop
+    recipe = read_face_manifest(REPO / "models" / "facesim-resnet-2.0.0.json").crop
     assert isinstance(recipe, ChipRecipe)
     return ChipAligner(recipe, FaceAssets.verified(DEFAULT_FACE_ASSETS, recipe.assets))
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from service import pipeline
 from service.config import Settings
+from service.kinds.face import prepare as pipeline
 from service.metrics import Metrics
 
 

@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.config import Settings
-from service.faces import Box, FaceCrop
+from service.kinds.face.faces import Box, FaceCrop
+from service.kinds.face.manifest import Calibration
+from service.kinds.face.prepare import Prepared, face_out
 from service.main import create_app
-from service.manifest import Calibration
-from service.pipeline import face_out
 from tests.conftest import REPO, wait_ready
 from tests.support import large_photos
 from tests.support.tiny_model import write_model
@@ -64,7 +64,7 @@ def test_landmarks_are_scaled_like_the_box_to_upload_pixels() -> None:
         faces_found=1,
         landmarks=((110, 100), (150, 101), (130, 120), (115, 130), (145, 131)),
     )
-    out = face_out(crop, 1000, 800, 4.0, with_png=False)
+    out = face_out(Prepared(crop, 1000, 800, 4.0), with_png=False)
     assert out.box.model_dump() == {"x": 400, "y": 320, "width": 240, "height": 240}
     assert out.landmarks == [[440, 400], [600, 404], [520, 480], [460, 520], [580, 524]]
 
