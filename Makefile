@@ -21,7 +21,7 @@ SMOKE_DOCS ?= any
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(BIN)/python -m service
 
-.PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps node-deps system-deps clean
+.PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,12 +83,16 @@ smoke: $(NODE_STAMP) ## check a deployed endpoint end to end: make smoke URL=htt
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://api.example.com [CACERT=ca.pem] [SMOKE_API_KEYS=on|off] [SMOKE_DOCS=on|off|any]" >&2; exit 2; }
 	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) scripts/smoke.py --url "$(URL)" --api-keys "$(SMOKE_API_KEYS)" --docs "$(SMOKE_DOCS)" $(if $(CACERT),--cacert "$(CACERT)")
 
-# The rehearsal needs a task definition, not a domain (a CDK_CONTEXT given on the command line wins).
-rehearse: CDK_CONTEXT = -c insecureHttp=true
-rehearse: $(DEV_STAMP) $(SYS_STAMP) synth ## build both images, run the synthesized Fargate task in podman, check and break it
-	$(BIN)/python scripts/rehearse_task.py --cdk-out cdk.out
+rehearse: $(DEV_STAMP) $(SYS_STAMP) ## compose.yaml under podman: held against the synthesized task, served, crashed and broken (tests/rehearse)
+	$(BIN)/python -m pytest tests/rehearse $(PYTEST_ARGS)
 
-rehearse-clean: ## remove the rehearsal's images and container storage (.cache/rehearse)
+rehearse-up: $(DEV_STAMP) $(SYS_STAMP) ## the local stack (compose.yaml) under podman on https://127.0.0.1:8443 (Docker: docker compose up)
+	$(BIN)/python scripts/rehearse_task.py up
+
+rehearse-down: ## stop and remove what make rehearse-up started
+	$(BIN)/python scripts/rehearse_task.py down
+
+rehearse-clean: ## remove the local stack's images and podman storage (.cache/rehearse)
 	$(BIN)/python scripts/rehearse_task.py clean
 
 bench: $(DEV_STAMP) ## measure the service against the in-process limit and its peers

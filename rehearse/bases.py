@@ -1,13 +1,12 @@
-"""Registry-free stand-ins for the images the Dockerfiles start FROM, built from Debian packages.
+"""Registry-free stand-ins for the images our Dockerfiles start FROM, built from Debian packages.
 
-`debian:<suite>-slim`: `debootstrap --variant=minbase`, trimmed the way the official slim images are
+Our machines reach no container registry, so compose cannot pull `python:3.11-slim-bookworm`.
+`debian:<suite>-slim`: `debootstrap --variant=minbase`, trimmed as the official slim images are
 (no docs, manuals, translations or apt caches; dpkg and apt told to keep it so), imported with
-`podman import`. `python:<minor>-slim-<suite>`: that image plus Debian's python3, when the suite's
-python3 is that minor version (same CPython ABI, so the same wheels). Each is tagged with the exact
-name the FROM line uses, so the Dockerfiles build unchanged with --pull=never.
-
-Cached by their inputs: the root filesystem tarball under .cache/rehearse/bases/<name>-<key>.tar,
-and the image carries the key as a label; a changed recipe (these files) builds a new one.
+`podman import`. `python:<minor>-slim-<suite>`: that plus Debian's python3, when the suite's python3
+is that minor version (same CPython ABI, so the same wheels). Each is tagged with the name the FROM
+line uses, so the Dockerfiles build unchanged. Keyed by their recipe (rehearse/standin/): the image
+carries the key as a label, and a changed recipe builds a new one.
 """
 
 from __future__ import annotations
@@ -17,18 +16,17 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from rehearse.engine import Engine, EngineError, labels_of
+from dockerfile_parse import DockerfileParser
+
+from rehearse.engine import Engine, EngineError
 
 STANDIN_DIR = Path(__file__).with_name("standin")
 KEY_LABEL = "facesim.rehearse.base-key"
 MIRROR = "http://deb.debian.org/debian"
 # The python3 each Debian suite ships (the only CPython a Debian stand-in can offer).
 SUITE_PYTHON = {"bookworm": "3.11", "trixie": "3.13"}
-DEBIAN_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Left out of the trimmed root filesystem (dpkg-slim.cfg keeps them out of later installs too).
 TRIMMED = (
     "usr/share/man",
@@ -48,21 +46,19 @@ _PYTHON = re.compile(
 
 
 class NoStandIn(ValueError):
-    """A FROM image the rehearsal has no Debian recipe for; the message says what is supported."""
+    """A FROM image with no Debian recipe here; the message says what is supported."""
 
 
-@dataclass(frozen=True)
-class BaseImage:
-    """A stand-in base that exists in the rehearsal's storage, and what making it cost."""
-
-    name: str
-    key: str
-    built: bool
-    seconds: float
+def base_images(dockerfile: Path) -> list[str]:
+    """The images a Dockerfile starts FROM (its own stages left out), read by dockerfile-parse."""
+    parser = DockerfileParser(str(dockerfile), cache_content=True)
+    froms = [i["value"].split() for i in parser.structure if i["instruction"] == "FROM"]
+    stages = {words[-1] for words in froms if len(words) > 2 and words[-2].upper() == "AS"}
+    return [name for name in dict.fromkeys(parser.parent_images) if name not in stages]
 
 
-def ensure_base(engine: Engine, name: str, *, logs: Path) -> BaseImage:
-    """The stand-in for `name` (a FROM reference), built or imported only when its key changed."""
+def ensure_base(engine: Engine, name: str, *, logs: Path) -> bool:
+    """The stand-in for `name` (a FROM reference); True when it had to be built."""
     if match := _DEBIAN.match(name):
         return _ensure_debian(engine, name, match["suite"], logs=logs)
     if match := _PYTHON.match(name):
@@ -74,8 +70,8 @@ def ensure_base(engine: Engine, name: str, *, logs: Path) -> BaseImage:
             )
         return _ensure_python(engine, name, suite, logs=logs)
     raise NoStandIn(
-        f"no stand-in recipe for FROM {name}: the rehearsal builds debian:<suite>-slim and "
-        "python:<minor>-slim-<suite> from Debian packages (rehearse/bases.py)"
+        f"no stand-in recipe for FROM {name}: debian:<suite>-slim and python:<minor>-slim-<suite> "
+        "are built from Debian packages (rehearse/bases.py)"
     )
 
 
@@ -94,67 +90,56 @@ def python_key(suite: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def image_key(engine: Engine, name: str) -> str | None:
-    """The stand-in key label of a local image, or None when there is no such image."""
-    found = engine.podman(
-        "image",
-        "inspect",
-        "--format",
-        '{{index .Labels "' + KEY_LABEL + '"}}',
-        name,
-        check=False,
-    )
-    return found.stdout.strip() if found.returncode == 0 else None
+def _has(engine: Engine, name: str, key: str) -> bool:
+    label = '{{index .Labels "' + KEY_LABEL + '"}}'
+    found = engine.podman("image", "inspect", "--format", label, name, check=False)
+    return found.returncode == 0 and found.stdout.strip() == key
 
 
-def _ensure_debian(engine: Engine, name: str, suite: str, *, logs: Path) -> BaseImage:
+def _ensure_debian(engine: Engine, name: str, suite: str, *, logs: Path) -> bool:
     key = debian_key(suite)
-    if image_key(engine, name) == key:
-        return BaseImage(name, key, built=False, seconds=0.0)
-    started = time.monotonic()
+    if _has(engine, name, key):
+        return False
     tarball = engine.root / "bases" / f"debian-{suite}-slim-{key}.tar"
     if not tarball.exists():
         _debootstrap(suite, tarball, log=logs / f"debootstrap-{suite}.log")
+    path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     engine.podman(
         "import",
         "--change",
         'CMD ["bash"]',
         "--change",
-        f"ENV {DEBIAN_PATH}",
+        f"ENV {path}",
         "--change",
         f"LABEL {KEY_LABEL}={key}",
         str(tarball),
         name,
         timeout=600,
     )
-    return BaseImage(name, key, built=True, seconds=time.monotonic() - started)
+    return True
 
 
-def _ensure_python(engine: Engine, name: str, suite: str, *, logs: Path) -> BaseImage:
+def _ensure_python(engine: Engine, name: str, suite: str, *, logs: Path) -> bool:
     key = python_key(suite)
-    if image_key(engine, name) == key:
-        return BaseImage(name, key, built=False, seconds=0.0)
-    debian = ensure_base(engine, f"debian:{suite}-slim", logs=logs)
-    started = time.monotonic()
-    engine.stream(
-        [
-            "build",
-            "--pull=never",
-            "--network=host",
-            "--format=docker",
-            "--build-arg",
-            f"BASE=debian:{suite}-slim",
-            *labels_of({KEY_LABEL: key}),
-            "-f",
-            str(STANDIN_DIR / "python.Containerfile"),
-            "-t",
-            name,
-            str(STANDIN_DIR),
-        ],
-        log=logs / f"build-{name.replace(':', '-').replace('/', '-')}.log",
+    if _has(engine, name, key):
+        return False
+    ensure_base(engine, f"debian:{suite}-slim", logs=logs)
+    engine.podman(
+        "build",
+        "--pull=never",
+        "--network=host",
+        "--build-arg",
+        f"BASE=debian:{suite}-slim",
+        "--label",
+        f"{KEY_LABEL}={key}",
+        "-f",
+        str(STANDIN_DIR / "python.Containerfile"),
+        "-t",
+        name,
+        str(STANDIN_DIR),
         timeout=900,
     )
-    return BaseImage(name, key, built=True, seconds=debian.seconds + time.monotonic() - started)
+    return True
 
 
 def _debootstrap(suite: str, tarball: Path, *, log: Path) -> None:
@@ -166,16 +151,15 @@ def _debootstrap(suite: str, tarball: Path, *, log: Path) -> None:
     with tempfile.TemporaryDirectory(dir=tarball.parent, prefix="rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
         with log.open("w") as out:
-            result = subprocess.run(
+            done = subprocess.run(
                 ["debootstrap", "--variant=minbase", suite, str(rootfs), MIRROR],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 timeout=1200,
                 check=False,
             )
-        if result.returncode != 0:
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-            raise EngineError(f"debootstrap {suite} failed; last lines of {log}:\n{tail}")
+        if done.returncode != 0:
+            raise EngineError(f"debootstrap {suite} failed; see {log}")
         _trim(rootfs, suite)
         partial = Path(tmp) / "rootfs.tar"
         subprocess.run(
@@ -201,18 +185,14 @@ def _debootstrap(suite: str, tarball: Path, *, log: Path) -> None:
 def _trim(rootfs: Path, suite: str) -> None:
     """What the official slim images leave out, and the settings that keep it out."""
     for part in TRIMMED:
-        target = rootfs / part
-        if target.is_dir():
-            shutil.rmtree(target)
-            target.mkdir()
-    (rootfs / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)
-    (rootfs / "var/cache/apt/archives/partial").mkdir(parents=True, exist_ok=True)
-    docs = rootfs / "usr/share/doc"
-    for path in sorted(docs.rglob("*"), reverse=True):
-        if path.is_file() or path.is_symlink():
-            if path.name != "copyright":
-                path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
+        shutil.rmtree(rootfs / part, ignore_errors=True)
+        (rootfs / part).mkdir(parents=True)
+    (rootfs / "var/lib/apt/lists/partial").mkdir()
+    (rootfs / "var/cache/apt/archives/partial").mkdir(parents=True)
+    for path in sorted((rootfs / "usr/share/doc").rglob("*"), reverse=True):
+        if (path.is_file() or path.is_symlink()) and path.name != "copyright":
+            path.unlink()
+        elif path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
             path.rmdir()
     sources = (STANDIN_DIR / "debian.sources").read_text().replace("@SUITE@", suite)
     (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)

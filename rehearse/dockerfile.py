@@ -1,21 +1,22 @@
-"""A small Dockerfile reader: instructions, stages, CMD, ENV, without a Docker engine (tests, rehearsal)."""
+"""A Dockerfile's stages as dockerfile-parse reads it, for the tests that check what our images run."""
 
 from __future__ import annotations
 
 import json
-import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dockerfile_parse import DockerfileParser
 
 
 @dataclass
 class Stage:
-    """One FROM ... stage: its base image, name and (keyword, arguments) instructions."""
+    """One FROM ... stage: its base image, name, (keyword, arguments) instructions and final ENV."""
 
     base: str
     name: str | None
     instructions: list[tuple[str, str]] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
 
     def args(self, keyword: str) -> list[str]:
         """Arguments of every instruction with this keyword, in order."""
@@ -30,55 +31,21 @@ class Stage:
         return value
 
     def env(self) -> dict[str, str]:
-        """ENV values in order; a later ENV overrides an earlier one (values left unexpanded)."""
-        found: dict[str, str] = {}
-        for args in self.args("ENV"):
-            for word in shlex.split(args, posix=True):
-                name, sep, value = word.partition("=")
-                if not sep:
-                    raise ValueError(f"legacy `ENV name value` form in {args!r}")
-                found[name] = value
-        return found
-
-
-def read_instructions(path: Path) -> list[tuple[str, str]]:
-    """(KEYWORD, arguments) pairs with line continuations joined and comments dropped."""
-    logical: list[str] = []
-    pending = ""
-    for raw in path.read_text().splitlines():
-        line = raw.strip()
-        if not pending and (not line or line.startswith("#")):
-            continue
-        if pending and line.startswith("#"):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        logical.append(pending + line)
-        pending = ""
-    if pending:
-        raise ValueError(f"{path} ends inside a continued line")
-    result = []
-    for line in logical:
-        keyword, _, args = line.partition(" ")
-        result.append((keyword.upper(), args.strip()))
-    return result
+        """ENV values in effect at the stage's end, unexpanded (`${PATH}` stays as written)."""
+        return dict(self.environment)
 
 
 def read_stages(path: Path) -> list[Stage]:
-    """The Dockerfile's stages in order (instructions before the first FROM must be ARGs)."""
+    """The Dockerfile's stages in order, comments dropped."""
+    parser = DockerfileParser(str(path), cache_content=True, env_replace=False)
     stages: list[Stage] = []
-    for keyword, args in read_instructions(path):
+    for item, context in zip(parser.structure, parser.context_structure, strict=True):
+        keyword, value = item["instruction"], item["value"]
         if keyword == "FROM":
-            match = re.fullmatch(
-                r"(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", args, re.IGNORECASE
-            )
-            if not match:
-                raise ValueError(f"unreadable FROM line: {args}")
-            stages.append(Stage(base=match.group(1), name=match.group(2)))
-        elif stages:
-            stages[-1].instructions.append((keyword, args))
-        else:
-            if keyword != "ARG":
-                raise ValueError(f"{keyword} before the first FROM")
+            words = [w for w in value.split() if not w.startswith("--")]
+            named = len(words) == 3 and words[1].upper() == "AS"
+            stages.append(Stage(base=words[0], name=words[2] if named else None))
+        elif keyword != "COMMENT" and stages:
+            stages[-1].instructions.append((keyword, value))
+            stages[-1].environment = dict(context.envs)
     return stages

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The system programs the test suite drives for real: nginx (the TLS front), Chromium (the page)
-# and openssl (certificates), and for the container rehearsal (make rehearse, Linux only): podman
-# with runc, netavark + iptables (the pod's bridge network), catatonit (the pod's pause process)
-# and debootstrap (the registry-free base image). Each comes from the system's package manager:
+# and openssl (certificates), and for the local container stack (compose.yaml under podman-compose,
+# make rehearse, Linux only): podman with runc, netavark + iptables (the bridge network),
+# aardvark-dns (compose's service names), catatonit (podman's init) and debootstrap (the
+# registry-free base images); podman-compose itself is a Python package (requirements-dev.txt).
+# Each comes from the system's package manager:
 #   Debian/Ubuntu: apt-get (as root, or with sudo; it waits for other installs' lock)
 #   macOS: Homebrew (nginx, openssl@3); the rehearsal needs Linux containers and is skipped
 # Where a program cannot be installed, the tests that need it are skipped with the reason
@@ -26,12 +28,12 @@ have_chromium || need+=(chromium)
 have openssl || need+=(openssl)
 have envsubst || need+=(gettext-base) # nginx/entrypoint renders the config with it
 if [ "$(uname -s)" = Linux ]; then
-  for tool in podman runc netavark iptables catatonit debootstrap; do
+  for tool in podman runc netavark aardvark-dns iptables catatonit debootstrap; do
     have "$tool" || need+=("$tool")
   done
 fi
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages present: nginx chromium openssl (and on Linux: podman runc netavark iptables catatonit debootstrap)"
+  echo "system packages present: nginx chromium openssl (and on Linux: podman runc netavark aardvark-dns iptables catatonit debootstrap)"
   exit 0
 fi
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""`make rehearse`: the Fargate task from cdk.out/, built and run locally in real containers.
+"""The local stack (compose.yaml) under podman-compose on our machines: up, down, or clean.
 
-usage: python scripts/rehearse_task.py [run] [--cdk-out DIR] [--run-dir DIR]
-       python scripts/rehearse_task.py clean      (remove the rehearsal's images and storage)
+usage: python scripts/rehearse_task.py up [--model FILE] [--https-port N]
+       python scripts/rehearse_task.py down
+       python scripts/rehearse_task.py clean   (remove the stack's images and podman storage)
+Where Docker is installed, `docker compose up` runs the same file without this script.
 """
 
 from __future__ import annotations
@@ -13,32 +15,41 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rehearse.engine import DEFAULT_ROOT, Engine, EngineUnavailable
-from rehearse.report import format_report, write_json
-from rehearse.run import rehearse
+from rehearse.compose import Stack
+from rehearse.engine import Engine, EngineError, EngineUnavailable
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line; run the rehearsal and print its report, or clean up."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", nargs="?", choices=["run", "clean"], default="run")
-    parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
-    parser.add_argument("--run-dir", type=Path, default=DEFAULT_ROOT / "last-run")
+    """Parse the command line and bring the stack up or down, or drop its storage."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("command", choices=["up", "down", "clean"])
+    parser.add_argument("--model", help="a file in models/ (default: compose.yaml's MODEL)")
+    parser.add_argument("--https-port", type=int, default=8443)
     args = parser.parse_args(argv)
     engine = Engine()
     if args.command == "clean":
         engine.reset()
         print(f"removed {engine.root}")
         return 0
+    stack = Stack(engine, https_port=args.https_port, model=args.model)
     try:
-        record = rehearse(engine, args.cdk_out.resolve(), args.run_dir.resolve())
+        engine.check_available()
+        if args.command == "down":
+            stack.down()
+            return 0
+        stack.build(logs=engine.root / "logs")
+        stack.up()
     except EngineUnavailable as exc:
-        print(f"cannot rehearse here: {exc}", file=sys.stderr)
+        print(f"podman cannot run containers here: {exc}", file=sys.stderr)
         return 2
-    print(format_report(record))
-    write_json(record, args.run_dir / "report.json")
-    print(f"logs and report.json: {args.run_dir}")
-    return 1 if record.failed else 0
+    except EngineError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(
+        f"up: https://127.0.0.1:{args.https_port} (ready once /readyz answers 200; the model "
+        f"loads for ~20 s), X-API-Key in {stack.keys_file}, logs: podman-compose logs app"
+    )
+    return 0
 
 
 if __name__ == "__main__":

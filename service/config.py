@@ -17,13 +17,20 @@ from service.paths import REPO_ROOT as REPO_ROOT
 DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.0.h5"
 DEFAULT_FACE_ASSETS = REPO_ROOT / "models" / "dlib"
 MIB = 1024 * 1024
+# Container secrets as files named after their setting (compose.yaml mounts /run/secrets/api_keys);
+# the environment wins over them (ECS passes API_KEYS as a variable).
+SECRETS_DIR = Path("/run/secrets")
 
 
 class Settings(BaseSettings):
     """Service configuration; every field maps to the upper-case environment variable of its name."""
 
     model_config = SettingsConfigDict(
-        case_sensitive=False, extra="ignore", protected_namespaces=(), frozen=True
+        case_sensitive=False,
+        extra="ignore",
+        protected_namespaces=(),
+        frozen=True,
+        secrets_dir=SECRETS_DIR if SECRETS_DIR.is_dir() else None,
     )
 
     model_uri: str = Field(

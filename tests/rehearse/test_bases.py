@@ -1,4 +1,4 @@
-"""Stand-in base images: which FROM names have a Debian recipe, and what their cache key covers."""
+"""Stand-in base images: which FROM names need one, which have a Debian recipe, what their key covers."""
 
 from __future__ import annotations
 
@@ -32,3 +32,12 @@ def test_the_key_follows_the_recipe_files(tmp_path: Path, monkeypatch: pytest.Mo
     assert (bases.debian_key("bookworm"), bases.python_key("bookworm") != python) == (debian, True)
     (copy / "dpkg-slim.cfg").write_text("path-exclude /usr/share/doc/*\n")
     assert bases.debian_key("bookworm") != debian
+
+
+def test_base_images_are_the_from_lines_that_are_not_stages(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "FROM python:3.11-slim-bookworm AS build\nRUN true\n"
+        "FROM build AS test\nFROM debian:bookworm-slim\nCOPY --from=build /x /x\n"
+    )
+    assert bases.base_images(dockerfile) == ["python:3.11-slim-bookworm", "debian:bookworm-slim"]

@@ -1,0 +1,229 @@
+"""compose.yaml under podman-compose on our machines, with what compose cannot say about them.
+
+A machine with Docker runs `docker compose up` and needs none of this. Ours have podman 4.3
+(Debian 12), no registry, no systemd and a TLS-inspecting egress proxy, so this module adds:
+  - the stand-in base images (rehearse/bases.py) before a build, and the rehearsal's own storage
+    and podman settings (rehearse/engine.py);
+  - at build time only, this machine's CA bundle over the image's, so pip trusts the proxy; a
+    bind mount is never part of a layer, so no image ships it;
+  - start order on health: podman-compose ignores `condition: service_healthy` before podman 4.6
+    and health checks run only when asked (no systemd timers), so `up` starts the services one by
+    one in dependency order, waiting for each condition itself (`podman healthcheck run`);
+  - the open-files hard limit capped at the host's own (root on our VMs cannot raise it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rehearse.bases import base_images, ensure_base
+from rehearse.engine import REPO_ROOT, Engine, EngineError
+from rehearse.task_shape import seconds
+
+COMPOSE_FILE = REPO_ROOT / "compose.yaml"
+DEFAULT_KEYS_FILE = REPO_ROOT / ".cache" / "compose" / "api_keys"
+FARGATE_NOFILE_HARD = 65535
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# Where Debian's OpenSSL, and so the stand-in's pip and apt, read the trusted certificates.
+IMAGE_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+# Seconds to wait beyond a health check's own start period and retries (a busy 2-core machine).
+HEALTH_SLACK_S = 180.0
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One compose project of compose.yaml: its name, host ports, model and API-key file."""
+
+    engine: Engine
+    project: str = "facesim"
+    https_port: int = 8443
+    s3_port: int = 9000
+    model: str | None = None  # a file in models/; None: compose.yaml's default
+    keys_file: Path = DEFAULT_KEYS_FILE
+
+    def env(self) -> dict[str, str]:
+        """The variables compose.yaml reads, on top of the engine's environment."""
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        env = {
+            **self.engine.env(),
+            "HTTPS_PORT": str(self.https_port),
+            "S3_PORT": str(self.s3_port),
+            "API_KEYS_FILE": str(self.keys_file),
+            "NOFILE_HARD": str(FARGATE_NOFILE_HARD if hard < 0 else min(hard, FARGATE_NOFILE_HARD)),
+        }
+        env.pop("MODEL", None)
+        return {**env, "MODEL": self.model} if self.model else env
+
+    def compose(self, *args: str, timeout: float = 300.0) -> str:
+        """`podman-compose <args>` on this project; its output, or EngineError with it."""
+        ca = ["--podman-build-args", f"--volume {HOST_CA_BUNDLE}:{IMAGE_CA_BUNDLE}:ro"]
+        # podman 4.3 ignores containers.conf's default ulimits for a container given any --ulimit
+        # (compose.yaml gives nofile) and sets nproc to 1048576, which root on our VMs may not:
+        # containers.conf's nproc, passed explicitly.
+        nproc = [f"--ulimit {u}" for u in self.engine.default_ulimits() if u.startswith("nproc=")]
+        nproc = ["--podman-run-args", *nproc] if nproc else []
+        argv = [
+            sys.executable,
+            "-m",
+            "podman_compose",
+            "--project-name",
+            self.project,
+            "--file",
+            str(COMPOSE_FILE),
+            *(ca if HOST_CA_BUNDLE.is_file() else []),
+            *nproc,
+            *args,
+        ]
+        done = subprocess.run(
+            argv,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=REPO_ROOT,
+        )
+        if done.returncode != 0:
+            raise EngineError(
+                f"podman-compose {' '.join(args)} exited {done.returncode}:\n"
+                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            )
+        return done.stdout
+
+    def config(self) -> dict[str, Any]:
+        """compose.yaml as podman-compose reads it, this stack's variables filled in."""
+        return read_config(self.env())
+
+    def build(self, *, logs: Path) -> None:
+        """The stand-in bases, then every image compose.yaml builds (cached layers reused)."""
+        for service in self.config()["services"].values():
+            if "build" in service:
+                context = Path(service["build"]["context"])
+                for base in base_images(context / service["build"].get("dockerfile", "Dockerfile")):
+                    ensure_base(self.engine, base, logs=logs)
+        self.compose("build", timeout=3600)
+
+    def up(self) -> None:
+        """Each service in dependency order, once its dependencies meet their conditions."""
+        if not self.keys_file.exists():
+            self.keys_file.parent.mkdir(parents=True, exist_ok=True)
+            self.keys_file.parent.chmod(0o700)
+            self.keys_file.write_text(secrets.token_hex(24) + "\n")
+            # Compose bind-mounts the file as it is: the app's non-root user must read it.
+            self.keys_file.chmod(0o644)
+        services = self.config()["services"]
+        for name in _start_order(services):
+            for dependency, condition in services[name].get("depends_on", {}).items():
+                self.wait_for(dependency, condition["condition"], services[dependency])
+            self.compose("up", "--detach", "--no-deps", name)
+
+    def down(self) -> None:
+        """Stop and remove the project's containers, volumes and network."""
+        self.compose("down", "--volumes", "--timeout", "30", timeout=600)
+
+    def container(self, service: str) -> str:
+        """The id of the service's container."""
+        ids = self.engine.podman(
+            "ps",
+            "--all",
+            "--quiet",
+            "--filter",
+            f"label=com.docker.compose.project={self.project}",
+            "--filter",
+            f"label=com.docker.compose.service={service}",
+        ).stdout.split()
+        if len(ids) != 1:
+            raise EngineError(f"expected one container of {service}, found {ids}")
+        return ids[0]
+
+    def state(self, service: str) -> dict[str, Any]:
+        """`podman inspect`'s State of the service's container."""
+        out = self.engine.podman("inspect", "--format", "{{json .State}}", self.container(service))
+        return dict(json.loads(out.stdout))
+
+    def logs(self, service: str) -> str:
+        """Both streams of the service's container log, every restart included."""
+        out = self.engine.podman("logs", self.container(service), check=False)
+        return out.stdout + out.stderr
+
+    def restarts(self, service: str) -> int:
+        """How often the engine restarted the service's container (its restart policy)."""
+        out = self.engine.podman(
+            "inspect", "--format", "{{.RestartCount}}", self.container(service)
+        )
+        return int(out.stdout.strip())
+
+    def healthy(self, service: str) -> bool:
+        """Run the service's health check once now (what a systemd timer would do)."""
+        probe = self.engine.podman("healthcheck", "run", self.container(service), check=False)
+        return probe.returncode == 0
+
+    def wait_for(self, service: str, condition: str, spec: dict[str, Any]) -> None:
+        """Block until `service` meets a compose depends_on condition; EngineError if it cannot."""
+        if condition == "service_started":
+            return
+        if condition == "service_completed_successfully":
+            code = self.engine.podman("wait", self.container(service), timeout=600).stdout.strip()
+            if code != "0":
+                raise EngineError(f"{service} exited {code}:\n{self.logs(service)[-3000:]}")
+            return
+        check = spec["healthcheck"]
+        budget = HEALTH_SLACK_S + seconds(check.get("start_period", "0s"))
+        budget += seconds(check.get("interval", "30s")) * int(check.get("retries", 3))
+        deadline = time.monotonic() + budget
+        while not self.healthy(service):
+            if time.monotonic() > deadline:
+                raise EngineError(
+                    f"{service} not healthy in {budget:.0f} s:\n{self.logs(service)[-3000:]}"
+                )
+            time.sleep(1.0)
+
+    def kill_main_process(self, service: str) -> None:
+        """SIGKILL the container's main process from the host: a crash, not a stop."""
+        pid = int(self.state(service)["Pid"])
+        os.kill(pid, 9)
+
+
+def read_config(env: Mapping[str, str]) -> dict[str, Any]:
+    """`podman-compose config` of compose.yaml: normalized, `env`'s variables filled in."""
+    argv = [
+        sys.executable,
+        "-m",
+        "podman_compose",
+        "--dry-run",
+        "--file",
+        str(COMPOSE_FILE),
+        "config",
+    ]
+    done = subprocess.run(
+        argv, env=dict(env), capture_output=True, text=True, timeout=60, check=False, cwd=REPO_ROOT
+    )
+    if done.returncode != 0:
+        raise EngineError(f"podman-compose config exited {done.returncode}:\n{done.stderr[-3000:]}")
+    return dict(yaml.safe_load(done.stdout))
+
+
+def _start_order(services: dict[str, Any]) -> list[str]:
+    """Dependencies before dependents (network_mode service:X counts as one)."""
+    order: list[str] = []
+    pending = dict(services)
+    while pending:
+        ready = [n for n, s in pending.items() if set(s.get("depends_on", {})) <= set(order)]
+        if not ready:
+            raise EngineError(f"dependency cycle among {sorted(pending)}")
+        order += sorted(ready)
+        for name in ready:
+            del pending[name]
+    return order
