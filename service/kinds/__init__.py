@@ -1,0 +1,1 @@
+"""One package per model kind; the core serves whatever kind a manifest names."""
