@@ -106,11 +106,17 @@ def ink_map(grey: NDArray[np.uint8], fit_box: int) -> FloatImage:
 
 
 def frame_digit(ink: FloatImage, fit_box: int, size: tuple[int, int]) -> FloatImage:
-    """MNIST's framing: bounding box scaled into fit_box x fit_box, centre of mass at the centre."""
+    """MNIST's framing: bounding box scaled into fit_box x fit_box, centre of mass at the centre.
+
+    The box is the strokes' core (ink >= 0.5), as in NIST's binary scans: the faint edge of a blurry
+    photo would otherwise count as digit and shrink it. The edge is kept, scaled alike.
+    """
+    core_rows = np.flatnonzero((ink >= 0.5).any(axis=1))
+    core_cols = np.flatnonzero((ink >= 0.5).any(axis=0))
+    scale = fit_box / max(core_rows[-1] - core_rows[0] + 1, core_cols[-1] - core_cols[0] + 1)
     rows = np.flatnonzero(ink.any(axis=1))
     cols = np.flatnonzero(ink.any(axis=0))
     crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    scale = fit_box / max(crop.shape)
     target = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     if target != (crop.shape[1], crop.shape[0]):
         shrink = scale < 1.0
