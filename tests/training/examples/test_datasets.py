@@ -29,7 +29,7 @@ def test_an_idx_file_reads_back_in_its_own_shape(tmp_path: Path) -> None:
 
 def test_an_idx_file_with_bytes_left_over_is_refused(tmp_path: Path) -> None:
     """A file whose data does not fill its header's shape exactly is not what it claims."""
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match="bytes of data for shape"):
         read_idx(_idx(tmp_path / "i.gz", np.zeros((2, 2), np.uint8), extra=b"\x00"))
 
 
