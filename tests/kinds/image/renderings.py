@@ -40,4 +40,4 @@ def photo_on_paper(grey: NDArray[np.uint8], seed: int) -> NDArray[np.uint8]:
 
 def canvas_drawing(grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """The digit drawn light on a dark 280x280 canvas."""
-    return rgb(cv2.resize(grey, (280, 280), interpolation=cv2.INTER_LINEAR))
+    return rgb(np.asarray(cv2.resize(grey, (280, 280), interpolation=cv2.INTER_LINEAR), np.uint8))

@@ -43,7 +43,7 @@ def test_a_manifest_list_parses_into_typed_features_by_type() -> None:
 
 def test_rows_encode_to_numbers_and_category_indices_in_manifest_order() -> None:
     """Numeric features in list order as raw values; categorical ones as their index in the list."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"work": "State-gov", "hours": 40, "sex": "Female", "age": 39},
         {"age": "50.5", "hours": "13", "sex": "Male", "work": "?"},
     ]
