@@ -110,6 +110,10 @@ train: $(DEV_STAMP) ## train your own: the facesim-lfw model from scratch on LFW
 evaluate-training: $(DEV_STAMP) ## train your own: cross-validate the training procedure on LFW
 	$(BIN)/python scripts/evaluate_training.py
 
+.PHONY: examples
+examples: $(RUN_STAMP) ## train the example models (digits, census, banknotes) from ../shared/data/examples (EXAMPLES="name ..." for some)
+	$(BIN)/python scripts/train_examples.py $(EXAMPLES)
+
 screenshot: $(DEV_STAMP) $(SYS_STAMP) ## regenerate docs/page.png (the README's picture) from the real page
 	$(BIN)/python scripts/screenshot.py
 

@@ -1,0 +1,1 @@
+"""The image-classification kind: one image in, one probability per label out."""

@@ -1,0 +1,22 @@
+"""The example data sets (../shared/data/examples) and the committed example models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+EXAMPLES_DIR = REPO.parent / "shared" / "data" / "examples"
+SAMPLES_DIR = REPO / "tests" / "data" / "examples"
+MODELS_DIR = REPO / "models"
+EXAMPLE_MODELS = ("digits-cnn", "census-income", "banknote-authentication")
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    """The data folder; the tests that read it skip, saying why, where it is missing."""
+    if not (EXAMPLES_DIR / "README.md").is_file():
+        pytest.skip(f"the example data sets are not at {EXAMPLES_DIR.relative_to(REPO.parent)}")
+    return EXAMPLES_DIR

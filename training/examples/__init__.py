@@ -1,0 +1,1 @@
+"""The example models of the other kinds (digits, census income, banknotes): `make examples`."""
