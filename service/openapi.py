@@ -43,6 +43,8 @@ def install(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
             if not settings.api_key_set:
                 without_auth(schema)
             final = runtime.loaded is not None
+            if final:
+                runtime.kind.document(schema)
         assert app.openapi_schema is not None
         return app.openapi_schema
 

@@ -57,6 +57,9 @@ class Kind(ABC):
         """What GET /v1/model adds for this kind (labels, features, threshold...)."""
         return {}
 
+    def document(self, schema: dict[str, Any]) -> None:  # noqa: B027 - most kinds add nothing
+        """Complete the OpenAPI document once the model is loaded (schemas it alone knows)."""
+
     def warm_up(self) -> None:  # noqa: B027 - an optional hook: most kinds start nothing
         """Start helpers the first request would otherwise wait for."""
 

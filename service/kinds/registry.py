@@ -9,10 +9,14 @@ from service.config import Settings
 from service.errors import ModelError
 from service.kinds.base import Kind
 from service.kinds.face.kind import FaceKind
+from service.kinds.image.kind import ImageKind
+from service.kinds.tabular.kind import TabularKind
 from service.manifest import DEFAULT_KIND, KindName, manifest_path_for, read_manifest
 
 KINDS: dict[KindName, type[Kind]] = {
     "face-similarity": FaceKind,
+    "image-classification": ImageKind,
+    "tabular-classification": TabularKind,
 }
 
 

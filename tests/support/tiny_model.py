@@ -67,3 +67,76 @@ def write_model(
     manifest.update(manifest_overrides or {})
     path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
     return path
+
+
+def _save_with_manifest(model: Any, path: Path, manifest: dict[str, Any]) -> Path:
+    """Save a Keras model as .h5 and its manifest (sha256 filled in) beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    manifest = {**manifest, "sha256": sha256_of(path)}
+    path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
+    return path
+
+
+DIGIT_LABELS = [str(d) for d in range(10)]
+
+
+def write_image_model(directory: Path, *, manifest_overrides: dict[str, Any] | None = None) -> Path:
+    """A tiny untrained 28x28x1 ten-label classifier with the digits' preprocessing recipe."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(3)
+    image = keras.Input(shape=(28, 28, 1), name="image")
+    x = layers.Rescaling(1.0 / 255)(image)
+    x = layers.Conv2D(4, 3, strides=2, activation="relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    out = layers.Dense(10, activation="softmax")(x)
+    manifest = {
+        "kind": "image-classification",
+        "name": "tiny-digits",
+        "version": "0.0.1",
+        "input_shape": [28, 28, 1],
+        "labels": DIGIT_LABELS,
+        "preprocessing": {"recipe": "digit", "colour": "grey", "fit_box": 20},
+        **(manifest_overrides or {}),
+    }
+    return _save_with_manifest(keras.Model(image, out), directory / "tiny-digits-0.0.1.h5", manifest)
+
+
+TABULAR_FEATURES: list[dict[str, Any]] = [
+    {"name": "age", "type": "numeric", "minimum": 17, "maximum": 90, "example": 39},
+    {"name": "hours", "type": "numeric", "minimum": 1, "maximum": 99, "example": 40},
+    {
+        "name": "workclass",
+        "type": "categorical",
+        "categories": ["Private", "State-gov", "?"],
+        "example": "State-gov",
+    },
+]
+
+
+def write_tabular_model(
+    directory: Path, *, manifest_overrides: dict[str, Any] | None = None
+) -> Path:
+    """A tiny untrained two-label classifier of two numbers and one category, as the contract says."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(5)
+    numeric = keras.Input(shape=(2,), name="numeric")
+    categorical = keras.Input(shape=(1,), name="categorical")
+    x = layers.Concatenate()(
+        [layers.Rescaling(1 / 50)(numeric), layers.CategoryEncoding(3, "one_hot")(categorical)]
+    )
+    out = layers.Dense(2, activation="softmax")(layers.Dense(4, activation="relu")(x))
+    manifest = {
+        "kind": "tabular-classification",
+        "name": "tiny-table",
+        "version": "0.0.1",
+        "labels": ["no", "yes"],
+        "features": TABULAR_FEATURES,
+        **(manifest_overrides or {}),
+    }
+    model = keras.Model([numeric, categorical], out)
+    return _save_with_manifest(model, directory / "tiny-table-0.0.1.h5", manifest)
