@@ -18,8 +18,10 @@ CACERT ?=
 SMOKE_API_KEYS ?= on
 SMOKE_DOCS ?= any
 
+# The model to serve: make run MODEL=models/digits-cnn-1.0.0.h5 (default: the bundled face model).
+MODEL ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
-SERVE := $(BIN)/python -m service
+SERVE := $(if $(MODEL),MODEL_URI="$(MODEL)" )$(BIN)/python -m service
 
 .PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps node-deps system-deps clean
 
@@ -52,7 +54,7 @@ dev-deps: $(DEV_STAMP)
 node-deps: $(NODE_STAMP)
 system-deps: $(SYS_STAMP)
 
-run: $(RUN_STAMP) ## install on first use and serve the bundled model on http://127.0.0.1:8000
+run: $(RUN_STAMP) ## install on first use and serve the bundled model (or MODEL=models/<name>.h5) on http://127.0.0.1:8000
 	$(SERVE)
 
 test: $(DEV_STAMP) $(NODE_STAMP) $(SYS_STAMP) ## install what the tests need and run the whole suite
@@ -70,8 +72,8 @@ fmt: $(DEV_STAMP) ## format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-stack: $(DEV_STAMP) $(SYS_STAMP) ## local production-like stack: moto S3 + service + nginx/TLS on https://127.0.0.1:8443
-	$(BIN)/python scripts/stack.py up
+stack: $(DEV_STAMP) $(SYS_STAMP) ## local production-like stack: moto S3 + service + nginx/TLS on https://127.0.0.1:8443 (MODEL=... for another model)
+	$(BIN)/python scripts/stack.py up $(if $(MODEL),--model "$(MODEL)")
 
 stack-down: ## stop exactly what `make stack` started
 	$(BIN)/python scripts/stack.py down

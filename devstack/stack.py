@@ -16,6 +16,7 @@ from devstack.nginx_config import local_config
 from devstack.processes import HOST, ProcessRecord
 from devstack.servers import SERVICE_COMMAND, publish, service_env, start_moto
 from service.config import DEFAULT_MODEL
+from service.manifest import manifest_path_for, read_manifest
 from service.paths import REPO_ROOT
 
 # What `up` creates under run_dir (besides the state file); a fresh `up` removes these first.
@@ -110,6 +111,8 @@ def _start_all(config: StackConfig, current: state.StackState) -> None:
     env = service_env(
         AWS_ENDPOINT_URL=config.url(config.s3_port),
         MODEL_URI=current.model_uri,
+        # A model in S3 names its kind in MODEL_KIND, as the CDK stack sets it from the manifest.
+        MODEL_KIND=read_manifest(manifest_path_for(config.model)).kind,
         MODEL_CACHE_DIR=str(run_dir / "model-cache"),  # empty: the model really comes from S3
         PORT=str(config.service_port),
         **({"API_KEYS": config.api_keys} if config.api_keys else {}),
