@@ -46,13 +46,6 @@ class PayloadTooLarge(ApiError):
     code = "too_large"
 
 
-class NoFaceFound(ApiError):
-    """A valid image with no detectable face."""
-
-    status_code = 422
-    code = "no_face"
-
-
 class InvalidRequest(ApiError):
     """A missing, duplicated or malformed field."""
 

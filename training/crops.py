@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from service.haar_crop import HaarRecipe
 
 from service.config import DEFAULT_FACE_ASSETS
-from service.errors import NoFaceFound
+from service.images import ImageLimits, decode_image
 from service.kinds.face.align import ChipRecipe
 from service.kinds.face.crop import Cropper
-from service.haar_crop import HaarRecipe
-from service.images import ImageLimits, decode_image
+from service.kinds.face.faces import NoFaceFound
 
 # The service's default per-image limits (MAX_UPLOAD_BYTES, MAX_IMAGE_PIXELS): decode as serving does.
 LIMITS = ImageLimits(max_bytes=8_388_608, max_pixels=40_000_000)

@@ -130,7 +130,7 @@ def pictures(*, all_variants: bool = True, seed: int = 0) -> Iterator[tuple[str,
 
 def accepted(crop: Callable[[Picture], object], *, all_variants: bool = True) -> dict[str, Any]:
     """Run every no-face picture through a crop function; which ones it wrongly finds a face in."""
-    from service.errors import NoFaceFound
+    from service.kinds.face.faces import NoFaceFound
 
     names, wrong, seconds = [], [], []
     for name, picture in pictures(all_variants=all_variants):

@@ -11,8 +11,8 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-
 from service.haar_crop import HaarRecipe
+
 from training import whitening
 from training.crops import CropSet
 

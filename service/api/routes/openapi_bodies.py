@@ -65,7 +65,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "unauthorized: X-API-Key missing or wrong (only when API_KEYS is set)",
         413: "too_large: an image or the body is over its limit",
         415: "unsupported_media_type: not an accepted image type or content type",
-        422: "no_face, or invalid_request (missing, repeated or unknown field)",
+        422: "invalid_request (a missing, repeated or unknown field, a bad row), or the model kind's "
+        "own refusal of a valid input (no_face, blank_image)",
         503: "not_ready or overloaded; see Retry-After",
     }
     return {s: {"model": ErrorResponse, "description": meaning[s]} for s in statuses}

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from service.errors import NoFaceFound
+from service.errors import ApiError
+
+
+class NoFaceFound(ApiError):
+    """A valid image with no detectable face."""
+
+    status_code = 422
+    code = "no_face"
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from service.config import DEFAULT_FACE_ASSETS
-from service.errors import NoFaceFound
 from service.images import ImageLimits, decode_image
 from service.kinds.face.align import ChipAligner, ChipRecipe
 from service.kinds.face.assets import FaceAssets
+from service.kinds.face.faces import NoFaceFound
 from service.kinds.face.manifest import read_face_manifest
 from service.paths import REPO_ROOT as REPO
 from training import no_face
