@@ -31,6 +31,7 @@ import yaml
 from rehearse.bases import base_images, ensure_base
 from rehearse.engine import REPO_ROOT, Engine, EngineError
 from rehearse.task_shape import seconds
+from service.manifest import manifest_path_for, read_manifest
 
 COMPOSE_FILE = REPO_ROOT / "compose.yaml"
 DEFAULT_KEYS_FILE = REPO_ROOT / ".cache" / "compose" / "api_keys"
@@ -64,7 +65,13 @@ class Stack:
             "NOFILE_HARD": str(FARGATE_NOFILE_HARD if hard < 0 else min(hard, FARGATE_NOFILE_HARD)),
         }
         env.pop("MODEL", None)
-        return {**env, "MODEL": self.model} if self.model else env
+        env.pop("MODEL_KIND", None)
+        if not self.model:
+            return env
+        # A path (make rehearse MODEL=models/x.h5) or a name in models/; the kind from its manifest.
+        name = Path(self.model).name
+        kind = read_manifest(manifest_path_for(REPO_ROOT / "models" / name)).kind
+        return {**env, "MODEL": name, "MODEL_KIND": kind}
 
     def compose(self, *args: str, timeout: float = 300.0) -> str:
         """`podman-compose <args>` on this project; its output, or EngineError with it."""
