@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from service.cpus import available_cpus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.0.h5"
+DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.1.h5"
 DEFAULT_FACE_ASSETS = REPO_ROOT / "models" / "dlib"
 MIB = 1024 * 1024
 
