@@ -91,6 +91,10 @@ class CiIdentityStack(Stack):
             f"cdk-{qualifier}-{kind}-role-{Aws.ACCOUNT_ID}-{Aws.REGION}"
         )
 
+    def stack_arn(self, stack_name: str) -> str:
+        """Every stack of that name (the id after it changes when a stack is re-created)."""
+        return f"arn:{self.partition}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:stack/{stack_name}/*"
+
     def _grant_deploy(self, config: CiConfig) -> None:
         """Push both images; write the model objects, create-only, and read them back."""
         names = config.names
@@ -105,6 +109,17 @@ class CiIdentityStack(Stack):
         objects = f"arn:{self.partition}:s3:::{bucket}/{config.model_prefix}/*"
         self.deploy_role.add_to_policy(
             iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[objects])
+        )
+        # deploy.sh reads the stage's stack outputs before it deploys: the image tag and model
+        # running now are what the printed rollback command names.
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudformation:DescribeStacks"],
+                resources=[
+                    self.stack_arn(names.storage_stack),
+                    self.stack_arn(names.service_stack),
+                ],
+            )
         )
         acknowledge(
             self.deploy_role,
