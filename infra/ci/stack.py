@@ -121,6 +121,14 @@ class CiIdentityStack(Stack):
                 ],
             )
         )
+        for stack_name in (names.storage_stack, names.service_stack):
+            acknowledge(
+                self.deploy_role,
+                f"AwsSolutions-IAM5[Resource::arn:{self.partition}:cloudformation:<AWS::Region>:"
+                f"<AWS::AccountId>:stack/{stack_name}/*]",
+                "The wildcard is the stack id CloudFormation appends to the stage's own stack "
+                "name; the role may only describe that stack (its outputs: the rollback target).",
+            )
         acknowledge(
             self.deploy_role,
             "AwsSolutions-IAM5[Resource::*]",

@@ -144,16 +144,16 @@ class Network(Construct):
             "ec2:DescribeManagedPrefixLists has no resource-level permissions; the function "
             "only reads the id of S3's prefix list when the stack deploys.",
         )
+        prefix_list_id = lookup.get_response_field("PrefixLists.0.PrefixListId")
         # The one function CDK shares between a stack's AwsCustomResources.
-        provider = stack.node.try_find_child(
-            cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
+        provider = stack.node.find_child(
+            "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
         )
-        if provider is not None:
-            acknowledge(
-                provider,
-                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSLambdaBasicExecutionRole]",
-                "CDK's shared custom-resource function writes only its own logs with the basic "
-                "execution policy; it runs once per deploy to read one prefix-list id.",
-            )
-        return lookup.get_response_field("PrefixLists.0.PrefixListId")
+        acknowledge(
+            provider,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSLambdaBasicExecutionRole]",
+            "CDK's shared custom-resource function writes only its own logs with the basic "
+            "execution policy; it runs once per deploy to read one prefix-list id.",
+        )
+        return prefix_list_id
