@@ -179,7 +179,7 @@ case "$DOCS_FLAG" in
   *) die "--docs takes on or off" ;;
 esac
 
-[[ -x "$PYTHON" ]] || die "$PYTHON is missing: run make dev-deps node-deps first (docs/DEPLOY_QUICKSTART.md)"
+[[ -x "$PYTHON" ]] || die "$PYTHON is missing: run make deploy-deps (or make dev-deps node-deps) first (docs/DEPLOY_QUICKSTART.md)"
 command -v npx >/dev/null || die "npx is required (Node.js; then make node-deps)"
 if ((DRY_RUN == 0)); then
   for tool in aws docker; do

@@ -488,3 +488,68 @@ def test_tasks_sit_in_private_subnets_unless_public_is_chosen(
     }
     expected = "Private" if public_ip == "DISABLED" else "Public"
     assert len(subnets) == 2 and {kinds[s] for s in subnets} == {expected}
+
+
+# --- findings of the AWS review (issue 24) ------------------------------------------------------
+
+
+def test_a_crashed_container_restarts_in_place_instead_of_replacing_the_task(
+    any_synth: Synth,
+) -> None:
+    for container in containers(any_synth).values():
+        policy = container["RestartPolicy"]
+        assert policy["Enabled"] is True
+        assert 60 <= policy["RestartAttemptPeriod"] <= 1800
+
+
+def test_the_app_is_told_the_kind_of_the_model_it_serves(any_synth: Synth) -> None:
+    assert env(containers(any_synth)["app"])["MODEL_KIND"] == any_synth.config.model_kind
+
+
+def egress(synth: Synth) -> list[dict[str, Any]]:
+    """Egress of the tasks' security group: inline rules and separate SecurityGroupEgress."""
+    group_id = synth.service.get_logical_id(
+        synth.service.model_service.security_group.node.default_child
+    )
+    group = synth.service_resources("AWS::EC2::SecurityGroup")[group_id]["Properties"]
+    rules = list(group.get("SecurityGroupEgress", []))
+    rules += [
+        r["Properties"]
+        for r in synth.service_resources("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
+    ]
+    return rules
+
+
+def test_with_vpc_endpoints_tasks_reach_only_the_endpoints_and_s3(endpoints_synth: Synth) -> None:
+    rules = egress(endpoints_synth)
+    assert not [r for r in rules if r.get("CidrIp") == "0.0.0.0/0"]
+    endpoint_groups = {
+        logical
+        for logical, r in endpoints_synth.service_resources("AWS::EC2::SecurityGroup").items()
+        if "Endpoint" in logical
+    }
+    to_groups = {
+        r["DestinationSecurityGroupId"]["Fn::GetAtt"][0]
+        for r in rules
+        if "DestinationSecurityGroupId" in r
+    }
+    assert to_groups == endpoint_groups and len(endpoint_groups) == 4
+    (s3,) = [r for r in rules if "DestinationPrefixListId" in r]
+    assert (s3["FromPort"], s3["ToPort"], s3["IpProtocol"]) == (443, 443, "tcp")
+    assert len(rules) == 5
+    lookup = endpoints_synth.service_resources("Custom::AWS")
+    (call,) = [r["Properties"]["Create"] for r in lookup.values()]
+    assert "describeManagedPrefixLists" in resolve_join(call)
+
+
+def test_through_nat_tasks_reach_https_only(default_synth: Synth) -> None:
+    assert [(r.get("CidrIp"), r["FromPort"]) for r in egress(default_synth)] == [("0.0.0.0/0", 443)]
+
+
+def test_the_outputs_name_what_a_rollback_returns_to(any_synth: Synth) -> None:
+    outputs = any_synth.service_template.find_outputs("*")
+    config = any_synth.config
+    assert outputs["ImageTag"]["Value"] == config.image_tag
+    assert outputs["ModelName"]["Value"] == config.model_name
+    assert outputs["ModelVersion"]["Value"] == config.model_version

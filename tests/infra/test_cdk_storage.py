@@ -77,7 +77,7 @@ def json_key(condition: dict[str, dict[str, object]]) -> str:
     return f"{operator}:{key}"
 
 
-def write_once(synth: Synth) -> dict[str, object]:
+def write_once(synth: Synth, sid: str = "WriteOnceExceptTheLatestPointer") -> dict[str, object]:
     bucket_id = model_bucket_id(synth)
     (policy,) = [
         p
@@ -85,7 +85,7 @@ def write_once(synth: Synth) -> dict[str, object]:
         if p["Properties"]["Bucket"] == {"Ref": bucket_id}
     ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    (statement,) = [s for s in statements if s.get("Sid") == "WriteOnceExceptTheLatestPointer"]
+    (statement,) = [s for s in statements if s.get("Sid") == sid]
     return dict(statement)
 
 
@@ -227,3 +227,14 @@ def test_grant_model_read_alone_is_get_object_on_the_prefix(
             "Roles": [{"Ref": stack.get_logical_id(role.node.default_child)}],  # type: ignore[arg-type]
         },
     )
+
+
+def test_nobody_may_delete_a_published_model_object(default_synth: Synth) -> None:
+    # A delete would free the key for other bytes (write-once alone checks only existence) and,
+    # with versioning, could remove the very version a task definition pins.
+    statement = write_once(default_synth, "PublishedModelsAreNeverDeleted")
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == {"AWS": "*"}
+    assert sorted(statement["Action"]) == ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    assert "Condition" not in statement
+    assert resolve_join(statement["NotResource"]).endswith("/*/latest.json")
