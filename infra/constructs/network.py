@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import Stack
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
@@ -45,6 +46,7 @@ class Network(Construct):
         nat_gateways: int,
         vpc_endpoints: bool,
         flow_logs_bucket: s3.IBucket,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
         subnets = [
@@ -82,6 +84,7 @@ class Network(Construct):
         else:
             self.task_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
             self.assign_public_ip = True
+        self.log_retention = log_retention
         self.interface_endpoints: list[ec2.InterfaceVpcEndpoint] = []
         if vpc_endpoints:
             for name, service in INTERFACE_ENDPOINTS.items():
@@ -137,6 +140,12 @@ class Network(Construct):
                 resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE
             ),
             install_latest_aws_sdk=False,
+            log_group=logs.LogGroup(
+                self,
+                "S3PrefixListLogs",
+                retention=self.log_retention,
+                removal_policy=RemovalPolicy.DESTROY,
+            ),
         )
         acknowledge(
             lookup,

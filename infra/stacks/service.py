@@ -61,6 +61,7 @@ class ServiceStack(Stack):
             nat_gateways=config.nat_gateway_count,
             vpc_endpoints=config.vpc_endpoints,
             flow_logs_bucket=self.logs.bucket,
+            log_retention=RETENTION[config.log_retention_days],
         )
         self.api_key_secret = self._api_key_secret(config)
         test_traffic = (

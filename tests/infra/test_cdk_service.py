@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from infra.choices import Rollout
 from infra.constructs.containers import nginx_liveness_command
 from infra.contract import (
     APP_CACHE_DIR,
@@ -200,18 +201,22 @@ def test_shutdown_is_ordered_so_in_flight_requests_finish(any_synth: Synth) -> N
         assert container["StopTimeout"] > graceful
         assert container["StopTimeout"] <= 120  # Fargate's maximum
     proxy_read = int(env(found["nginx"])["PROXY_READ_TIMEOUT"].removesuffix("s"))
-    group = any_synth.only("AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"]
-    attributes = {a["Key"]: a["Value"] for a in group["TargetGroupAttributes"]}
-    assert int(attributes["deregistration_delay.timeout_seconds"]) >= proxy_read
+    for group in any_synth.service_resources("AWS::ElasticLoadBalancingV2::TargetGroup").values():
+        attributes = {a["Key"]: a["Value"] for a in group["Properties"]["TargetGroupAttributes"]}
+        assert int(attributes["deregistration_delay.timeout_seconds"]) >= proxy_read
     assert graceful < proxy_read
 
 
 def test_each_container_logs_to_its_own_group_with_retention(any_synth: Synth) -> None:
     groups = any_synth.service_resources("AWS::Logs::LogGroup")
-    assert len(groups) == 3  # app, nginx, and the task-stop events (test_cdk_monitoring.py)
+    # app, nginx, the task-stop events (test_cdk_monitoring.py), the WAF log and, for blue/green,
+    # the release hook's, and with VPC endpoints the prefix-list lookup's: all with the retention.
+    blue_green = any_synth.config.rollout_style is not Rollout.ROLLING
+    assert len(groups) == 4 + blue_green + any_synth.config.vpc_endpoints
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == any_synth.config.log_retention_days
-        assert "LogGroupName" not in group["Properties"]  # named by the stage's stack
+        # Named by the stage's stack, except WAF's (its name must start aws-waf-logs-).
+        assert group["Properties"].get("LogGroupName", "aws-waf-logs-").startswith("aws-waf-logs-")
     used = set()
     for container in containers(any_synth).values():
         options = container["LogConfiguration"]["Options"]
@@ -431,8 +436,9 @@ def test_tasks_may_only_call_out_on_https(any_synth: Synth) -> None:
         any_synth.service.model_service.security_group.node.default_child  # type: ignore[arg-type]
     )
     inline = any_synth.service_resources("AWS::EC2::SecurityGroup")[task_sg]["Properties"]
-    egress = inline["SecurityGroupEgress"]
-    assert [(e["IpProtocol"], e["FromPort"], e["ToPort"]) for e in egress] == [("tcp", 443, 443)]
+    egress = inline.get("SecurityGroupEgress", [])
+    expected = [] if any_synth.config.vpc_endpoints else [("tcp", 443, 443)]
+    assert [(e["IpProtocol"], e["FromPort"], e["ToPort"]) for e in egress] == expected
     # With VPC endpoints, the rules that admit the tasks there add egress to them: 443 too.
     standalone = [
         e["Properties"]
@@ -525,9 +531,9 @@ def test_with_vpc_endpoints_tasks_reach_only_the_endpoints_and_s3(endpoints_synt
     rules = egress(endpoints_synth)
     assert not [r for r in rules if r.get("CidrIp") == "0.0.0.0/0"]
     endpoint_groups = {
-        logical
-        for logical, r in endpoints_synth.service_resources("AWS::EC2::SecurityGroup").items()
-        if "Endpoint" in logical
+        endpoints_synth.service.get_logical_id(group.node.default_child)
+        for endpoint in endpoints_synth.service.network.interface_endpoints
+        for group in endpoint.connections.security_groups
     }
     to_groups = {
         r["DestinationSecurityGroupId"]["Fn::GetAtt"][0]
