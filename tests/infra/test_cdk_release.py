@@ -25,10 +25,13 @@ def function_ids(synth: Synth) -> dict[str, dict[str, Any]]:
 
 
 def alarm_names(synth: Synth) -> list[str]:
-    return [
-        resolve_join(a)
-        for a in service_properties(synth)["DeploymentConfiguration"]["Alarms"]["AlarmNames"]
-    ]
+    """The deployment alarms, by name (the template refers to the alarm resources)."""
+    names = {
+        logical: alarm["Properties"]["AlarmName"]
+        for logical, alarm in synth.service_resources("AWS::CloudWatch::Alarm").items()
+    }
+    alarms = service_properties(synth)["DeploymentConfiguration"]["Alarms"]["AlarmNames"]
+    return [names[a["Ref"]] if isinstance(a, dict) else a for a in alarms]
 
 
 # --- the deployment controller ------------------------------------------------------------------
