@@ -76,8 +76,10 @@ class Answer:
 class _RoutedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to `connect_host`, with SNI and certificate checks for the public name."""
 
-    def __init__(self, host: str, port: int, connect_host: str, **kwargs: object) -> None:
-        super().__init__(host, port, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, host: str, port: int, connect_host: str, *, timeout: float, context: ssl.SSLContext
+    ) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
         self._connect_host = connect_host
 
     def connect(self) -> None:
@@ -88,8 +90,8 @@ class _RoutedHTTPSConnection(http.client.HTTPSConnection):
 class _RoutedHTTPConnection(http.client.HTTPConnection):
     """Plain HTTP to `connect_host`, with the public name in the Host header."""
 
-    def __init__(self, host: str, port: int, connect_host: str, **kwargs: object) -> None:
-        super().__init__(host, port, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, host: str, port: int, connect_host: str, *, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
         self._connect_host = connect_host
 
     def connect(self) -> None:
