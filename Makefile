@@ -8,6 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps
+DEPLOY_STAMP := $(VENV)/.deploy-deps
 NODE_STAMP := node_modules/.installed
 SYS_STAMP := .cache/.system-deps
 CDK_CONTEXT ?=
@@ -23,7 +24,7 @@ MODEL ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(if $(MODEL),MODEL_URI="$(MODEL)" )$(BIN)/python -m service
 
-.PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps node-deps system-deps clean
+.PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps deploy-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,7 +50,12 @@ $(SYS_STAMP): scripts/install_system_deps.sh
 	bash scripts/install_system_deps.sh
 	mkdir -p $(dir $@) && touch $@
 
+$(DEPLOY_STAMP): requirements-deploy.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-deploy.txt
+	touch $@
+
 deps: $(RUN_STAMP)
+deploy-deps: $(DEPLOY_STAMP) $(NODE_STAMP) ## deploy-only install: CDK, boto3, infra code (no TensorFlow/dlib); then scripts/deploy.sh
 dev-deps: $(DEV_STAMP)
 node-deps: $(NODE_STAMP)
 system-deps: $(SYS_STAMP)

@@ -12,6 +12,7 @@ import sys
 from aws_cdk import Annotations, App, Environment, Tags
 
 from infra.config import ConfigError, DeployConfig, read_context
+from infra.context import given_keys
 from infra.deploy_plan import write_plan
 from infra.nag import synthesize_checked
 from infra.names import SERVICE_STACK_ID, STORAGE_STACK_ID
@@ -52,7 +53,7 @@ def main() -> None:
     """Entry point of `cdk synth` / `cdk deploy`."""
     app = App()
     try:
-        config = read_context(app.node.try_get_context)
+        config = read_context(app.node.try_get_context, given_keys(app))
     except ConfigError as exc:
         sys.exit(str(exc))
     build(app, config)

@@ -8,12 +8,12 @@ infra/contract.py; the names a stage gives its resources are in infra/names.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from pydantic import Field, field_validator, model_validator
 
-from infra.choices import IngressMode, TaskSubnets
+from infra.choices import IngressMode, Rollout, TaskSubnets
 from infra.config_rules import check_consistency
 from infra.context import (
     ConfigError,
@@ -60,6 +60,11 @@ def _bundled_model() -> tuple[str, str]:
 
 
 DEFAULT_MODEL_NAME, DEFAULT_MODEL_VERSION = _bundled_model()
+# One S3 prefix for every model, whatever its name: the service stack's read grant, the CI deploy
+# role's write grant and the docs all use it, so a model with another name can be published.
+MODEL_PREFIX: Final = "models"
+DEFAULT_MODEL_KIND: Final = "face-similarity"
+_KIND = re.compile(r"[a-z][a-z0-9-]{0,62}")
 
 
 class DeployConfig(ContextModel):
@@ -83,9 +88,10 @@ class DeployConfig(ContextModel):
     model_bucket_name: str | None = Field(None, description="default: a generated unique name")
     model_name: str = DEFAULT_MODEL_NAME
     model_version: str = DEFAULT_MODEL_VERSION
-    model_prefix: str | None = Field(None, description="S3 prefix the task may read; default name")
+    model_kind: str = Field(DEFAULT_MODEL_KIND, description="the manifest's kind (MODEL_KIND)")
+    model_prefix: str = Field(MODEL_PREFIX, description="the S3 prefix every model lives under")
     model_key: str | None = Field(
-        None, description="default <prefix>/<version>/<name>-<version>.h5"
+        None, description="default <prefix>/<name>/<version>/<name>-<version>.h5"
     )
     model_sha256: str | None = Field(None, description="pins the .h5 (MODEL_SHA256)")
     image_tag: str = Field("1.0.0", description="tag of both images in the ECR repositories")
@@ -101,6 +107,14 @@ class DeployConfig(ContextModel):
     health_check_grace_seconds: int = Field(120, ge=30, le=900)
     waf_rate_limit: int = Field(2000, ge=100, le=2_000_000_000, description="per IP, 5 minutes")
     deletion_protection: bool | None = Field(None, description="default on in production")
+    rollout: Rollout | None = Field(
+        None, description="default blue-green in production, else rolling"
+    )
+    bake_minutes: int = Field(15, ge=0, le=1440, description="new release watched by the alarms")
+    canary_minutes: int = Field(5, ge=1, le=60, description="outside-in check every N minutes")
+    canary_gates_releases: bool | None = Field(
+        None, description="a failing canary rolls a release back; default on unless certificateArn"
+    )
 
     @field_validator("stage")
     @classmethod
@@ -164,6 +178,13 @@ class DeployConfig(ContextModel):
             raise ValueError("lower-case letters, digits and '-' only")
         return value
 
+    @field_validator("model_kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if not _KIND.fullmatch(value):
+            raise ValueError("lower-case letters, digits and '-' (e.g. face-similarity)")
+        return value
+
     @field_validator("model_version")
     @classmethod
     def _version(cls, value: str) -> str:
@@ -224,20 +245,39 @@ class DeployConfig(ContextModel):
 
     @property
     def model_read_prefix(self) -> str:
-        """The only S3 prefix the task role may read."""
-        return self.model_prefix or self.model_name
+        """The only S3 prefix the task role may read (the CI role writes the same one)."""
+        return self.model_prefix
 
     @property
     def model_object_key(self) -> str:
         """Where the deploy publishes the .h5 and the task reads it (docs/dev/CONTRACT.md)."""
         if self.model_key is not None:
             return self.model_key
-        return f"{self.model_read_prefix}/{self.model_version}/{self.model_name}-{self.model_version}.h5"
+        return model_key(self.model_prefix, self.model_name, self.model_version)
+
+    @property
+    def rollout_style(self) -> Rollout:
+        """Blue/green in production unless asked otherwise; rolling elsewhere."""
+        if self.rollout is not None:
+            return self.rollout
+        return Rollout.BLUE_GREEN if self.production else Rollout.ROLLING
 
     @property
     def model_manifest_key(self) -> str:
         """The manifest beside the .h5."""
         return self.model_object_key.removesuffix(".h5") + ".json"
+
+    @property
+    def canary_gate(self) -> bool:
+        """The canary's alarm is a deployment alarm: as asked, else on where the stack owns DNS.
+
+        With certificateArn the user points DNS at the load balancer after the first deploy; until
+        then the canary cannot succeed, so it gates releases once they say so (-c
+        canaryGatesReleases=true).
+        """
+        if self.canary_gates_releases is not None:
+            return self.canary_gates_releases
+        return self.ingress_mode is not IngressMode.CERTIFICATE
 
     @property
     def nat_gateway_count(self) -> int:
@@ -256,6 +296,11 @@ class DeployConfig(ContextModel):
         return IngressMode.CERTIFICATE
 
 
+def model_key(prefix: str, name: str, version: str) -> str:
+    """`<prefix>/<name>/<version>/<name>-<version>.h5`: one rule for the deploy and the CI grant."""
+    return f"{prefix}/{name}/{version}/{name}-{version}.h5"
+
+
 def arn_region(arn: str) -> str:
     """The region field of an ACM or Secrets Manager ARN (already validated)."""
     match = _CERTIFICATE_ARN.fullmatch(arn) or _SECRET_ARN.fullmatch(arn)
@@ -269,9 +314,12 @@ def context_keys() -> tuple[str, ...]:
     return model_context_keys(DeployConfig)
 
 
-def read_context(get: Callable[[str], Any]) -> DeployConfig:
-    """Build the config from a context getter (`app.node.try_get_context`); unset keys keep defaults."""
-    return validate_context(DeployConfig, get)
+def read_context(get: Callable[[str], Any], given: Iterable[str] = ()) -> DeployConfig:
+    """Build the config from a context getter (`app.node.try_get_context`); unset keys keep defaults.
+
+    `given`: every key handed to the app; one it does not read is refused with the nearest known.
+    """
+    return validate_context(DeployConfig, get, given)
 
 
 __all__ = ["ConfigError", "DeployConfig", "context_keys", "read_context"]

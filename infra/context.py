@@ -3,10 +3,12 @@ once, with one error that names each bad key. Shared by infra/config.py and infr
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeVar
 
+from constructs import IConstruct
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
@@ -59,8 +61,46 @@ def context_keys(model: type[ContextModel]) -> tuple[str, ...]:
     return tuple(field.alias or name for name, field in model.model_fields.items())
 
 
-def validate_context(model: type[Model], get: Callable[[str], Any]) -> Model:
-    """Build the model from a context getter (`app.node.try_get_context`); unset keys keep defaults."""
+def is_cdk_key(key: str) -> bool:
+    """CDK's own context: feature flags (`@aws-cdk/...`), `aws:cdk:...` and lookup results."""
+    return key.startswith("@") or ":" in key
+
+
+def given_keys(scope: IConstruct) -> list[str]:
+    """Every context key handed to the app: cdk.json, cdk.context.json and `-c` on the command line."""
+    return [str(key) for key in dict(scope.node.get_all_context())]
+
+
+def unknown_keys(model: type[ContextModel], given: Iterable[str]) -> list[str]:
+    """One sentence per given key the app does not read, naming the nearest key it does read.
+
+    A misspelled key (`-c domianName=...`) would otherwise be ignored in silence and the stack
+    deployed without what it asked for.
+    """
+    known = context_keys(model)
+    by_lower = {key.lower(): key for key in known}
+    problems = []
+    for key in sorted(set(given)):
+        if key in known or is_cdk_key(key):
+            continue
+        # Case-blind, and always a suggestion: the closest known key, however far.
+        nearest = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.0)
+        hint = f" (did you mean {by_lower[nearest[0]]}?)" if nearest else ""
+        problems.append(f"{key}: not a context key of this app{hint}")
+    return problems
+
+
+def validate_context(
+    model: type[Model], get: Callable[[str], Any], given: Iterable[str] = ()
+) -> Model:
+    """Build the model from a context getter (`app.node.try_get_context`); unset keys keep defaults.
+
+    `given` is every key the app was handed (`app.node.get_all_context()`): an unknown one is
+    refused, with the nearest known key.
+    """
+    unknown = unknown_keys(model, given)
+    if unknown:
+        raise ConfigError("invalid CDK context: " + "; ".join(unknown))
     raw = {key: value for key in context_keys(model) if (value := get(key)) is not None}
     try:
         return model.model_validate(raw)

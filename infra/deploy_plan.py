@@ -7,7 +7,7 @@ tag and the model key it pushes and publishes are the ones the task definition n
 construction. Subcommands (all offline):
 
   python -m infra.deploy_plan default-model            the bundled model's path
-  python -m infra.deploy_plan context --model PATH     modelName/modelVersion/modelSha256 lines
+  python -m infra.deploy_plan context --model PATH     modelName/Version/Kind/Sha256 lines
   python -m infra.deploy_plan plan --assembly DIR --model PATH   KEY=value lines for deploy.sh
 """
 
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from infra.config import DeployConfig
+from infra.config import DEFAULT_MODEL_KIND, DeployConfig
 from infra.names import SERVICE_STACK_ID, STORAGE_STACK_ID
 from infra.posture import posture_warnings
 from service.checksums import sha256_of
@@ -49,6 +49,7 @@ def deploy_plan(config: DeployConfig) -> dict[str, Any]:
         "image_tag": config.image_tag,
         "model_name": config.model_name,
         "model_version": config.model_version,
+        "model_kind": config.model_kind,
         "model_prefix": config.model_read_prefix,
         "model_key": config.model_object_key,
         "model_manifest_key": config.model_manifest_key,
@@ -76,11 +77,15 @@ def read_plan(assembly: Path) -> dict[str, Any]:
 
 
 def model_context(model: Path) -> dict[str, str]:
-    """The context keys that make the stack serve exactly this file: name, version, sha256."""
+    """The context keys that make the stack serve exactly this file: name, version, kind, sha256.
+
+    A manifest without `kind` is a face-similarity model (every manifest published before kinds).
+    """
     manifest = _manifest(model)
     return {
         "modelName": str(manifest["name"]),
         "modelVersion": str(manifest["version"]),
+        "modelKind": str(manifest.get("kind", DEFAULT_MODEL_KIND)),
         "modelSha256": sha256_of(model),
     }
 
@@ -91,7 +96,12 @@ def check_model(plan: dict[str, Any], model: Path) -> None:
     actual = sha256_of(model)
     if actual != manifest["sha256"]:
         raise PlanError(f"{model} sha256 {actual} does not match its manifest")
-    for field, key in (("name", "model_name"), ("version", "model_version")):
+    manifest.setdefault("kind", DEFAULT_MODEL_KIND)
+    for field, key in (
+        ("name", "model_name"),
+        ("version", "model_version"),
+        ("kind", "model_kind"),
+    ):
         if str(manifest[field]) != plan[key]:
             raise PlanError(
                 f"{model} is {field} {manifest[field]}, but the stack would serve "
@@ -115,6 +125,7 @@ def shell_lines(plan: dict[str, Any], model: Path) -> list[str]:
         "MODEL_PREFIX": plan["model_prefix"],
         "MODEL_KEY": plan["model_key"],
         "MODEL_LABEL": f"{plan['model_name']} {plan['model_version']}",
+        "MODEL_KIND": plan["model_kind"],
         "INGRESS_MODE": plan["ingress_mode"],
         "API_KEYS": "on" if plan["api_keys"] else "off",
         "DOCS": "on" if plan["docs"] else "off",

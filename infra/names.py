@@ -75,6 +75,16 @@ class DeployNames:
         """Prefix of alarm, dashboard and web ACL names."""
         return f"facesim-{self.stage}"
 
+    @property
+    def canary(self) -> str:
+        """The Synthetics canary's name (at most 21 characters: `fs-` and 18 of the stage)."""
+        return f"fs-{self.stage}"[:21]
+
+    @property
+    def waf_log_group(self) -> str:
+        """WAF logs only to log groups whose name starts with aws-waf-logs-."""
+        return f"aws-waf-logs-{self.prefix}"
+
     def alarm(self, what: str) -> str:
         """An alarm name (fixed, so the service's deployment alarms can name it without a cycle)."""
         return f"{self.prefix}-{what}"

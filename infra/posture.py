@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.choices import IngressMode
+from infra.choices import IngressMode, Rollout
 from infra.config import DeployConfig
 
 
@@ -28,4 +28,14 @@ def posture_warnings(config: DeployConfig) -> list[str]:
         )
     if not config.deletion_protected and config.production:
         warnings.append("DELETION PROTECTION OFF in production (deletionProtection=false)")
+    if config.production and config.rollout_style is Rollout.ROLLING:
+        warnings.append(
+            "ROLLING RELEASES in production: a new release takes traffic without the smoke hook "
+            "(rollout=rolling)"
+        )
+    if not config.canary_gate:
+        warnings.append(
+            "CANARY DOES NOT GATE RELEASES: once DNS points at the load balancer, deploy with "
+            "-c canaryGatesReleases=true (docs/DEPLOY.md, Releases)"
+        )
     return warnings

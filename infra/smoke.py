@@ -3,26 +3,36 @@
 `make smoke URL=https://api.example.com` (scripts/smoke.py) after every deploy, and in `make test`
 against the local stack (tests/e2e/test_smoke_e2e.py). Checks, in order: TLS (verified chain,
 protocol, days to expiry), /readyz, the security headers nginx promises, a request without the
-API key refused with the JSON 401, /docs in the expected state, and the Postman collection run by
-newman with the key. Standard library only (plus npx newman): it runs wherever deploy.sh runs.
-Each failure says what failed; the report ends with how to roll back.
+API key refused with the JSON 401, /docs in the expected state, the model served (name and
+version when expected), one authenticated request per route with the kind's own examples
+(infra/probe/examples.py), and the Postman collection run by newman with the key. Standard
+library only (plus npx newman): it runs wherever deploy.sh runs. Each failure says what failed;
+the report ends with how to roll back.
+
+`connect_host` (deploy.sh passes the load balancer's DNS name) checks a deployment whose DNS does
+not point at it yet: TCP goes there, TLS verifies the public name. newman cannot route that way,
+so then the kind's examples stand in for the collection.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import ssl
 import subprocess
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from infra.probe.client import Answer, Endpoint
+from infra.probe.client import fetch as probe_fetch
+from infra.probe.examples import examples_for
+from infra.probe.release import Check, Expected
+from infra.probe.release import check_examples as probe_examples
+from infra.probe.release import check_model as probe_model
+from infra.probe.release import check_ready as probe_ready
 from service.paths import REPO_ROOT
 
 REPO: Final = REPO_ROOT
@@ -43,15 +53,6 @@ DEFAULT_ROLLBACK: Final = (
 
 
 @dataclass(frozen=True)
-class Check:
-    """One line of the report."""
-
-    name: str
-    status: str  # "ok", "FAIL", "skip"
-    detail: str
-
-
-@dataclass(frozen=True)
 class Target:
     """Where and how to test."""
 
@@ -61,44 +62,24 @@ class Target:
     expect_api_keys: bool = True
     expect_docs: bool | None = None  # None: either is fine
     timeout: float = 20.0
+    connect_host: str | None = None  # the load balancer's DNS name, before DNS points there
+    expected: Expected = field(default_factory=Expected)
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The probe's view of the target."""
+        return Endpoint(
+            url=self.url, connect_host=self.connect_host, cacert=self.cacert, timeout=self.timeout
+        )
 
     def context(self) -> ssl.SSLContext:
         """Verification always on; a CA file only adds trust (the local stack's own certificate)."""
-        return ssl.create_default_context(cafile=str(self.cacert) if self.cacert else None)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """An HTTP answer: status, lower-case headers, body."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def error_code(self) -> str | None:
-        """`error.code` of our JSON error body, if it is one."""
-        try:
-            return str(json.loads(self.body)["error"]["code"])
-        except (ValueError, KeyError, TypeError):
-            return None
+        return self.endpoint.tls_context()
 
 
 def fetch(target: Target, path: str, *, method: str = "GET", data: bytes | None = None) -> Answer:
     """One request; an HTTP error status is an answer, not an exception."""
-    request = urllib.request.Request(target.url.rstrip("/") + path, method=method, data=data)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(
-            request, timeout=target.timeout, context=target.context()
-        ) as response:
-            return Answer(response.status, _headers(response.headers.items()), response.read())
-    except urllib.error.HTTPError as error:
-        return Answer(error.code, _headers(error.headers.items()), error.read())
-
-
-def _headers(items: object) -> dict[str, str]:
-    return {str(k).lower(): str(v) for k, v in items}  # type: ignore[attr-defined]
+    return probe_fetch(target.endpoint, path, method=method, body=data)
 
 
 def check_tls(target: Target) -> Check:
@@ -109,7 +90,9 @@ def check_tls(target: Target) -> Check:
     host, port = parts.hostname or "", parts.port or 443
     try:
         with (
-            socket.create_connection((host, port), timeout=target.timeout) as raw,
+            socket.create_connection(
+                (target.connect_host or host, port), timeout=target.timeout
+            ) as raw,
             target.context().wrap_socket(raw, server_hostname=host) as tls,
         ):
             version, cert = tls.version(), tls.getpeercert()
@@ -128,13 +111,7 @@ def check_tls(target: Target) -> Check:
 
 def check_ready(target: Target) -> tuple[Check, Answer | None]:
     """/readyz is 200 (the model is loaded and warm)."""
-    try:
-        answer = fetch(target, "/readyz")
-    except (OSError, ssl.SSLError) as exc:
-        return Check("readyz", "FAIL", f"no answer: {exc}"), None
-    if answer.status != 200:
-        return Check("readyz", "FAIL", f"status {answer.status}: {answer.body[:200]!r}"), answer
-    return Check("readyz", "ok", "200, model ready"), answer
+    return probe_ready(target.endpoint)
 
 
 def check_headers(answer: Answer | None, https: bool) -> Check:
@@ -180,10 +157,38 @@ def check_docs(target: Target) -> Check:
     return Check("docs", "FAIL", f"expected {wanted}, got {statuses}")
 
 
+def check_model(target: Target) -> Check:
+    """/v1/model with the key: the name and version this deployment must serve."""
+    if target.expect_api_keys and not target.api_key:
+        return Check("model", "skip", "no API key given (FACESIM_API_KEY)")
+    return probe_model(target.endpoint, target.api_key, target.expected)
+
+
+def check_examples(target: Target) -> Check:
+    """One authenticated request per route with the kind's own examples."""
+    if target.expect_api_keys and not target.api_key:
+        return Check("kind examples", "skip", "no API key given (FACESIM_API_KEY)")
+    kind = target.expected.kind
+    try:
+        folder = REPO / examples_for(kind).source
+    except ValueError as exc:
+        return Check("kind examples", "FAIL", str(exc))
+    return probe_examples(target.endpoint, target.api_key, kind, folder)
+
+
 def check_collection(target: Target) -> Check:
     """docs/postman_collection.json, every request and test, under newman with the key."""
     if target.expect_api_keys and not target.api_key:
         return Check("postman collection", "skip", "no API key given (FACESIM_API_KEY)")
+    if target.connect_host is not None:
+        return Check(
+            "postman collection",
+            "skip",
+            f"newman cannot connect through {target.connect_host}; the kind examples covered "
+            "each route",
+        )
+    if target.expected.kind != "face-similarity":
+        return Check("postman collection", "skip", "the collection is the face API's")
     npx = shutil.which("npx")
     if npx is None:
         return Check("postman collection", "FAIL", "npx (Node.js) not found: make node-deps")
@@ -213,7 +218,13 @@ def run(target: Target) -> list[Check]:
     checks += [ready, check_headers(answer, https)]
     if answer is None:
         return checks
-    checks += [check_refusal(target), check_docs(target), check_collection(target)]
+    checks += [
+        check_refusal(target),
+        check_docs(target),
+        check_model(target),
+        check_examples(target),
+        check_collection(target),
+    ]
     return checks
 
 

@@ -179,7 +179,7 @@ case "$DOCS_FLAG" in
   *) die "--docs takes on or off" ;;
 esac
 
-[[ -x "$PYTHON" ]] || die "$PYTHON is missing: run make dev-deps node-deps first (docs/DEPLOY_QUICKSTART.md)"
+[[ -x "$PYTHON" ]] || die "$PYTHON is missing: run make deploy-deps (or make dev-deps node-deps) first (docs/DEPLOY_QUICKSTART.md)"
 command -v npx >/dev/null || die "npx is required (Node.js; then make node-deps)"
 if ((DRY_RUN == 0)); then
   for tool in aws docker; do
@@ -263,6 +263,7 @@ while IFS='=' read -r key value; do
     MODEL_PATH) MODEL="$value" ;;
     MODEL_KEY) MODEL_KEY="$value" ;;
     MODEL_LABEL) MODEL_LABEL="$value" ;;
+    MODEL_KIND) MODEL_KIND="$value" ;;
     INGRESS_MODE) INGRESS_MODE="$value" ;;
     API_KEYS) API_KEYS_STATE="$value" ;;
     DOCS) DOCS_STATE="$value" ;;
@@ -289,11 +290,19 @@ if ((SKIP_BOOTSTRAP)); then
 else
   run npx --no-install cdk bootstrap --app "$ASSEMBLY" "aws://$ACCOUNT/$REGION"
 fi
-PREVIOUS_TAG="$(capture "<ImageTag output of $SERVICE_STACK_NAME>" aws cloudformation describe-stacks \
-  --stack-name "$SERVICE_STACK_NAME" --query "Stacks[0].Outputs[?OutputKey=='ImageTag'].OutputValue" \
-  --output text 2>/dev/null || true)"
-if [[ -z "$PREVIOUS_TAG" || "$PREVIOUS_TAG" == None ]]; then
+# What runs now (the deploy role may read the stack's outputs): the rollback command names it.
+PREVIOUS="$(capture "<ImageTag> <ModelName> <ModelVersion> outputs of $SERVICE_STACK_NAME" \
+  aws cloudformation describe-stacks --stack-name "$SERVICE_STACK_NAME" --output text \
+  --query "[Stacks[0].Outputs[?OutputKey=='ImageTag'].OutputValue | [0], Stacks[0].Outputs[?OutputKey=='ModelName'].OutputValue | [0], Stacks[0].Outputs[?OutputKey=='ModelVersion'].OutputValue | [0]]" \
+  2>/dev/null || true)"
+read -r PREVIOUS_TAG PREVIOUS_MODEL_NAME PREVIOUS_MODEL_VERSION _ <<<"$PREVIOUS" || true
+if [[ -z "${PREVIOUS_TAG:-}" || "$PREVIOUS_TAG" == None ]]; then
   PREVIOUS_TAG="<the image tag deployed before>"
+fi
+if [[ -z "${PREVIOUS_MODEL_NAME:-}" || "$PREVIOUS_MODEL_NAME" == None || -z "${PREVIOUS_MODEL_VERSION:-}" || "$PREVIOUS_MODEL_VERSION" == None ]]; then
+  PREVIOUS_MODEL="<the model file deployed before>"
+else
+  PREVIOUS_MODEL="models/$PREVIOUS_MODEL_NAME-$PREVIOUS_MODEL_VERSION.h5"
 fi
 
 # --- 3. the storage stack: ECR repositories and the model bucket --------------------------------
@@ -330,16 +339,25 @@ push_image "$APP_REPO" .
 push_image "$NGINX_REPO" nginx
 
 # --- 5. the model, create-only, at the key the task definition reads ----------------------------
-run "$PYTHON" scripts/publish_model.py --model "$MODEL" --bucket "$BUCKET" --key "$MODEL_KEY"
+# boto3 only (infra/publish.py): a deploy-only install publishes too.
+run "$PYTHON" -m infra.publish --model "$MODEL" --bucket "$BUCKET" --key "$MODEL_KEY"
 
 # --- 6. the service stack: VPC, Fargate (app + nginx), ALB/TLS, WAF, alarms, dashboard -----------
 run npx --no-install cdk deploy --app "$ASSEMBLY" "$SERVICE_STACK_ID" ${CDK_FLAGS[@]+"${CDK_FLAGS[@]}"} \
   --outputs-file "$OUT_DIR/service-outputs.json"
 URL="$(stack_output "$OUT_DIR/service-outputs.json" "$SERVICE_STACK_NAME" EndpointUrl)"
 SECRET_ARN="$(stack_output "$OUT_DIR/service-outputs.json" "$SERVICE_STACK_NAME" ApiKeySecretArn)"
+ALB_NAME="$(stack_output "$OUT_DIR/service-outputs.json" "$SERVICE_STACK_NAME" LoadBalancerDnsName)"
 
 # --- 7. smoke test of the new endpoint -----------------------------------------------------------
-ROLLBACK="roll back: scripts/deploy.sh --image-tag $PREVIOUS_TAG with the same flags (docs/DEPLOY.md, Rolling back)"
+ROLLBACK="roll back: scripts/deploy.sh --image-tag $PREVIOUS_TAG --model $PREVIOUS_MODEL with the same flags (docs/DEPLOY.md, Rolling back)"
+SMOKE_ROUTE=()
+if [[ "$INGRESS_MODE" == https-certificate ]]; then
+  # DNS is the user's job in this mode and may not point here yet: test through the load
+  # balancer's own name, with the domain as SNI and Host (the certificate is still verified).
+  SMOKE_ROUTE=(--connect-host "$ALB_NAME")
+  echo "# DNS to create, if not done yet: ${URL#https://} CNAME (or Route 53 alias A) -> $ALB_NAME"
+fi
 if ((SKIP_SMOKE)); then
   echo "# smoke test skipped (--skip-smoke)"
 else
@@ -350,7 +368,8 @@ else
     export FACESIM_API_KEY="${keys%%,*}"
   fi
   if ! run "$PYTHON" scripts/smoke.py --url "$URL" --api-keys "$API_KEYS_STATE" \
-    --docs "$DOCS_STATE" --rollback "$ROLLBACK"; then
+    --docs "$DOCS_STATE" --kind "$MODEL_KIND" --expect-model "$MODEL_LABEL" \
+    ${SMOKE_ROUTE[@]+"${SMOKE_ROUTE[@]}"} --rollback "$ROLLBACK"; then
     echo "deploy.sh: the stacks are deployed but the smoke test failed: $ROLLBACK" >&2
     exit 1
   fi

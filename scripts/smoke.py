@@ -15,9 +15,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from infra.probe.release import Expected
 from infra.smoke import DEFAULT_ROLLBACK, Target, report, run
 
 STATES = {"on": True, "off": False, "any": None}
+
+
+def expected(kind: str, model: str | None) -> Expected:
+    """What the endpoint must serve: the kind, and a name and version when given."""
+    if not model:
+        return Expected(kind=kind)
+    name, _, version = model.partition(" ")
+    return Expected(kind=kind, name=name, version=version or None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-keys", choices=["on", "off"], default="on")
     parser.add_argument("--docs", choices=sorted(STATES), default="any")
     parser.add_argument("--rollback", default=DEFAULT_ROLLBACK, help="printed on failure")
+    parser.add_argument(
+        "--connect-host",
+        help="connect here (the load balancer's DNS name) while TLS and Host use the URL's name",
+    )
+    parser.add_argument("--kind", default="face-similarity", help="the model's kind (examples)")
+    parser.add_argument(
+        "--expect-model", help="NAME VERSION the endpoint must serve, e.g. 'm 1.0.0'"
+    )
     args = parser.parse_args(argv)
     target = Target(
         url=args.url,
@@ -35,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         cacert=args.cacert,
         expect_api_keys=args.api_keys == "on",
         expect_docs=STATES[args.docs],
+        connect_host=args.connect_host or None,
+        expected=expected(args.kind, args.expect_model),
     )
     print(f"smoke test of {target.url}", flush=True)
     text, passed = report(run(target), args.rollback)

@@ -17,9 +17,10 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from prometheus_client import CollectorRegistry
+if TYPE_CHECKING:  # annotations only: the CDK app reads the metric names without it
+    from prometheus_client import CollectorRegistry
 
 REQUESTS: Final = "Requests"
 CLIENT_ERRORS: Final = "ClientErrors"

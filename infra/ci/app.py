@@ -13,6 +13,7 @@ from aws_cdk import App, Environment, Tags
 from infra.ci.config import CiConfig, read_ci_context
 from infra.ci.stack import CiIdentityStack
 from infra.config import ConfigError
+from infra.context import given_keys
 from infra.nag import synthesize_checked
 
 CI_STACK_ID = "FacesimCiIdentity"
@@ -36,7 +37,7 @@ def main() -> None:
     """Entry point of `cdk synth/deploy --app "python -m infra.ci.app"`."""
     app = App()
     try:
-        config = read_ci_context(app.node.try_get_context)
+        config = read_ci_context(app.node.try_get_context, given_keys(app))
     except ConfigError as exc:
         sys.exit(str(exc))
     build(app, config)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from pydantic import Field, field_validator
 
-from infra.config import DEFAULT_MODEL_NAME
+from infra.config import MODEL_PREFIX
 from infra.context import ContextModel, checked_region, checked_stage, validate_context
 from infra.names import DeployNames
 
@@ -33,7 +33,7 @@ class CiConfig(ContextModel):
     stage: str = "production"
     region: str = "us-east-1"
     model_bucket_name: str | None = None
-    model_prefix: str = DEFAULT_MODEL_NAME
+    model_prefix: str = Field(MODEL_PREFIX, description="the service stack's modelPrefix")
     bootstrap_qualifier: str = Field("hnb659fds", description="cdk bootstrap --qualifier")
 
     @field_validator("github_sub_prefix")
@@ -90,6 +90,6 @@ class CiConfig(ContextModel):
         return f"{self.github_sub_prefix}:pull_request"
 
 
-def read_ci_context(get: Callable[[str], Any]) -> CiConfig:
-    """Build the config from a context getter; the error names each bad key."""
-    return validate_context(CiConfig, get)
+def read_ci_context(get: Callable[[str], Any], given: Iterable[str] = ()) -> CiConfig:
+    """Build the config from a context getter; the error names each bad or unknown key."""
+    return validate_context(CiConfig, get, given)

@@ -91,6 +91,10 @@ class CiIdentityStack(Stack):
             f"cdk-{qualifier}-{kind}-role-{Aws.ACCOUNT_ID}-{Aws.REGION}"
         )
 
+    def stack_arn(self, stack_name: str) -> str:
+        """Every stack of that name (the id after it changes when a stack is re-created)."""
+        return f"arn:{self.partition}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:stack/{stack_name}/*"
+
     def _grant_deploy(self, config: CiConfig) -> None:
         """Push both images; write the model objects, create-only, and read them back."""
         names = config.names
@@ -106,6 +110,25 @@ class CiIdentityStack(Stack):
         self.deploy_role.add_to_policy(
             iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=[objects])
         )
+        # deploy.sh reads the stage's stack outputs before it deploys: the image tag and model
+        # running now are what the printed rollback command names.
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["cloudformation:DescribeStacks"],
+                resources=[
+                    self.stack_arn(names.storage_stack),
+                    self.stack_arn(names.service_stack),
+                ],
+            )
+        )
+        for stack_name in (names.storage_stack, names.service_stack):
+            acknowledge(
+                self.deploy_role,
+                f"AwsSolutions-IAM5[Resource::arn:{self.partition}:cloudformation:<AWS::Region>:"
+                f"<AWS::AccountId>:stack/{stack_name}/*]",
+                "The wildcard is the stack id CloudFormation appends to the stage's own stack "
+                "name; the role may only describe that stack (its outputs: the rollback target).",
+            )
         acknowledge(
             self.deploy_role,
             "AwsSolutions-IAM5[Resource::*]",

@@ -96,6 +96,7 @@ def app_environment(
     *,
     model_uri: str,
     model_sha256: str | None,
+    model_kind: str,
     region: str,
     docs_enabled: bool,
     metrics_namespace: str,
@@ -105,6 +106,7 @@ def app_environment(
         "HOST": APP_HOST,  # loopback: reachable from nginx in this task, from nothing else
         "PORT": str(APP_PORT),
         "MODEL_URI": model_uri,
+        "MODEL_KIND": model_kind,  # the published manifest's kind (deploy plan)
         "GRACEFUL_TIMEOUT": str(APP_GRACEFUL_TIMEOUT_S),
         "MAX_REQUEST_BYTES": str(MAX_REQUEST_BYTES),
         "LOG_LEVEL": "info",

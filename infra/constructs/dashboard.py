@@ -9,6 +9,7 @@ not pull), nothing to configure, and it works wherever the app's logs already go
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 from aws_cdk import Duration
@@ -17,7 +18,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
-from infra.constructs.monitoring import container_insights
+from infra.constructs.monitoring import container_insights, hosts
 from service import emf
 
 ONE_MINUTE: Final = Duration.minutes(1)
@@ -47,14 +48,14 @@ class Dashboard(Construct):
         name: str,
         metrics_namespace: str,
         load_balancer: elbv2.ApplicationLoadBalancer,
-        target_group: elbv2.ApplicationTargetGroup,
+        target_groups: Sequence[elbv2.ApplicationTargetGroup],
         cluster: ecs.ICluster,
         service: ecs.FargateService,
         web_acl_name: str,
         alarms: list[cloudwatch.IAlarm],
     ) -> None:
         super().__init__(scope, construct_id)
-        lb, tg = load_balancer.metrics, target_group.metrics
+        lb = load_balancer.metrics
         code = elbv2.HttpCodeTarget
         app = metrics_namespace
         waf = {"WebACL": web_acl_name, "Region": cluster.stack.region, "Rule": "ALL"}
@@ -70,22 +71,22 @@ class Dashboard(Construct):
                     graph(
                         "Errors",
                         [
-                            tg.http_code_target(code.TARGET_4XX_COUNT, statistic="Sum"),
-                            tg.http_code_target(code.TARGET_5XX_COUNT, statistic="Sum"),
+                            lb.http_code_target(code.TARGET_4XX_COUNT, statistic="Sum"),
+                            lb.http_code_target(code.TARGET_5XX_COUNT, statistic="Sum"),
                             lb.http_code_elb(elbv2.HttpCodeElb.ELB_5XX_COUNT, statistic="Sum"),
                         ],
                     ),
                     graph(
                         "Latency (s)",
-                        [tg.target_response_time(statistic=p) for p in ("p50", "p95", "p99")],
+                        [lb.target_response_time(statistic=p) for p in ("p50", "p95", "p99")],
                     ),
                 ],
                 [
                     graph(
                         "Targets",
                         [
-                            tg.healthy_host_count(statistic="Minimum"),
-                            tg.unhealthy_host_count(statistic="Maximum"),
+                            hosts(load_balancer, target_groups, "healthy", "Minimum"),
+                            hosts(load_balancer, target_groups, "unhealthy", "Maximum"),
                         ],
                     ),
                     graph(

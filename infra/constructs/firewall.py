@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
@@ -37,6 +39,11 @@ RATE_LIMITED_BODY: Final = (
     '{"error":{"code":"rate_limited","field":null,'
     '"message":"Too many requests from this address; retry in a few minutes."}}'
 )
+# Never written to the WAF log: the client's credentials.
+REDACTED_HEADERS: Final = ("x-api-key", "authorization")
+# Logged: requests a rule blocked or counted (why an upload was blocked, or let through only
+# because the body rules count on upload routes). Allowed requests without a match are dropped.
+LOGGED_ACTIONS: Final = ("BLOCK", "COUNT", "EXCLUDED_AS_COUNT")
 BLOCKED_BODY: Final = (
     '{"error":{"code":"forbidden","field":null,'
     '"message":"The request was refused by the web application firewall."}}'
@@ -145,7 +152,7 @@ def _rate_limit(prefix: str, limit: int) -> wafv2.CfnWebACL.RuleProperty:
 
 
 class Firewall(Construct):
-    """Exposes `web_acl` (REGIONAL) and `metric_prefix`; associated with the load balancer."""
+    """Exposes `web_acl` (REGIONAL), `metric_prefix` and `log_group`; on the load balancer."""
 
     def __init__(
         self,
@@ -155,6 +162,8 @@ class Firewall(Construct):
         name: str,
         load_balancer: elbv2.IApplicationLoadBalancer,
         rate_limit: int,
+        log_group_name: str,
+        log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
         self.metric_prefix = name
@@ -188,3 +197,45 @@ class Firewall(Construct):
             resource_arn=load_balancer.load_balancer_arn,
             web_acl_arn=self.web_acl.attr_arn,
         )
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=log_group_name,
+            retention=log_retention,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        wafv2.CfnLoggingConfiguration(
+            self,
+            "Logging",
+            resource_arn=self.web_acl.attr_arn,
+            # WAF wants the group's ARN without the `:*` CloudFormation's Arn attribute ends in.
+            log_destination_configs=[
+                Stack.of(self).format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=log_group_name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            redacted_fields=[
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
+                for header in REDACTED_HEADERS
+            ],
+            logging_filter=_logging_filter(),
+        ).node.add_dependency(self.log_group)
+
+
+def _logging_filter() -> dict[str, object]:
+    """Keep what a rule blocked or counted; drop the rest (the bulk: plain allowed requests)."""
+    return {
+        "DefaultBehavior": "DROP",
+        "Filters": [
+            {
+                "Behavior": "KEEP",
+                "Requirement": "MEETS_ANY",
+                "Conditions": [
+                    {"ActionCondition": {"Action": action}} for action in LOGGED_ACTIONS
+                ],
+            }
+        ],
+    }

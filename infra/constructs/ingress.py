@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Final
+
 from aws_cdk import Annotations, Duration
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
@@ -21,6 +24,11 @@ from infra.contract import (
 )
 from infra.nag import acknowledge
 
+TEST_RULE_PRIORITY: Final = 10  # before the production rule: the header picks the new release
+PRODUCTION_RULE_PRIORITY: Final = 100
+NOT_FOUND_BODY: Final = (
+    '{"error":{"code":"not_found","field":null,"message":"No route matches this request."}}'
+)
 LEAST_OUTSTANDING = elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS
 
 INSECURE_HTTP_WARNING = (
@@ -30,8 +38,50 @@ INSECURE_HTTP_WARNING = (
 )
 
 
+def _target_group(
+    scope: Construct, construct_id: str, vpc: ec2.IVpc
+) -> elbv2.ApplicationTargetGroup:
+    """nginx's HTTPS port on the tasks, checked on /readyz."""
+    return elbv2.ApplicationTargetGroup(
+        scope,
+        construct_id,
+        vpc=vpc,
+        target_type=elbv2.TargetType.IP,
+        # ALB -> nginx is HTTPS too. The ALB does not validate target certificates, so nginx's
+        # self-signed certificate (made at container start) encrypts this hop.
+        protocol=elbv2.ApplicationProtocol.HTTPS,
+        port=NGINX_HTTPS_PORT,
+        deregistration_delay=Duration.seconds(DEREGISTRATION_DELAY_S),
+        # A request is one forward pass of varying cost (image size, batching): send each to
+        # the target with the fewest in flight rather than round-robin onto a busy task.
+        load_balancing_algorithm_type=LEAST_OUTSTANDING,
+        health_check=elbv2.HealthCheck(
+            protocol=elbv2.Protocol.HTTPS,
+            path=READINESS_PATH,
+            healthy_http_codes="200",
+            interval=Duration.seconds(15),
+            timeout=Duration.seconds(5),
+            healthy_threshold_count=2,
+            unhealthy_threshold_count=3,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class TestTraffic:
+    """The header that sends a request to the new release during a blue/green deployment."""
+
+    header: str
+    value: str
+
+
 class Ingress(Construct):
-    """Exposes `load_balancer`, `target_group`, `listener` (the one forwarding), `endpoint_url`.
+    """Exposes `load_balancer`, `target_group`, `target_groups`, `listener`, `endpoint_url`.
+
+    Rolling (test_traffic None): the listener forwards to one target group. Blue/green: two
+    target groups and two listener rules ECS moves between them: `production_rule` (every path)
+    and `test_rule` (requests carrying the test header, priority first), which reaches the new
+    tasks before production traffic does.
 
     ROUTE53: a DNS-validated ACM certificate for domain_name and an alias A record in the zone.
     CERTIFICATE: an existing ACM certificate; pointing DNS at the ALB is left to the user.
@@ -52,6 +102,7 @@ class Ingress(Construct):
         hosted_zone: route53.IHostedZone | None = None,
         certificate_arn: str | None = None,
         deletion_protection: bool,
+        test_traffic: TestTraffic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.mode = mode
@@ -79,39 +130,25 @@ class Ingress(Construct):
             "443 (and 80, which only redirects to HTTPS, or serves the flagged insecureHttp mode).",
         )
 
-        self.target_group = elbv2.ApplicationTargetGroup(
-            self,
-            "NginxTargets",
-            vpc=vpc,
-            target_type=elbv2.TargetType.IP,
-            # ALB -> nginx is HTTPS too. The ALB does not validate target certificates, so nginx's
-            # self-signed certificate (made at container start) encrypts this hop.
-            protocol=elbv2.ApplicationProtocol.HTTPS,
-            port=NGINX_HTTPS_PORT,
-            deregistration_delay=Duration.seconds(DEREGISTRATION_DELAY_S),
-            # A request is one forward pass of varying cost (image size, batching): send each to
-            # the target with the fewest in flight rather than round-robin onto a busy task.
-            load_balancing_algorithm_type=LEAST_OUTSTANDING,
-            health_check=elbv2.HealthCheck(
-                protocol=elbv2.Protocol.HTTPS,
-                path=READINESS_PATH,
-                healthy_http_codes="200",
-                interval=Duration.seconds(15),
-                timeout=Duration.seconds(5),
-                healthy_threshold_count=2,
-                unhealthy_threshold_count=3,
-            ),
-            targets=[
-                service.load_balancer_target(
-                    container_name=target_container.container_name,
-                    container_port=NGINX_HTTPS_PORT,
-                )
-            ],
+        self.target_group = _target_group(self, "NginxTargets", vpc)
+        self.target_groups = [self.target_group]
+        self.green_target_group: elbv2.ApplicationTargetGroup | None = None
+        if test_traffic is not None:
+            self.green_target_group = _target_group(self, "NginxTargetsGreen", vpc)
+            self.target_groups.append(self.green_target_group)
+        # Rolling: the listener forwards to the target group; blue/green: the rules below do.
+        default = [self.target_group] if test_traffic is None else None
+        not_found = (
+            None
+            if test_traffic is None
+            else elbv2.ListenerAction.fixed_response(
+                404, content_type="application/json", message_body=NOT_FOUND_BODY
+            )
         )
 
         if mode is IngressMode.INSECURE_HTTP:
             self.listener = self.load_balancer.add_listener(
-                "Http", port=80, open=True, default_target_groups=[self.target_group]
+                "Http", port=80, open=True, default_target_groups=default, default_action=not_found
             )
             self.endpoint_url = f"http://{self.load_balancer.load_balancer_dns_name}"
             Annotations.of(self).add_warning_v2("facesim:insecure-http", INSECURE_HTTP_WARNING)
@@ -125,7 +162,8 @@ class Ingress(Construct):
                 open=True,
                 certificates=[certificate],
                 ssl_policy=elbv2.SslPolicy.TLS13_12_PQ,  # TLS 1.2/1.3, post-quantum hybrid key exchange
-                default_target_groups=[self.target_group],
+                default_target_groups=default,
+                default_action=not_found,
             )
             self.load_balancer.add_redirect(source_port=80, target_port=443)
             self.endpoint_url = f"https://{domain_name}"
@@ -140,10 +178,58 @@ class Ingress(Construct):
                     ),
                 )
 
+        self.production_rule: elbv2.ApplicationListenerRule | None = None
+        self.test_rule: elbv2.ApplicationListenerRule | None = None
+        if test_traffic is not None:
+            self.test_rule = elbv2.ApplicationListenerRule(
+                self,
+                "TestRule",
+                listener=self.listener,
+                priority=TEST_RULE_PRIORITY,
+                conditions=[
+                    elbv2.ListenerCondition.http_header(test_traffic.header, [test_traffic.value])
+                ],
+                action=elbv2.ListenerAction.forward([self.target_group]),
+            )
+            self.production_rule = elbv2.ApplicationListenerRule(
+                self,
+                "ProductionRule",
+                listener=self.listener,
+                priority=PRODUCTION_RULE_PRIORITY,
+                conditions=[elbv2.ListenerCondition.path_patterns(["/*"])],
+                action=elbv2.ListenerAction.forward([self.target_group]),
+            )
+        self._attach(service, target_container, test_traffic is not None)
+
         # The tasks admit nginx's HTTPS port from the load balancer and from nothing else.
         service.connections.allow_from(
             self.load_balancer, ec2.Port.tcp(NGINX_HTTPS_PORT), "ALB to nginx HTTPS"
         )
+
+    def _attach(
+        self, service: ecs.FargateService, container: ecs.ContainerDefinition, blue_green: bool
+    ) -> None:
+        """Register the service's nginx in the (blue) target group; for blue/green, with the
+        green group and the two rules ECS moves between them."""
+        alternate = None
+        if blue_green:
+            assert self.green_target_group and self.production_rule and self.test_rule
+            alternate = ecs.AlternateTarget(
+                "AlternateTarget",
+                alternate_target_group=self.green_target_group,
+                production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(
+                    self.production_rule
+                ),
+                test_listener=ecs.ListenerRuleConfiguration.application_listener_rule(
+                    self.test_rule
+                ),
+            )
+        target = service.load_balancer_target(
+            container_name=container.container_name,
+            container_port=NGINX_HTTPS_PORT,
+            alternate_target=alternate,
+        )
+        target.attach_to_application_target_group(self.target_group)
 
     def _certificate(
         self,

@@ -3,7 +3,8 @@
 Published objects are write-once: the bucket policy refuses any object write without
 `If-None-Match: *`, so a model version cannot be re-published with other bytes over the key a
 running task definition pins by sha256 (every new task, rollbacks included, would then fail its
-checksum). The `<prefix>/latest.json` pointer is the one key that may be overwritten.
+checksum), and nobody may delete one (which would free its key for other bytes). The
+`<prefix>/latest.json` pointer is the one key that may be overwritten or deleted.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class ModelStore(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.bucket.add_to_resource_policy(write_once_statement(self.bucket))
+        self.bucket.add_to_resource_policy(no_delete_statement(self.bucket))
 
 
 def write_once_statement(bucket: s3.IBucket) -> iam.PolicyStatement:
@@ -72,6 +74,22 @@ def write_once_statement(bucket: s3.IBucket) -> iam.PolicyStatement:
             "Null": {"s3:if-none-match": "true"},
             "Bool": {"s3:ObjectCreationOperation": "true"},
         },
+    )
+
+
+def no_delete_statement(bucket: s3.IBucket) -> iam.PolicyStatement:
+    """Deny deleting a published object or any version of it, whoever asks (the pointer aside).
+
+    Write-once alone would let a delete free the key for other bytes; with versioning a delete
+    could also remove the very version a task definition pins. Removing a model for good is an
+    admin's deliberate act: edit this statement first (docs/DEPLOY.md).
+    """
+    return iam.PolicyStatement(
+        sid="PublishedModelsAreNeverDeleted",
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        not_resources=[bucket.arn_for_objects(f"*/{LATEST_POINTER}")],
     )
 
 

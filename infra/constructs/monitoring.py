@@ -7,9 +7,10 @@ traffic-driven metrics (5xx, latency, task stops) treat it as not breaching: no 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ecs as ecs
@@ -28,12 +29,59 @@ ERROR_RATE_PERCENT: Final = 5
 MIN_REQUESTS_FOR_RATE: Final = 20  # below that in 5 minutes, one error is not a "rate"
 P95_LATENCY_S: Final = 3  # one request is one small forward pass; seconds mean queueing
 CPU_SATURATED_PERCENT: Final = 85
+WAF_BLOCKED_SPIKE: Final = 100  # per 5 minutes; a few blocked scanners a day stay below
 TASK_STOPS: Final = 2  # unexpected task stops in 15 minutes: a crash loop, not a one-off
 BREACHING: Final = cloudwatch.TreatMissingData.BREACHING
 NOT_BREACHING: Final = cloudwatch.TreatMissingData.NOT_BREACHING
 ABOVE: Final = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 AT_LEAST: Final = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 BELOW: Final = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+
+
+def hosts(
+    load_balancer: elbv2.ApplicationLoadBalancer,
+    target_groups: Sequence[elbv2.ApplicationTargetGroup],
+    which: str,
+    statistic: str,
+) -> cloudwatch.IMetric:
+    """Healthy or unhealthy targets summed over the target groups (blue/green has two).
+
+    Built by dimensions, not `group.metrics`: ECS attaches the green group to the load balancer
+    only during a deployment, and CDK refuses metrics of a group it sees unattached.
+    """
+    metrics = {
+        f"{which}{index}": cloudwatch.Metric(
+            namespace="AWS/ApplicationELB",
+            metric_name="HealthyHostCount" if which == "healthy" else "UnHealthyHostCount",
+            dimensions_map={
+                "LoadBalancer": load_balancer.load_balancer_full_name,
+                "TargetGroup": group.target_group_full_name,
+            },
+            statistic=statistic,
+            period=ONE_MINUTE,
+        )
+        for index, group in enumerate(target_groups)
+    }
+    if len(metrics) == 1:
+        return metrics[f"{which}0"]
+    return cloudwatch.MathExpression(
+        label=f"{which} targets",
+        expression=" + ".join(f"FILL({key}, 0)" for key in metrics),
+        using_metrics=metrics,
+        period=ONE_MINUTE,
+    )
+
+
+def canary_success(name: str, period: Duration, statistic: str) -> cloudwatch.Metric:
+    """The canary's SuccessPercent, by its fixed name: the alarm (a deployment alarm of the
+    service) then does not depend on the canary, which itself waits for the service."""
+    return cloudwatch.Metric(
+        namespace="CloudWatchSynthetics",
+        metric_name="SuccessPercent",
+        dimensions_map={"CanaryName": name},
+        statistic=statistic,
+        period=period,
+    )
 
 
 def container_insights(
@@ -60,10 +108,13 @@ class Monitoring(Construct):
         names: DeployNames,
         alarm_email: str | None,
         load_balancer: elbv2.ApplicationLoadBalancer,
-        target_group: elbv2.ApplicationTargetGroup,
+        target_groups: Sequence[elbv2.ApplicationTargetGroup],
         cluster: ecs.ICluster,
         service: ecs.FargateService,
         log_retention_days: int,
+        canary_every: Duration,
+        canary_gates_releases: bool,
+        web_acl_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(
@@ -79,7 +130,6 @@ class Monitoring(Construct):
         if alarm_email is not None:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
 
-        tg = target_group.metrics
         requests = load_balancer.metrics.request_count(period=FIVE_MINUTES, statistic="Sum")
         error_rate = cloudwatch.MathExpression(
             label="5xx % of requests",
@@ -89,7 +139,8 @@ class Monitoring(Construct):
             ),
             using_metrics={
                 "requests": requests,
-                "target5xx": tg.http_code_target(
+                # The load balancer's own count: blue/green moves the tasks between two groups.
+                "target5xx": load_balancer.metrics.http_code_target(
                     elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=FIVE_MINUTES, statistic="Sum"
                 ),
                 "elb5xx": load_balancer.metrics.http_code_elb(
@@ -140,7 +191,7 @@ class Monitoring(Construct):
 
         no_healthy = alarm(
             "no-healthy-targets",
-            tg.healthy_host_count(period=ONE_MINUTE, statistic="Minimum"),
+            hosts(load_balancer, target_groups, "healthy", "Minimum"),
             "No task passes /readyz behind the load balancer for 3 minutes: full outage.",
             threshold=1, comparison_operator=BELOW, evaluation_periods=3,
             treat_missing_data=BREACHING,
@@ -154,7 +205,7 @@ class Monitoring(Construct):
         )  # fmt: skip
         unhealthy = alarm(
             "unhealthy-targets",
-            tg.unhealthy_host_count(period=ONE_MINUTE, statistic="Maximum"),
+            hosts(load_balancer, target_groups, "unhealthy", "Maximum"),
             "A task failed /readyz through nginx for 5 minutes.",
             threshold=1, comparison_operator=AT_LEAST, evaluation_periods=5,
             treat_missing_data=NOT_BREACHING,
@@ -169,7 +220,7 @@ class Monitoring(Construct):
         )  # fmt: skip
         latency = alarm(
             "latency-p95",
-            tg.target_response_time(period=FIVE_MINUTES, statistic="p95"),
+            load_balancer.metrics.target_response_time(period=FIVE_MINUTES, statistic="p95"),
             f"p95 response time above {P95_LATENCY_S} s for 10 minutes.",
             threshold=P95_LATENCY_S, comparison_operator=ABOVE, evaluation_periods=2,
             treat_missing_data=NOT_BREACHING,
@@ -189,10 +240,45 @@ class Monitoring(Construct):
             threshold=CPU_SATURATED_PERCENT, comparison_operator=ABOVE, evaluation_periods=3,
             treat_missing_data=NOT_BREACHING,
         )  # fmt: skip
-        self.alarms = [no_healthy, tasks_below, unhealthy, five_xx, latency, restarts, cpu]
-        # A release that turns ready but answers 5xx or slowly is rolled back by ECS. Not the
-        # healthy-host alarm: it is in ALARM before the very first deployment has a target.
+        canary_failing = alarm(
+            "canary-failing",
+            canary_success(names.canary, canary_every, "Minimum"),
+            "The outside-in canary failed 2 runs in a row: clients cannot reach the API through "
+            "the public name (DNS, certificate, WAF, load balancer or the service).",
+            threshold=100, comparison_operator=BELOW, evaluation_periods=2,
+            treat_missing_data=NOT_BREACHING,
+        )  # fmt: skip
+        canary_silent = alarm(
+            "canary-silent",
+            canary_success(names.canary, Duration.minutes(15), "SampleCount"),
+            "The canary has not run for 15 minutes: nobody is looking at the endpoint.",
+            threshold=1, comparison_operator=BELOW, evaluation_periods=1,
+            treat_missing_data=BREACHING,
+        )  # fmt: skip
+        waf_blocked = alarm(
+            "waf-blocked-spike",
+            cloudwatch.Metric(
+                namespace="AWS/WAFV2",
+                metric_name="BlockedRequests",
+                dimensions_map={"WebACL": web_acl_name, "Region": Stack.of(self).region, "Rule": "ALL"},
+                statistic="Sum",
+                period=FIVE_MINUTES,
+            ),
+            f"The firewall blocked more than {WAF_BLOCKED_SPIKE} requests in 5 minutes (an attack, "
+            "or a rule refusing real clients: the WAF log group says which, docs/DEPLOY.md).",
+            threshold=WAF_BLOCKED_SPIKE, comparison_operator=ABOVE, evaluation_periods=1,
+            treat_missing_data=NOT_BREACHING,
+        )  # fmt: skip
+        self.alarms = [
+            no_healthy, tasks_below, unhealthy, five_xx, latency, restarts, cpu,
+            canary_failing, canary_silent, waf_blocked,
+        ]  # fmt: skip
+        # A release that turns ready but answers 5xx or slowly, or that the canary cannot reach
+        # from outside, is rolled back by ECS during its bake time. Not the healthy-host alarm:
+        # it is in ALARM before the very first deployment has a target.
         self.deployment_alarms = [five_xx, latency]
+        if canary_gates_releases:
+            self.deployment_alarms.append(canary_failing)
         action = cloudwatch_actions.SnsAction(self.topic)
         for each in self.alarms:
             each.add_alarm_action(action)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -12,6 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from infra.choices import Rollout
 from infra.constructs.containers import (
     APP_CONTAINER,
     NGINX_CONTAINER,
@@ -26,6 +28,17 @@ from infra.contract import CONTAINER_STOP_TIMEOUT_S, NGINX_HTTPS_PORT
 from infra.nag import acknowledge
 
 CPU_TARGET_PERCENT = 60
+# Restart in place at most once per this period; a container that dies sooner (a crash loop at
+# start) is left to ECS, which replaces the task and counts it for the circuit breaker.
+RESTART_ATTEMPT_PERIOD: Final = Duration.seconds(120)
+DEPLOYMENT_STRATEGY: Final = {
+    Rollout.BLUE_GREEN: ecs.DeploymentStrategy.BLUE_GREEN,
+    Rollout.CANARY: ecs.DeploymentStrategy.CANARY,
+    Rollout.LINEAR: ecs.DeploymentStrategy.LINEAR,
+    Rollout.ROLLING: ecs.DeploymentStrategy.ROLLING,
+}
+CANARY_STEP: Final = ecs.TrafficShiftConfig(step_percent=10, step_bake_time=Duration.minutes(10))
+LINEAR_STEP: Final = ecs.TrafficShiftConfig(step_percent=25, step_bake_time=Duration.minutes(5))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +58,7 @@ class AppSettings:
 
     model_uri: str
     model_sha256: str | None
+    model_kind: str
     docs_enabled: bool
     api_key_secret: secretsmanager.ISecret | None
     metrics_namespace: str
@@ -89,6 +103,9 @@ class ModelService(Construct):
         size: TaskSize,
         log_retention_days: int,
         health_check_grace: Duration,
+        open_egress: bool = True,
+        rollout: Rollout = Rollout.ROLLING,
+        bake_time: Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -154,6 +171,7 @@ class ModelService(Construct):
                 app_environment(
                     model_uri=app.model_uri,
                     model_sha256=app.model_sha256,
+                    model_kind=app.model_kind,
                     region=stack.region,
                     docs_enabled=app.docs_enabled,
                     metrics_namespace=app.metrics_namespace,
@@ -163,6 +181,10 @@ class ModelService(Construct):
             readonly_root_filesystem=True,
             # No port mapping: nothing outside the task may reach the app.
             health_check=app_health_check(),
+            # A crash restarts the container in place (seconds, model cache kept on the bind
+            # mount) instead of ECS replacing the whole task (minutes).
+            enable_restart_policy=True,
+            restart_attempt_period=RESTART_ATTEMPT_PERIOD,
             stop_timeout=Duration.seconds(CONTAINER_STOP_TIMEOUT_S),
             logging=ecs.LogDrivers.aws_logs(
                 stream_prefix=APP_CONTAINER,
@@ -186,6 +208,8 @@ class ModelService(Construct):
                 )
             ],
             health_check=nginx_health_check(),
+            enable_restart_policy=True,
+            restart_attempt_period=RESTART_ATTEMPT_PERIOD,
             # The image's STOPSIGNAL is SIGQUIT: nginx finishes open requests before exiting.
             stop_timeout=Duration.seconds(CONTAINER_STOP_TIMEOUT_S),
             logging=ecs.LogDrivers.aws_logs(
@@ -218,9 +242,12 @@ class ModelService(Construct):
         )
         # Everything a task calls is AWS over HTTPS: ECR, S3 (gateway endpoint), CloudWatch Logs,
         # Secrets Manager. DNS goes to the VPC resolver, which security groups do not filter.
-        self.security_group.add_egress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS only"
-        )
+        # Through NAT those are public addresses; with VPC endpoints the stack instead opens
+        # egress to the endpoints and S3's prefix list only (Network.admit_tasks).
+        if open_egress:
+            self.security_group.add_egress_rule(
+                ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "AWS APIs over HTTPS only"
+            )
 
         capacity = _capacity(self.cluster, size.spot_percent)
         self.service = ecs.FargateService(
@@ -240,6 +267,12 @@ class ModelService(Construct):
             min_healthy_percent=100,
             max_healthy_percent=200,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            # ECS's own controller: blue/green (or canary/linear) with a test rule, a hook and a
+            # bake time watched by the deployment alarms; rolling where asked (docs/DEPLOY.md, Releases).
+            deployment_strategy=DEPLOYMENT_STRATEGY[rollout],
+            bake_time=None if rollout is Rollout.ROLLING else bake_time,
+            canary_configuration=CANARY_STEP if rollout is Rollout.CANARY else None,
+            linear_configuration=LINEAR_STEP if rollout is Rollout.LINEAR else None,
             # Download + checksum + load + warm-up of the model before /readyz says 200.
             health_check_grace_period=health_check_grace,
             availability_zone_rebalancing=ecs.AvailabilityZoneRebalancing.ENABLED,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from aws_cdk import Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_ecr as ecr
@@ -12,19 +12,25 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from infra.choices import IngressMode
+from infra.choices import IngressMode, Rollout
 from infra.config import DeployConfig
+from infra.constructs.canary import Canary
 from infra.constructs.dashboard import Dashboard
 from infra.constructs.firewall import Firewall
-from infra.constructs.ingress import Ingress
+from infra.constructs.ingress import Ingress, TestTraffic
 from infra.constructs.log_bucket import LogBucket
+from infra.constructs.log_retention import RETENTION
 from infra.constructs.model_store import grant_model_read
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.network import AZ_COUNT, Network
+from infra.constructs.release_hook import ReleaseHook
 from infra.constructs.service import AppSettings, ModelService, TaskSize
 from infra.nag import acknowledge
 
 API_KEY_LENGTH = 40
+# A request with this header reaches the new release during a blue/green deployment (the
+# listener's test rule). Not a secret: the new release asks for the same API key.
+TEST_TRAFFIC_HEADER: Final = ("X-Facesim-Release", "candidate")
 
 
 class ServiceStack(Stack):
@@ -55,8 +61,12 @@ class ServiceStack(Stack):
             nat_gateways=config.nat_gateway_count,
             vpc_endpoints=config.vpc_endpoints,
             flow_logs_bucket=self.logs.bucket,
+            log_retention=RETENTION[config.log_retention_days],
         )
         self.api_key_secret = self._api_key_secret(config)
+        test_traffic = (
+            None if config.rollout_style is Rollout.ROLLING else TestTraffic(*TEST_TRAFFIC_HEADER)
+        )
         model_uri = f"s3://{bucket_name}/{config.model_object_key}"
         metrics_namespace = f"facesim/{config.stage}"
         self.model_service = ModelService(
@@ -71,6 +81,7 @@ class ServiceStack(Stack):
             app=AppSettings(
                 model_uri=model_uri,
                 model_sha256=config.model_sha256,
+                model_kind=config.model_kind,
                 docs_enabled=config.docs_enabled,
                 api_key_secret=self.api_key_secret,
                 metrics_namespace=metrics_namespace,
@@ -84,6 +95,9 @@ class ServiceStack(Stack):
             ),
             log_retention_days=config.log_retention_days,
             health_check_grace=Duration.seconds(config.health_check_grace_seconds),
+            open_egress=not config.vpc_endpoints,
+            rollout=config.rollout_style,
+            bake_time=Duration.minutes(config.bake_minutes),
         )
         self.network.admit_tasks(self.model_service.service)
         # The bucket and the task role are both visible here: the one grant of the app's role.
@@ -112,24 +126,59 @@ class ServiceStack(Stack):
             hosted_zone=self._hosted_zone(config),
             certificate_arn=config.certificate_arn,
             deletion_protection=config.deletion_protected,
+            test_traffic=test_traffic,
         )
+        if test_traffic is not None:
+            self.release_hook = ReleaseHook(
+                self,
+                "ReleaseHook",
+                endpoint_url=self.ingress.endpoint_url,
+                connect_host=self.ingress.load_balancer.load_balancer_dns_name,
+                test_traffic=test_traffic,
+                model_kind=config.model_kind,
+                model_name=config.model_name,
+                model_version=config.model_version,
+                api_key_secret=self.api_key_secret,
+                log_retention_days=config.log_retention_days,
+            )
+            self.model_service.service.add_lifecycle_hook(self.release_hook.target)
+            self._acknowledge_blue_green(self.model_service.service)
         self.firewall = Firewall(
             self,
             "Firewall",
             name=names.prefix,
             load_balancer=self.ingress.load_balancer,
             rate_limit=config.waf_rate_limit,
+            log_group_name=names.waf_log_group,
+            log_retention=RETENTION[config.log_retention_days],
         )
+        canary_every = Duration.minutes(config.canary_minutes)
+        self.canary = Canary(
+            self,
+            "Canary",
+            name=names.canary,
+            endpoint_url=self.ingress.endpoint_url,
+            every=canary_every,
+            api_key_secret=self.api_key_secret,
+            access_logs=self.logs.bucket,
+        )
+        # Its first run comes once the service is steady, not while the first tasks still start.
+        canary_resource = self.canary.canary.node.default_child
+        assert canary_resource is not None
+        canary_resource.node.add_dependency(self.model_service.service)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
             names=names,
             alarm_email=config.alarm_email,
             load_balancer=self.ingress.load_balancer,
-            target_group=self.ingress.target_group,
+            target_groups=self.ingress.target_groups,
             cluster=self.model_service.cluster,
             service=self.model_service.service,
             log_retention_days=config.log_retention_days,
+            canary_every=canary_every,
+            canary_gates_releases=config.canary_gate,
+            web_acl_name=names.prefix,
         )
         self.model_service.service.enable_deployment_alarms(
             [alarm.alarm_name for alarm in self.monitoring.deployment_alarms],
@@ -141,7 +190,7 @@ class ServiceStack(Stack):
             name=names.prefix,
             metrics_namespace=metrics_namespace,
             load_balancer=self.ingress.load_balancer,
-            target_group=self.ingress.target_group,
+            target_groups=self.ingress.target_groups,
             cluster=self.model_service.cluster,
             service=self.model_service.service,
             web_acl_name=names.prefix,
@@ -185,6 +234,22 @@ class ServiceStack(Stack):
         )
         return secret
 
+    def _acknowledge_blue_green(self, service: ecs.FargateService) -> None:
+        """The two roles CDK makes for ECS's blue/green controller."""
+        acknowledge(
+            service,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+            "AmazonECSInfrastructureRolePolicyForLoadBalancers]",
+            "The ECS guide's infrastructure role for blue/green on a load balancer: ECS moves the "
+            "listener rules and target groups between releases with exactly this AWS policy.",
+        )
+        acknowledge(
+            service,
+            "AwsSolutions-IAM5[Resource::<ReleaseHookFunctionECC83E6C.Arn>:*]",
+            "ECS may invoke the release hook function and its versions (<arn>:*), that one "
+            "function only, to run the pre-traffic checks.",
+        )
+
     def _hosted_zone(self, config: DeployConfig) -> route53.IHostedZone | None:
         if config.hosted_zone_id is None or config.hosted_zone_name is None:
             return None
@@ -202,7 +267,14 @@ class ServiceStack(Stack):
         CfnOutput(self, "IngressMode", value=str(config.ingress_mode))
         CfnOutput(self, "LoadBalancerDnsName", value=load_balancer.load_balancer_dns_name)
         CfnOutput(self, "ModelUri", value=model_uri)
-        CfnOutput(self, "ImageTag", value=config.image_tag)  # deploy.sh: the rollback target
+        # deploy.sh reads these three before a deploy: the rollback command names what runs now.
+        CfnOutput(self, "ImageTag", value=config.image_tag)
+        CfnOutput(self, "ModelName", value=config.model_name)
+        CfnOutput(self, "ModelVersion", value=config.model_version)
+        CfnOutput(self, "ModelKind", value=config.model_kind)
+        CfnOutput(self, "Rollout", value=str(config.rollout_style))
+        CfnOutput(self, "CanaryName", value=config.names.canary)
+        CfnOutput(self, "WafLogGroup", value=config.names.waf_log_group)
         CfnOutput(self, "ClusterName", value=self.model_service.cluster.cluster_name)
         CfnOutput(self, "ServiceName", value=self.model_service.service.service_name)
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
@@ -213,7 +285,8 @@ class ServiceStack(Stack):
             CfnOutput(
                 self,
                 "DnsToCreate",
-                value=f"{config.domain_name} CNAME/alias -> {load_balancer.load_balancer_dns_name}",
+                value=f"{config.domain_name} CNAME (or Route 53 alias A) -> "
+                f"{load_balancer.load_balancer_dns_name}",
             )
 
 

@@ -16,7 +16,16 @@ from tests.e2e.conftest import Stack, running_stack
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 API_KEY = secrets.token_urlsafe(24)
-CHECKS = ("tls", "readyz", "security headers", "refused without key", "docs", "postman collection")
+CHECKS = (
+    "tls",
+    "readyz",
+    "security headers",
+    "refused without key",
+    "docs",
+    "model",
+    "kind examples",
+    "postman collection",
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +68,11 @@ def test_smoke_passes_end_to_end_with_the_key(keyed_stack: Stack) -> None:
 def test_a_wrong_key_fails_the_collection_and_says_how_to_roll_back(keyed_stack: Stack) -> None:
     result = make_smoke(keyed_stack, key="not-" + API_KEY)
     assert result.returncode != 0
-    assert status_of(result.stdout)["postman collection"] == "FAIL"
-    assert "SMOKE TEST FAILED: postman collection" in result.stdout
+    statuses = status_of(result.stdout)
+    assert (
+        statuses["model"] == statuses["kind examples"] == statuses["postman collection"] == "FAIL"
+    )
+    assert "SMOKE TEST FAILED: model, kind examples, postman collection" in result.stdout
     assert "--image-tag <previous>" in result.stdout
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from infra.choices import IngressMode, TaskSubnets
-from infra.config import ConfigError, DeployConfig, context_keys, read_context
+from infra.choices import IngressMode, Rollout, TaskSubnets
+from infra.config import MODEL_PREFIX, ConfigError, DeployConfig, context_keys, read_context
 from infra.posture import posture_warnings
 from service.config import DEFAULT_MODEL
 
@@ -41,9 +41,9 @@ def test_the_default_model_is_the_bundled_one() -> None:
     config = config_from(ZONE)
     name, version = config.model_name, config.model_version
     assert DEFAULT_MODEL.name == f"{name}-{version}.h5"
-    assert config.model_object_key == f"{name}/{version}/{name}-{version}.h5"
-    assert config.model_manifest_key == f"{name}/{version}/{name}-{version}.json"
-    assert config.model_read_prefix == name
+    assert config.model_object_key == f"models/{name}/{version}/{name}-{version}.h5"
+    assert config.model_manifest_key == f"models/{name}/{version}/{name}-{version}.json"
+    assert config.model_read_prefix == MODEL_PREFIX == "models"
     manifest = DEFAULT_MODEL.with_suffix(".json")
     if manifest.is_file():  # the file name is the manifest's name and version
         assert (
@@ -159,9 +159,9 @@ def test_public_task_subnets_need_no_nat() -> None:
 
 
 def test_model_key_override_stays_under_the_readable_prefix() -> None:
-    config = config_from({**ZONE, "modelName": "m", "modelKey": "m/custom/model.h5"})
-    assert config.model_object_key == "m/custom/model.h5"
-    assert config.model_manifest_key == "m/custom/model.json"
+    config = config_from({**ZONE, "modelName": "m", "modelKey": "models/custom/model.h5"})
+    assert config.model_object_key == "models/custom/model.h5"
+    assert config.model_manifest_key == "models/custom/model.json"
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,10 @@ def test_model_key_override_stays_under_the_readable_prefix() -> None:
         ({"imageTag": "has space"}, "imageTag"),
         ({"modelVersion": "v1"}, "modelVersion"),
         ({"modelSha256": "abc"}, "modelSha256"),
-        ({**ZONE, "modelName": "m", "modelKey": "elsewhere/model.h5"}, "readable prefix m/"),
+        ({**ZONE, "modelName": "m", "modelKey": "elsewhere/model.h5"}, "readable prefix models/"),
+        ({**ZONE, "modelKind": "Face Similarity"}, "modelKind"),
+        ({**ZONE, "rollout": "big-bang"}, "rollout"),
+        ({**ZONE, "bakeMinutes": "-1"}, "bakeMinutes"),
         ({"logRetentionDays": "10"}, "logRetentionDays"),
         ({**ZONE, "taskSubnets": "private", "natGateways": "0"}, "need natGateways >= 1"),
         ({**ZONE, "taskSubnets": "public", "natGateways": "2"}, "needs no NAT gateway"),
@@ -224,3 +227,53 @@ def test_config_is_frozen() -> None:
     config = config_from(ZONE)
     with pytest.raises(ValueError):
         config.task_cpu = 4096  # type: ignore[misc]
+
+
+def test_a_model_of_another_name_is_read_under_the_one_shared_prefix() -> None:
+    # The CI role writes <modelPrefix>/*: a model named otherwise must land under it too.
+    config = config_from({**ZONE, "modelName": "digits-cnn", "modelVersion": "1.0.0"})
+    assert config.model_read_prefix == MODEL_PREFIX
+    assert config.model_object_key == "models/digits-cnn/1.0.0/digits-cnn-1.0.0.h5"
+
+
+@pytest.mark.parametrize(
+    ("given", "nearest"),
+    [("domianName", "domainName"), ("ImageTag", "imageTag"), ("hostedzoneid", "hostedZoneId")],
+)
+def test_an_unknown_context_key_is_refused_with_the_nearest_known_one(
+    given: str, nearest: str
+) -> None:
+    context = {**ZONE, given: "x"}
+    with pytest.raises(
+        ConfigError, match=rf"{given}: not a context key .*did you mean {nearest}\?"
+    ):
+        read_context(context.get, context)
+
+
+def test_cdk_s_own_context_keys_are_not_refused() -> None:
+    context = {
+        **ZONE,
+        "@aws-cdk/core:enablePartitionLiterals": True,
+        "aws:cdk:version-reporting": False,
+        "availability-zones:account=1:region=us-east-1": ["a"],
+    }
+    assert read_context(context.get, context).domain_name == ZONE["domainName"]
+
+
+def test_production_releases_blue_green_and_other_stages_roll() -> None:
+    assert config_from(ZONE).rollout_style is Rollout.BLUE_GREEN
+    assert config_from({**ZONE, "stage": "staging"}).rollout_style is Rollout.ROLLING
+    assert config_from({**ZONE, "rollout": "rolling"}).rollout_style is Rollout.ROLLING
+    assert (
+        config_from({**ZONE, "stage": "dev", "rollout": "canary"}).rollout_style is Rollout.CANARY
+    )
+
+
+def test_the_canary_gates_releases_unless_dns_is_the_user_s() -> None:
+    assert config_from(ZONE).canary_gate
+    certificate = {
+        "domainName": "api.example.com",
+        "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+    }
+    assert not config_from(certificate).canary_gate
+    assert config_from({**certificate, "canaryGatesReleases": "true"}).canary_gate

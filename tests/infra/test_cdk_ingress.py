@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import assertions
 from aws_cdk.assertions import Match
 
+from infra.choices import Rollout
 from infra.constructs.ingress import INSECURE_HTTP_WARNING
 from infra.contract import (
     ALB_IDLE_TIMEOUT_S,
@@ -57,10 +58,20 @@ def test_production_alb_has_deletion_protection_unless_turned_off(
     assert alb_attributes(options_synth)["deletion_protection.enabled"] == "false"  # staging
 
 
+def target_groups(synth: Synth) -> list[dict[str, Any]]:
+    """Blue/green has two identical groups (ECS moves the release between them), rolling one."""
+    groups = [
+        g["Properties"]
+        for g in synth.service_resources("AWS::ElasticLoadBalancingV2::TargetGroup").values()
+    ]
+    assert len(groups) == (1 if synth.config.rollout_style is Rollout.ROLLING else 2)
+    return groups
+
+
 def test_target_group_routes_to_the_least_busy_task(any_synth: Synth) -> None:
-    group = any_synth.only("AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"]
-    attributes = {a["Key"]: a["Value"] for a in group["TargetGroupAttributes"]}
-    assert attributes["load_balancing.algorithm.type"] == "least_outstanding_requests"
+    for group in target_groups(any_synth):
+        attributes = {a["Key"]: a["Value"] for a in group["TargetGroupAttributes"]}
+        assert attributes["load_balancing.algorithm.type"] == "least_outstanding_requests"
 
 
 def test_alb_idle_timeout_outlasts_nginx_proxy_read_timeout(any_synth: Synth) -> None:
@@ -70,7 +81,11 @@ def test_alb_idle_timeout_outlasts_nginx_proxy_read_timeout(any_synth: Synth) ->
 
 
 def test_target_group_is_nginx_https_with_readiness_health_check(any_synth: Synth) -> None:
-    group = any_synth.only("AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"]
+    for group in target_groups(any_synth):
+        check_nginx_group(group)
+
+
+def check_nginx_group(group: dict[str, Any]) -> None:
     assert (group["Protocol"], group["Port"], group["TargetType"]) == (
         "HTTPS",
         NGINX_HTTPS_PORT,
@@ -94,8 +109,22 @@ def test_https_listener_has_the_certificate_and_forwards_to_nginx(route53_synth:
     (cert_id,) = route53_synth.service_resources("AWS::CertificateManager::Certificate")
     assert https["Certificates"] == [{"CertificateArn": {"Ref": cert_id}}]
     assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-2")
-    (group_id,) = route53_synth.service_resources("AWS::ElasticLoadBalancingV2::TargetGroup")
-    assert https["DefaultActions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": group_id}}]
+    # Blue/green: every request goes through the listener's rules (tests/infra/test_cdk_release.py);
+    # the default action only answers what no rule matches.
+    assert https["DefaultActions"][0]["Type"] == "fixed-response"
+    assert https["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "404"
+    group_id = route53_synth.service.get_logical_id(
+        route53_synth.service.ingress.target_group.node.default_child
+    )
+    rule = route53_synth.service.ingress.production_rule
+    assert rule is not None
+    rule_id = route53_synth.service.get_logical_id(rule.node.default_child)
+    rule_props = route53_synth.service_resources("AWS::ElasticLoadBalancingV2::ListenerRule")[
+        rule_id
+    ]
+    assert rule_props["Properties"]["Actions"] == [
+        {"Type": "forward", "TargetGroupArn": {"Ref": group_id}}
+    ]
 
 
 def test_port_80_redirects_to_https(route53_synth: Synth) -> None:
@@ -150,7 +179,8 @@ def test_insecure_http_is_plain_http_and_flagged(default_synth: Synth) -> None:
     found = listeners(default_synth)
     assert sorted(found) == [80]
     assert found[80]["Protocol"] == "HTTP"
-    assert found[80]["DefaultActions"][0]["Type"] == "forward"
+    # Production: blue/green, so the listener's rules forward (the default answers 404).
+    assert found[80]["DefaultActions"][0]["Type"] == "fixed-response"
     template.resource_count_is("AWS::CertificateManager::Certificate", 0)
     template.resource_count_is("AWS::Route53::RecordSet", 0)
     template.has_output("IngressMode", {"Value": "http-insecure"})

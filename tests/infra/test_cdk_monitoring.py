@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from infra.choices import Rollout
 from infra.constructs.task_stops import FAILURE_STOP_CODES, HEALTH_CHECK_REASON_PREFIX
 from service import emf
 from tests.infra.conftest import Synth, resolve_join
@@ -18,6 +19,9 @@ MISSING_DATA = {
     "latency-p95": "notBreaching",
     "task-restarts": "notBreaching",
     "cpu-saturated": "notBreaching",
+    "canary-failing": "notBreaching",
+    "canary-silent": "breaching",  # no canary runs is itself the alarm
+    "waf-blocked-spike": "notBreaching",
 }
 
 
@@ -101,10 +105,17 @@ def test_a_release_answering_5xx_or_slowly_is_rolled_back(any_synth: Synth) -> N
         key: alarm["Properties"]["AlarmName"]
         for key, alarm in any_synth.service_resources("AWS::CloudWatch::Alarm").items()
     }
-    named = {by_id[ref["Ref"]] for ref in deployment_alarms["AlarmNames"]}
+    named = {
+        by_id.get(ref["Ref"]) if isinstance(ref, dict) else ref
+        for ref in deployment_alarms["AlarmNames"]
+    }
     stage = any_synth.config.stage
-    # Not no-healthy-targets: it is in ALARM before a first deployment has any target.
-    assert named == {f"facesim-{stage}-5xx-rate", f"facesim-{stage}-latency-p95"}
+    # Not no-healthy-targets: it is in ALARM before a first deployment has any target. The
+    # canary's, where the stack owns DNS (with certificateArn only once the user says so).
+    due = {f"facesim-{stage}-5xx-rate", f"facesim-{stage}-latency-p95"}
+    if any_synth.config.canary_gate:
+        due.add(f"facesim-{stage}-canary-failing")
+    assert named == due
 
 
 def test_task_stops_are_matched_logged_and_counted(any_synth: Synth) -> None:
@@ -126,7 +137,13 @@ def test_task_stops_are_matched_logged_and_counted(any_synth: Synth) -> None:
     (policy,) = any_synth.service_resources("AWS::Logs::ResourcePolicy").values()
     document = json.dumps(policy["Properties"]["PolicyDocument"])
     assert "events.amazonaws.com" in document and "aws:SourceArn" in document
-    any_synth.service_template.resource_count_is("AWS::Lambda::Function", 1)  # CDK's default-SG one
+    # No Lambda for this: CDK's default-SG one, and the release hook where blue/green runs; the
+    # prefix-list lookup with VPC endpoints.
+    functions = any_synth.service_resources("AWS::Lambda::Function")
+    expected = (
+        1 + (any_synth.config.rollout_style is not Rollout.ROLLING) + any_synth.config.vpc_endpoints
+    )
+    assert len(functions) == expected
 
 
 def test_dashboard_shows_traffic_capacity_the_model_and_the_firewall(any_synth: Synth) -> None:

@@ -10,6 +10,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
+from infra.choices import Rollout
 from infra.nag import ACKNOWLEDGEMENT_REPORT, MIN_REASON_LENGTH, acknowledge, acknowledgements
 from tests.infra.conftest import Synth
 
@@ -26,6 +27,42 @@ EXPECTED_ACKNOWLEDGED = {
     ("FacesimService/ModelService/TaskDefinition", "AwsSolutions-ECS2"),
     ("FacesimService/Ingress/LoadBalancer", "AwsSolutions-EC23"),
     ("FacesimService/Monitoring/AlarmTopic", "AwsSolutions-SNS2"),
+    # The Synthetics canary's execution role, as CDK writes it (infra/constructs/canary.py).
+    ("FacesimService/Canary/Canary", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "FacesimService/Canary/Canary",
+        "AwsSolutions-IAM5[Resource::<CanaryArtifacts7ADD0D0B.Arn>/*]",
+    ),
+    (
+        "FacesimService/Canary/Canary",
+        "AwsSolutions-IAM5[Resource::arn:aws:logs:{region}:<AWS::AccountId>:log-group:"
+        "/aws/lambda/cwsyn-*]",
+    ),
+}
+# Blue/green: ECS's infrastructure role and its right to invoke the hook; the hook's own logs.
+BLUE_GREEN = {
+    (
+        "FacesimService/ModelService/Service",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+        "AmazonECSInfrastructureRolePolicyForLoadBalancers]",
+    ),
+    (
+        "FacesimService/ModelService/Service",
+        "AwsSolutions-IAM5[Resource::<ReleaseHookFunctionECC83E6C.Arn>:*]",
+    ),
+    (
+        "FacesimService/ReleaseHook/Role",
+        "AwsSolutions-IAM5[Resource::<ReleaseHookLogs6A7C7C1E.Arn>:*]",
+    ),
+}
+# VPC endpoints: the deploy-time lookup of S3's prefix list (task egress to it only).
+VPC_ENDPOINTS = {
+    ("FacesimService/Network/S3PrefixList", "AwsSolutions-IAM5[Resource::*]"),
+    (
+        "FacesimService/AWS679f53fac002430cb0da5b7982bd2287",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaBasicExecutionRole]",
+    ),
 }
 # Only when the stack generates the API-key secret (not apiKeys=false, not apiKeySecretArn).
 GENERATED_SECRET = ("FacesimService/ApiKeySecret", "AwsSolutions-SMG4")
@@ -53,9 +90,16 @@ def test_acknowledgements_are_exactly_the_reviewed_set(any_synth: Synth) -> None
     config = any_synth.config
     found = {(a["path"], a["rule"].removeprefix("Annotation::")) for a in ours(any_synth)}
     expected = {
-        (path, rule.format(prefix=config.model_read_prefix, stage=config.stage))
+        (
+            path,
+            rule.format(prefix=config.model_read_prefix, stage=config.stage, region=config.region),
+        )
         for path, rule in EXPECTED_ACKNOWLEDGED
     }
+    if config.rollout_style is not Rollout.ROLLING:
+        expected |= BLUE_GREEN
+    if config.vpc_endpoints:
+        expected |= VPC_ENDPOINTS
     if config.api_keys and config.api_key_secret_arn is None:
         expected.add(GENERATED_SECRET)
     assert found == expected

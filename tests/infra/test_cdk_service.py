@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from infra.choices import Rollout
 from infra.constructs.containers import nginx_liveness_command
 from infra.contract import (
     APP_CACHE_DIR,
@@ -200,18 +201,22 @@ def test_shutdown_is_ordered_so_in_flight_requests_finish(any_synth: Synth) -> N
         assert container["StopTimeout"] > graceful
         assert container["StopTimeout"] <= 120  # Fargate's maximum
     proxy_read = int(env(found["nginx"])["PROXY_READ_TIMEOUT"].removesuffix("s"))
-    group = any_synth.only("AWS::ElasticLoadBalancingV2::TargetGroup")["Properties"]
-    attributes = {a["Key"]: a["Value"] for a in group["TargetGroupAttributes"]}
-    assert int(attributes["deregistration_delay.timeout_seconds"]) >= proxy_read
+    for group in any_synth.service_resources("AWS::ElasticLoadBalancingV2::TargetGroup").values():
+        attributes = {a["Key"]: a["Value"] for a in group["Properties"]["TargetGroupAttributes"]}
+        assert int(attributes["deregistration_delay.timeout_seconds"]) >= proxy_read
     assert graceful < proxy_read
 
 
 def test_each_container_logs_to_its_own_group_with_retention(any_synth: Synth) -> None:
     groups = any_synth.service_resources("AWS::Logs::LogGroup")
-    assert len(groups) == 3  # app, nginx, and the task-stop events (test_cdk_monitoring.py)
+    # app, nginx, the task-stop events (test_cdk_monitoring.py), the WAF log and, for blue/green,
+    # the release hook's, and with VPC endpoints the prefix-list lookup's: all with the retention.
+    blue_green = any_synth.config.rollout_style is not Rollout.ROLLING
+    assert len(groups) == 4 + blue_green + any_synth.config.vpc_endpoints
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == any_synth.config.log_retention_days
-        assert "LogGroupName" not in group["Properties"]  # named by the stage's stack
+        # Named by the stage's stack, except WAF's (its name must start aws-waf-logs-).
+        assert group["Properties"].get("LogGroupName", "aws-waf-logs-").startswith("aws-waf-logs-")
     used = set()
     for container in containers(any_synth).values():
         options = container["LogConfiguration"]["Options"]
@@ -431,8 +436,9 @@ def test_tasks_may_only_call_out_on_https(any_synth: Synth) -> None:
         any_synth.service.model_service.security_group.node.default_child  # type: ignore[arg-type]
     )
     inline = any_synth.service_resources("AWS::EC2::SecurityGroup")[task_sg]["Properties"]
-    egress = inline["SecurityGroupEgress"]
-    assert [(e["IpProtocol"], e["FromPort"], e["ToPort"]) for e in egress] == [("tcp", 443, 443)]
+    egress = inline.get("SecurityGroupEgress", [])
+    expected = [] if any_synth.config.vpc_endpoints else [("tcp", 443, 443)]
+    assert [(e["IpProtocol"], e["FromPort"], e["ToPort"]) for e in egress] == expected
     # With VPC endpoints, the rules that admit the tasks there add egress to them: 443 too.
     standalone = [
         e["Properties"]
@@ -488,3 +494,68 @@ def test_tasks_sit_in_private_subnets_unless_public_is_chosen(
     }
     expected = "Private" if public_ip == "DISABLED" else "Public"
     assert len(subnets) == 2 and {kinds[s] for s in subnets} == {expected}
+
+
+# --- findings of the AWS review (issue 24) ------------------------------------------------------
+
+
+def test_a_crashed_container_restarts_in_place_instead_of_replacing_the_task(
+    any_synth: Synth,
+) -> None:
+    for container in containers(any_synth).values():
+        policy = container["RestartPolicy"]
+        assert policy["Enabled"] is True
+        assert 60 <= policy["RestartAttemptPeriod"] <= 1800
+
+
+def test_the_app_is_told_the_kind_of_the_model_it_serves(any_synth: Synth) -> None:
+    assert env(containers(any_synth)["app"])["MODEL_KIND"] == any_synth.config.model_kind
+
+
+def egress(synth: Synth) -> list[dict[str, Any]]:
+    """Egress of the tasks' security group: inline rules and separate SecurityGroupEgress."""
+    group_id = synth.service.get_logical_id(
+        synth.service.model_service.security_group.node.default_child
+    )
+    group = synth.service_resources("AWS::EC2::SecurityGroup")[group_id]["Properties"]
+    rules = list(group.get("SecurityGroupEgress", []))
+    rules += [
+        r["Properties"]
+        for r in synth.service_resources("AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [group_id, "GroupId"]}
+    ]
+    return rules
+
+
+def test_with_vpc_endpoints_tasks_reach_only_the_endpoints_and_s3(endpoints_synth: Synth) -> None:
+    rules = egress(endpoints_synth)
+    assert not [r for r in rules if r.get("CidrIp") == "0.0.0.0/0"]
+    endpoint_groups = {
+        endpoints_synth.service.get_logical_id(group.node.default_child)
+        for endpoint in endpoints_synth.service.network.interface_endpoints
+        for group in endpoint.connections.security_groups
+    }
+    to_groups = {
+        r["DestinationSecurityGroupId"]["Fn::GetAtt"][0]
+        for r in rules
+        if "DestinationSecurityGroupId" in r
+    }
+    assert to_groups == endpoint_groups and len(endpoint_groups) == 4
+    (s3,) = [r for r in rules if "DestinationPrefixListId" in r]
+    assert (s3["FromPort"], s3["ToPort"], s3["IpProtocol"]) == (443, 443, "tcp")
+    assert len(rules) == 5
+    lookup = endpoints_synth.service_resources("Custom::AWS")
+    (call,) = [r["Properties"]["Create"] for r in lookup.values()]
+    assert "describeManagedPrefixLists" in resolve_join(call)
+
+
+def test_through_nat_tasks_reach_https_only(default_synth: Synth) -> None:
+    assert [(r.get("CidrIp"), r["FromPort"]) for r in egress(default_synth)] == [("0.0.0.0/0", 443)]
+
+
+def test_the_outputs_name_what_a_rollback_returns_to(any_synth: Synth) -> None:
+    outputs = any_synth.service_template.find_outputs("*")
+    config = any_synth.config
+    assert outputs["ImageTag"]["Value"] == config.image_tag
+    assert outputs["ModelName"]["Value"] == config.model_name
+    assert outputs["ModelVersion"]["Value"] == config.model_version

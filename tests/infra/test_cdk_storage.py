@@ -56,7 +56,9 @@ def test_model_bucket_policy_denies_anything_but_tls_1_2(default_synth: Synth) -
     denies = {
         json_key(s["Condition"]): s
         for s in statements
-        if s["Effect"] == "Deny" and s.get("Sid") != "WriteOnceExceptTheLatestPointer"
+        if s["Effect"] == "Deny"
+        and s.get("Sid")
+        not in {"WriteOnceExceptTheLatestPointer", "PublishedModelsAreNeverDeleted"}
     }
     assert denies.keys() == {"Bool:aws:SecureTransport", "NumericLessThan:s3:TlsVersion"}
     tls = denies["Bool:aws:SecureTransport"]
@@ -77,7 +79,7 @@ def json_key(condition: dict[str, dict[str, object]]) -> str:
     return f"{operator}:{key}"
 
 
-def write_once(synth: Synth) -> dict[str, object]:
+def write_once(synth: Synth, sid: str = "WriteOnceExceptTheLatestPointer") -> dict[str, object]:
     bucket_id = model_bucket_id(synth)
     (policy,) = [
         p
@@ -85,7 +87,7 @@ def write_once(synth: Synth) -> dict[str, object]:
         if p["Properties"]["Bucket"] == {"Ref": bucket_id}
     ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    (statement,) = [s for s in statements if s.get("Sid") == "WriteOnceExceptTheLatestPointer"]
+    (statement,) = [s for s in statements if s.get("Sid") == sid]
     return dict(statement)
 
 
@@ -227,3 +229,14 @@ def test_grant_model_read_alone_is_get_object_on_the_prefix(
             "Roles": [{"Ref": stack.get_logical_id(role.node.default_child)}],  # type: ignore[arg-type]
         },
     )
+
+
+def test_nobody_may_delete_a_published_model_object(default_synth: Synth) -> None:
+    # A delete would free the key for other bytes (write-once alone checks only existence) and,
+    # with versioning, could remove the very version a task definition pins.
+    statement = write_once(default_synth, "PublishedModelsAreNeverDeleted")
+    assert statement["Effect"] == "Deny"
+    assert statement["Principal"] == {"AWS": "*"}
+    assert sorted(statement["Action"]) == ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    assert "Condition" not in statement
+    assert resolve_join(statement["NotResource"]).endswith("/*/latest.json")

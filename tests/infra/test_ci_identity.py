@@ -3,6 +3,9 @@ requests, the deploy role limited to the bootstrap roles, two repositories and t
 
 from __future__ import annotations
 
+import fnmatch
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +15,10 @@ from cdk_nag import AwsSolutionsChecks
 from infra.ci.app import build
 from infra.ci.config import read_ci_context
 from infra.ci.stack import CiIdentityStack
-from infra.config import DEFAULT_MODEL_NAME, ConfigError
+from infra.config import MODEL_PREFIX, ConfigError, read_context
+from infra.deploy_plan import model_context
 from infra.nag import acknowledgements, add_aws_solutions_checks
-from tests.infra.conftest import CDK_JSON_CONTEXT, resolve_join
+from tests.infra.conftest import CDK_JSON_CONTEXT, REPO, resolve_join
 
 SUB = "repo:acme/facesim"
 CONTEXT = {"githubSubPrefix": SUB, "region": "eu-west-1"}
@@ -122,9 +126,14 @@ def test_the_deploy_role_may_do_exactly_what_a_deploy_needs(ci: Any) -> None:
     }
     assert granted.pop("ecr:GetAuthorizationToken") == {"*"}
     bucket = "facesim-production-models-{ref:AWS::AccountId}-{ref:AWS::Region}"
-    objects = {f"arn:aws:s3:::{bucket}/{DEFAULT_MODEL_NAME}/*"}
+    objects = {f"arn:aws:s3:::{bucket}/{MODEL_PREFIX}/*"}
     assert granted.pop("s3:PutObject") == objects
     assert granted.pop("s3:GetObject") == objects
+    # The stage's two stacks' outputs, for the rollback command (and nothing else of CloudFormation).
+    assert granted.pop("cloudformation:DescribeStacks") == {
+        f"arn:aws:cloudformation:{{ref:AWS::Region}}:{{ref:AWS::AccountId}}:stack/{name}/*"
+        for name in ("facesim-production-storage", "facesim-production-service")
+    }
     repositories = {
         f"arn:aws:ecr:eu-west-1:{{ref:AWS::AccountId}}:repository/{name}"
         for name in ("facesim-production/app", "facesim-production/nginx")
@@ -153,7 +162,15 @@ def test_cdk_nag_has_no_unacknowledged_finding_and_only_the_reviewed_ones(ci: An
         (
             "FacesimCiIdentity/DeployRole",
             "Annotation::AwsSolutions-IAM5[Resource::arn:aws:s3:::"
-            f"facesim-production-models-<AWS::AccountId>-<AWS::Region>/{DEFAULT_MODEL_NAME}/*]",
+            f"facesim-production-models-<AWS::AccountId>-<AWS::Region>/{MODEL_PREFIX}/*]",
+        ),
+        *(
+            (
+                "FacesimCiIdentity/DeployRole",
+                "Annotation::AwsSolutions-IAM5[Resource::arn:aws:cloudformation:<AWS::Region>:"
+                f"<AWS::AccountId>:stack/facesim-production-{which}/*]",
+            )
+            for which in ("storage", "service")
         ),
     }
 
@@ -181,3 +198,31 @@ def test_bad_context_is_refused(context: dict[str, str], complaint: str) -> None
 def test_the_immutable_sub_form_is_accepted() -> None:
     config = read_ci_context({"githubSubPrefix": "repo:acme@123/facesim@456"}.get)
     assert config.deploy_subject == "repo:acme@123/facesim@456:environment:production"
+
+
+def publishable_models() -> list[Path]:
+    """Every model deploy.sh can be given: the repository's, and the one deploy.yml shows."""
+    workflow = (REPO / ".github" / "workflows" / "deploy.yml").read_text()
+    shown = re.findall(r"e\.g\. (models/[\w.-]+\.h5)", workflow)
+    assert shown, "deploy.yml's model input gives an example"
+    return sorted({*(REPO / "models").glob("*.h5"), *(REPO / path for path in shown)})
+
+
+@pytest.mark.parametrize("model", publishable_models(), ids=lambda path: path.name)
+def test_the_ci_deploy_role_may_write_every_key_deploy_sh_publishes(ci: Any, model: Path) -> None:
+    # deploy.sh publishes at the plan's keys, computed from the model's own manifest; the CI role
+    # (default context, like the deploy workflow's) must be allowed to put both objects there.
+    stack, template, _ = ci
+    assert model.is_file(), f"{model.name} (named in deploy.yml) is not in the repository"
+    context = {"insecureHttp": "true", **model_context(model)}
+    config = read_context(context.get)
+    bucket = "facesim-production-models-{ref:AWS::AccountId}-{ref:AWS::Region}"
+    writable = [
+        pattern
+        for statement in statements(template, stack, "deploy_role")
+        if "s3:PutObject" in actions(statement)
+        for pattern in resources(statement)
+    ]
+    for key in (config.model_object_key, config.model_manifest_key):
+        arn = f"arn:aws:s3:::{bucket}/{key}"
+        assert any(fnmatch.fnmatchcase(arn, pattern) for pattern in writable), (key, writable)

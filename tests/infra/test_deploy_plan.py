@@ -40,7 +40,7 @@ def test_the_assembly_carries_the_plan_of_its_own_config(options_synth: Synth) -
     assert plan["region"] == config.region == "eu-west-1"
     assert plan["image_tag"] == config.image_tag
     name = config.model_name
-    assert plan["model_key"] == config.model_object_key == f"models/2.1.0/{name}-2.1.0.h5"
+    assert plan["model_key"] == config.model_object_key == f"models/{name}/2.1.0/{name}-2.1.0.h5"
     assert plan["model_prefix"] == "models"
     assert plan["storage_stack_name"] == options_synth.storage.stack_name
     assert plan["service_stack_name"] == options_synth.service.stack_name
@@ -63,6 +63,7 @@ def test_model_context_pins_the_file_by_name_version_and_sha256() -> None:
     assert context == {
         "modelName": manifest["name"],
         "modelVersion": manifest["version"],
+        "modelKind": manifest.get("kind", "face-similarity"),
         "modelSha256": sha256_of(MODEL),
     }
 

@@ -26,7 +26,7 @@ SCRIPT = REPO / "scripts" / "deploy.sh"
 SHELLCHECK = REPO / ".venv" / "bin" / "shellcheck"
 TOOLS_THAT_REACH_OUT = ("aws", "docker", "curl", "cdk")
 # A committed model, named explicitly (the bundled default may not be in this checkout yet).
-MODEL_ARGS = ["--model", "models/facesim-lfw-1.2.0.h5"]
+MODEL_ARGS = ["--model", "models/facesim-resnet-2.0.0.h5"]
 DOMAIN_ARGS = [
     "--domain",
     "api.example.com",
@@ -229,11 +229,11 @@ def test_dry_run_synthesizes_then_prints_every_step_in_order_and_calls_nothing(
         "aws ecr describe-images --repository-name '<NginxRepositoryUri",
         "docker build --platform linux/amd64 --pull --provenance=false -t '<NginxRepositoryUri",
         "docker push '<NginxRepositoryUri",
-        "scripts/publish_model.py --model models/facesim-lfw-1.2.0.h5 --bucket",
+        "-m infra.publish --model models/facesim-resnet-2.0.0.h5 --bucket",
         "npx --no-install cdk deploy --app .cache/deploy/cdk.out FacesimService",
         "aws secretsmanager get-secret-value --secret-id '<ApiKeySecretArn",
         "scripts/smoke.py --url '<EndpointUrl output of facesim-production-service>' --api-keys on"
-        " --docs off",
+        " --docs off --kind face-similarity --expect-model 'facesim-resnet 2.0.0'",
     ):
         position = result.index(fragment, position) + 1
     builds = [c for c in result.commands if c.startswith("docker build")]
@@ -244,8 +244,9 @@ def test_dry_run_synthesizes_then_prints_every_step_in_order_and_calls_nothing(
     for context in (
         "region=eu-central-1",
         "imageTag=git-abc123",
-        "modelName=facesim-lfw",
-        "modelVersion=1.2.0",
+        "modelName=facesim-resnet",
+        "modelVersion=2.0.0",
+        "modelKind=face-similarity",
         "domainName=api.example.com",
         "alarmEmail=oncall@example.com",
     ):
@@ -254,6 +255,9 @@ def test_dry_run_synthesizes_then_prints_every_step_in_order_and_calls_nothing(
     plan = json.loads((result.root / ".cache/deploy/cdk.out/deploy-plan.json").read_text())
     assert plan["image_tag"] == "git-abc123" and plan["region"] == "eu-central-1"
     assert "endpoint URL" in result.stdout
+    # The rollback it would print names what runs now, image and model (the stack's outputs).
+    smoke = result.commands[result.index("scripts/smoke.py")]
+    assert "--image-tag <ImageTag> --model models/<ModelName>-<ModelVersion>.h5" in smoke
 
 
 @pytest.mark.slow
@@ -280,8 +284,8 @@ def test_what_is_pushed_and_published_is_what_the_stack_reads(tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.calls == []
-    publish = result.commands[result.index("scripts/publish_model.py")]
-    assert publish.endswith("--key models/1.2.0/facesim-lfw-1.2.0.h5")
+    publish = result.commands[result.index("-m infra.publish")]
+    assert publish.endswith("--key models/facesim-resnet/2.0.0/facesim-resnet-2.0.0.h5")
     assert "--region us-west-2" in result.commands[result.index("aws ecr get-login-password")]
     assert [c.split()[-2].rsplit(":", 1)[-1] for c in result.commands if "docker build" in c] == [
         "v9'",
@@ -290,7 +294,7 @@ def test_what_is_pushed_and_published_is_what_the_stack_reads(tmp_path: Path) ->
     template = json.loads(
         (result.root / ".cache/deploy/cdk.out/FacesimService.template.json").read_text()
     )
-    assert "models/1.2.0/facesim-lfw-1.2.0.h5" in json.dumps(template)
+    assert "models/facesim-resnet/2.0.0/facesim-resnet-2.0.0.h5" in json.dumps(template)
     assert "/facesim-staging/app:v9" in json.dumps(template)
     assert "facesim-staging-service" in result.stdout
     # CI mode: no bootstrap, no questions, plain progress.
@@ -350,3 +354,32 @@ def test_a_real_run_refuses_without_the_tools(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "is required" in result.stderr
+
+
+@pytest.mark.slow
+def test_with_a_certificate_the_smoke_test_goes_through_the_load_balancer(tmp_path: Path) -> None:
+    # DNS is the user's job in this mode: the first deploy's smoke test must not need it.
+    result = deploy(
+        tmp_path,
+        "--dry-run",
+        *MODEL_ARGS,
+        "--domain",
+        "api.example.com",
+        "--certificate-arn",
+        "arn:aws:acm:eu-central-1:123456789012:certificate/abc",
+        "--non-interactive",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    smoke = result.commands[result.index("scripts/smoke.py")]
+    assert "--connect-host '<LoadBalancerDnsName output of facesim-production-service>'" in smoke
+    assert "# DNS to create, if not done yet: " in result.stdout
+    assert "CNAME (or Route 53 alias A) -> <LoadBalancerDnsName" in result.stdout
+
+
+def test_a_misspelled_context_key_stops_the_deploy_with_the_nearest_one(tmp_path: Path) -> None:
+    result = deploy(tmp_path, "--dry-run", *MODEL_ARGS, "--insecure-http", "-c", "imagetag=v1")
+    assert result.returncode != 0
+    assert "imagetag: not a context key of this app (did you mean imageTag?)" in (
+        result.stdout + result.stderr
+    )
+    assert not [c for c in result.commands if "cdk deploy" in c]

@@ -33,8 +33,12 @@ print(json.dumps({
 
 
 def test_both_models_are_committed_and_the_default_is_the_resnet(bundled_model: Path) -> None:
-    assert [p.name for p in COMMITTED] == ["facesim-lfw-1.2.0.h5", "facesim-resnet-2.0.0.h5"]
-    assert bundled_model.name == "facesim-resnet-2.0.0.h5"
+    assert [p.name for p in COMMITTED] == [
+        "facesim-lfw-1.2.0.h5",
+        "facesim-resnet-2.0.0.h5",
+        "facesim-resnet-2.0.1.h5",
+    ]
+    assert bundled_model.name == "facesim-resnet-2.0.1.h5"
 
 
 @pytest.mark.slow
