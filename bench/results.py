@@ -1,4 +1,4 @@
-"""One run's figures as typed records; docs/bench/latest.json is their JSON (same keys as ever)."""
+"""One run's figures as typed records; reports/bench/latest.json is their JSON (same keys as ever)."""
 
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ from bench.tuning import read_tuning
 from service.paths import REPO_ROOT, repo_relative
 
 DOCS = REPO_ROOT / "docs"
+REPORTS = REPO_ROOT / "reports" / "bench"
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class BenchConfig:
     allow_fallback_images: bool = False
     service_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = REPO_ROOT / ".cache" / "bench" / "run"
-    out_json: Path = DOCS / "bench" / "latest.json"
+    out_json: Path = REPORTS / "latest.json"
     out_md: Path | None = DOCS / "BENCHMARKS.md"
     command: str = "make bench"
 

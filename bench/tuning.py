@@ -1,4 +1,4 @@
-"""A/B runs of the service's own settings: the evidence behind its defaults (docs/bench/tuning.json).
+"""A/B runs of the service's own settings: the evidence behind its defaults (reports/bench/tuning.json).
 
 Variants are interleaved (A, B, A, B...) so drifting load from other processes hits each alike;
 CPU milliseconds per request is the figure that drifting load disturbs least.

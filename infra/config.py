@@ -250,7 +250,7 @@ class DeployConfig(ContextModel):
 
     @property
     def model_object_key(self) -> str:
-        """Where the deploy publishes the .h5 and the task reads it (docs/dev/CONTRACT.md)."""
+        """Where the deploy publishes the .h5 and the task reads it (docs/MODEL_CONTRACT.md, S3 layout)."""
         if self.model_key is not None:
             return self.model_key
         return model_key(self.model_prefix, self.model_name, self.model_version)

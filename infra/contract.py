@@ -1,4 +1,4 @@
-"""The numbers the app container, nginx and the load balancer must agree on (docs/dev/CONTRACT.md).
+"""The numbers the app container, nginx and the load balancer must agree on (docs/DEPLOY.md explains them).
 
 Fixed, not context: changing one means changing the service, nginx/ or the image too. The tests
 check the synthesized template against these and against nginx/ and the Dockerfile.

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ab", action="append", default=[], metavar="KEY=VALUE[,KEY=VALUE]",
         help="instead of the full run: A/B the service's defaults against these settings "
-        "(repeatable) and write docs/bench/tuning.json",
+        "(repeatable) and write reports/bench/tuning.json",
     )  # fmt: skip
     parser.add_argument("--repeats", type=int, default=3, help="A/B repeats per variant")
     parser.add_argument(

@@ -1,8 +1,8 @@
 """LFW View 2, ten folds, through the service's own pipeline: accuracy of a served model file.
 
 For the default model (dlib's ResNet ported to Keras; no LFW person was in its training) every fold
-is a test fold. Writes docs/model_eval_resnet.json (+ .log), puts the threshold, the calibration and
-the headline metrics into the model's manifest and the numbers into its model card.
+is a test fold. Writes reports/evaluation/model_eval_resnet.json (+ .log), puts the threshold, the
+calibration and the headline metrics into the model's manifest and the numbers into its model card.
 (The train-your-own procedure is cross-validated by scripts/evaluate_training.py.)
 """
 
@@ -31,7 +31,9 @@ def main() -> None:
     )
     parser.add_argument("--data", type=Path, default=lfw.DEFAULT_DATA, help="LFW folder")
     parser.add_argument("--cache", type=Path, default=lfw.DEFAULT_CACHE, help="images and crops")
-    parser.add_argument("--out", type=Path, default=Path("docs/model_eval_resnet.json"))
+    parser.add_argument(
+        "--out", type=Path, default=Path("reports/evaluation/model_eval_resnet.json")
+    )
     parser.add_argument("--pairs-per-fold", type=int, default=None, help="tiny run (tests)")
     parser.add_argument("--images-per-person", type=int, default=None, help="tiny run (tests)")
     parser.add_argument("--no-reference", action="store_true", help="skip dlib's own pipeline")

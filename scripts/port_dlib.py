@@ -32,7 +32,9 @@ def main() -> None:
         default=True,
         help="average each face's descriptor with its mirror image's inside the model",
     )
-    parser.add_argument("--evaluation", type=Path, default=Path("docs/model_eval_resnet.json"))
+    parser.add_argument(
+        "--evaluation", type=Path, default=Path("reports/evaluation/model_eval_resnet.json")
+    )
     args = parser.parse_args()
 
     import keras

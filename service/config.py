@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     )
 
     model_uri: str = Field(
-        str(DEFAULT_MODEL), description="s3://bucket/key.h5 or a local path to the .h5"
+        str(DEFAULT_MODEL),
+        description="s3://bucket/key.h5 or a local path to the .h5; its manifest is the .json beside it",
     )
     model_kind: KindName | None = Field(
         None,
@@ -42,32 +43,54 @@ class Settings(BaseSettings):
         "the manifest beside a local model, else face-similarity (must match the manifest)",
     )
     model_sha256: str | None = Field(
-        None, description="expected sha256 of the .h5; default: the manifest's"
+        None,
+        description="expected sha256 of the .h5, which must also agree with the manifest; "
+        "default: the manifest's",
     )
     face_assets_dir: Path = Field(
-        DEFAULT_FACE_ASSETS, description="dlib files the model's crop recipe names (models/dlib)"
+        DEFAULT_FACE_ASSETS,
+        description="face models: where the dlib files the crop recipe names are (their sha256 "
+        "checked against the manifest at start-up)",
     )
     model_cache_dir: Path = Field(
-        REPO_ROOT / ".cache" / "models", description="where S3 downloads are kept"
+        REPO_ROOT / ".cache" / "models",
+        description="where S3 downloads are kept (reused while their checksum matches)",
     )
     distance_threshold: float | None = Field(
-        None, ge=0.0, description="face models: override the manifest's same-person threshold"
+        None,
+        ge=0.0,
+        description="face models: override the manifest's same-person threshold, in the model's "
+        "distance (lower it where a false 'same person' costs more than a miss)",
     )
     max_upload_bytes: int = Field(8 * MIB, gt=0, description="per image, bytes")
-    max_request_bytes: int = Field(32 * MIB, gt=0, description="whole request body, bytes")
-    max_image_pixels: int = Field(40_000_000, gt=0, description="per image, width x height")
+    max_request_bytes: int = Field(
+        32 * MIB,
+        gt=0,
+        description="whole request body, bytes; nginx's client_max_body_size matches it",
+    )
+    max_image_pixels: int = Field(
+        40_000_000, gt=0, description="per image, width x height, checked before decoding"
+    )
     max_rows: int = Field(
         100, ge=1, le=10_000, description="tabular models: rows per POST /predict request"
     )
-    host: str = Field("127.0.0.1", min_length=1)
-    port: int = Field(8000, ge=1, le=65535)
-    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    host: str = Field("127.0.0.1", min_length=1, description="address to listen on")
+    port: int = Field(8000, ge=1, le=65535, description="port to listen on (PaaS platforms set it)")
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        "info", description="logs are JSON lines on stdout, each with its request_id"
+    )
     graceful_timeout: float = Field(
         20.0, gt=0, description="seconds in-flight requests get after SIGTERM"
     )
-    s3_max_attempts: int = Field(5, ge=1, le=20, description="per S3 call, with backoff")
-    s3_connect_timeout: float = Field(5.0, gt=0)
-    s3_read_timeout: float = Field(30.0, gt=0)
+    s3_max_attempts: int = Field(
+        5,
+        ge=1,
+        le=20,
+        description="attempts per S3 download, the first included; between them 0.5 s, doubling up "
+        "to 8 s, each logged",
+    )
+    s3_connect_timeout: float = Field(5.0, gt=0, description="seconds to connect to S3")
+    s3_read_timeout: float = Field(30.0, gt=0, description="seconds to wait for S3's next bytes")
     max_batch_size: int = Field(8, ge=1, le=256, description="requests fused into one forward pass")
     max_queue: int = Field(
         64, ge=1, description="requests in progress (decoding or waiting) before 503 Overloaded"
@@ -86,12 +109,17 @@ class Settings(BaseSettings):
         description="threads decoding and cropping uploads; 0 = the CPUs the process may use",
     )
     api_keys: str = Field(
-        "", description="comma-separated keys for X-API-Key; empty = no auth", repr=False
+        "",
+        description="comma-separated keys accepted in X-API-Key on the model's routes; empty = no "
+        "auth; also read from the file /run/secrets/api_keys",
+        repr=False,
     )
     cors_origins: str = Field("", description="comma-separated allowed origins; empty = CORS off")
     docs_enabled: bool = Field(True, description="serve /docs, /redoc and /openapi.json")
     emf_namespace: str = Field(
-        "", description="CloudWatch namespace of one EMF metrics line a minute; empty = off"
+        "",
+        description="CloudWatch namespace of an EMF metrics line every EMF_INTERVAL_SECONDS; "
+        "empty = off",
     )
     emf_interval_seconds: float = Field(60.0, gt=0, description="seconds between EMF lines")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from service.paths import REPO_ROOT as REPO
 
@@ -10,6 +11,8 @@ README = REPO / "README.md"
 PAGES = sorted((REPO / "docs").rglob("*.md"))
 SECTIONS = ("API", "MODEL-CONTRACT", "SETTINGS", "MODEL", "STACK", "DEPLOY", "DEVELOP")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+# Besides the pages: the README's picture and the API collection users import. Results go to reports/.
+DOCS_ASSETS = {"docs/page.png", "docs/postman_collection.json"}
 
 
 def test_every_relative_link_resolves() -> None:
@@ -42,3 +45,15 @@ def test_readme_opens_with_the_picture_prerequisites_commands_and_how_to_stop() 
         assert needed in text, needed
     commands = [line.split()[1] for line in lines if line.startswith("make ")]
     assert commands == ["run", "test"], "the two commands, run first"
+
+
+def test_docs_holds_pages_and_their_assets_not_reports() -> None:
+    """Evaluation logs and bench JSON live in reports/, so docs/ stays a set of pages."""
+    listed = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard", "docs"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    strays = [name for name in listed if not name.endswith(".md") and name not in DOCS_ASSETS]
+    assert strays == [], "results belong in reports/"

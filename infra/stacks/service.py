@@ -110,7 +110,7 @@ class ServiceStack(Stack):
             self.model_service.task_role,
             f"AwsSolutions-IAM5[Resource::arn:{self.partition}:s3:::{_nag_bucket(config)}"
             f"/{config.model_read_prefix}/*]",
-            "The wildcard is the model prefix itself (docs/dev/CONTRACT.md): the task may read "
+            "The wildcard is the model prefix itself (docs/MODEL_CONTRACT.md): the task may read "
             "the published .h5 and its manifest there, s3:GetObject only, no other key or action.",
         )
 

@@ -12,7 +12,7 @@ from bench.results import InProcess, Level, Results, Server, Startup, load
 from bench.stats import percentile, timing
 from service.paths import REPO_ROOT
 
-LATEST = REPO_ROOT / "docs" / "bench" / "latest.json"
+LATEST = REPO_ROOT / "reports" / "bench" / "latest.json"
 
 
 def test_percentile_interpolates() -> None:

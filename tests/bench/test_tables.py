@@ -10,7 +10,7 @@ from bench import tables
 from bench.results import Results, load, save
 from service.paths import REPO_ROOT
 
-LATEST = REPO_ROOT / "docs" / "bench" / "latest.json"
+LATEST = REPO_ROOT / "reports" / "bench" / "latest.json"
 
 
 def test_latest_json_reads_into_the_typed_records_and_keeps_its_keys(tmp_path: Path) -> None:
