@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from evaluation import no_face
 from service.config import DEFAULT_FACE_ASSETS
 from service.errors import NoFaceFound
 from service.images import ImageLimits, decode_image
@@ -13,7 +14,6 @@ from service.kinds.face.align import ChipAligner, ChipRecipe
 from service.kinds.face.assets import FaceAssets
 from service.kinds.face.manifest import read_face_manifest
 from service.paths import REPO_ROOT as REPO
-from training import no_face
 
 LIMITS = ImageLimits(8 << 20, 100_000_000)
 

@@ -26,6 +26,7 @@ from PIL import Image
 
 from dlib_port.files import LANDMARKS_FILE, RESNET_FILE, package_models_dir
 
+
 @dataclass(frozen=True)
 class ReferenceResult:
     """Descriptors of dlib's pipeline and where HOG found a face."""
