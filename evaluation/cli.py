@@ -29,8 +29,11 @@ DEFAULT_OUT = REPO_ROOT / "docs" / "model_eval_resnet.json"
 
 
 def repo_path(path: Path) -> str:
-    """A path as committed files name it: relative to the repository, even beside it (../shared)."""
-    return os.path.relpath(os.path.abspath(path), REPO_ROOT)
+    """A path as committed files name it: relative to the repository when in it or beside it (../shared)."""
+    absolute = Path(os.path.abspath(path))
+    if absolute.is_relative_to(REPO_ROOT.parent):
+        return os.path.relpath(absolute, REPO_ROOT)
+    return str(absolute)
 
 
 def logger(path: Path) -> tuple[Callable[[str], None], TextIO]:
