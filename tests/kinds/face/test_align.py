@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from dlib_port.files import LANDMARKS_FILE, package_models_dir
 from evaluation import no_face
 from service.config import DEFAULT_FACE_ASSETS
 from service.errors import NoFaceFound
@@ -110,8 +111,6 @@ def test_the_chip_is_byte_identical_to_dlib_get_face_chip(
 ) -> None:
     """Our landmarks on our box, and dlib's chip for them: what dlib's own pipeline would cut."""
     import dlib
-
-    from dlib_port.files import LANDMARKS_FILE, package_models_dir
 
     predictor = dlib.shape_predictor(str(package_models_dir() / LANDMARKS_FILE))
     checked = 0
