@@ -21,7 +21,9 @@ from evaluation.crops import CropSpec
 from evaluation.dataset import DataSource, load_dataset
 from service.config import DEFAULT_MODEL, Settings
 from service.images import ImageLimits
+from service.kinds.face.manifest import read_face_manifest
 from service.kinds.face.model import open_local
+from service.manifest import manifest_path_for
 from service.paths import REPO_ROOT
 
 CARD = REPO_ROOT / "docs" / "MODEL_CARD.md"
@@ -98,11 +100,13 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
     """Open the model as the service does, crop LFW with its recipe, evaluate; the results JSON."""
     started = time.perf_counter()
     settings = Settings(model_uri=str(args.model))
-    face, distances = open_local(args.model, settings)
     limits = ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
-    spec = CropSpec(face.manifest.crop, settings.face_assets_dir, limits)
+    recipe = read_face_manifest(manifest_path_for(args.model)).crop
+    spec = CropSpec(recipe, settings.face_assets_dir, limits)
     source = DataSource(args.data, spec, args.cache, args.pairs_per_fold, args.images_per_person)
+    # The crop workers are forked before TensorFlow starts its threads in this process.
     dataset = load_dataset(source, log, workers=args.workers)
+    face, distances = open_local(args.model, settings)
     results = model_eval.evaluate(
         face.cropper,
         distances,
