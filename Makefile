@@ -24,7 +24,7 @@ MODEL ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(if $(MODEL),MODEL_URI="$(MODEL)" )$(BIN)/python -m service
 
-.PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench train evaluate evaluate-training port publish screenshot deps dev-deps deploy-deps node-deps system-deps clean
+.PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench evaluate port publish screenshot deps dev-deps deploy-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -109,14 +109,8 @@ bench: $(DEV_STAMP) ## measure the service against the in-process limit and its 
 port: $(DEV_STAMP) ## rebuild models/facesim-resnet-2.0.0.{h5,json} from dlib's weights (face-recognition-models)
 	$(BIN)/python scripts/port_dlib.py
 
-evaluate: $(DEV_STAMP) ## the default model on LFW View 2, ten folds, beside dlib's own pipeline (~40 min); card + manifest
-	$(BIN)/python scripts/evaluate.py
-
-train: $(DEV_STAMP) ## train your own: the facesim-lfw model from scratch on LFW (../shared/data/lfw)
-	$(BIN)/python scripts/train.py
-
-evaluate-training: $(DEV_STAMP) ## train your own: cross-validate the training procedure on LFW
-	$(BIN)/python scripts/evaluate_training.py
+evaluate: $(DEV_STAMP) ## a face model on LFW View 2, ten folds, beside dlib's own pipeline (~40 min): MODEL=path.h5, default the bundled one (card + manifest)
+	$(BIN)/python scripts/evaluate.py $(if $(MODEL),--model "$(MODEL)")
 
 .PHONY: examples
 examples: $(RUN_STAMP) ## train the example models (digits, census, banknotes) from ../shared/data/examples (EXAMPLES="name ..." for some)

@@ -24,6 +24,8 @@ class FaceSimBento:
     """Anchor against two candidates, one request at a time per thread."""
 
     def __init__(self) -> None:
+        # Deferred, as BentoML's services defer heavy imports: `bentoml serve` imports this module
+        # to find the service; the service's code (and TensorFlow) loads in the worker only.
         from bench.face import UploadCropper
         from service.config import Settings
         from service.kinds.face.model import open_local
@@ -35,7 +37,7 @@ class FaceSimBento:
     @bentoml.api  # type: ignore[untyped-decorator]  # bentoml is only in its own venv
     def predict(self, anchor: Path, img1: Path, img2: Path) -> dict[str, Any]:
         """Which candidate is the same person as the anchor."""
-        from bench.face import answer
+        from bench.face import answer  # already loaded by __init__; deferred for the same reason
 
         uploads = {"anchor": anchor, "img1": img1, "img2": img2}
         crops = [self.crop(path.read_bytes(), name) for name, path in uploads.items()]

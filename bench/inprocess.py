@@ -26,7 +26,7 @@ from bench.stages import profile
 from bench.stats import timing
 from dlib_port.files import RESNET_FILE, package_models_dir
 from service.config import Settings
-from service.images import decode_image
+from service.images import ImageLimits, decode_image
 from service.kinds.face.align import ChipAligner
 from service.kinds.face.model import open_local
 from service.kinds.face.prepare import prepare_faces, prepare_one
@@ -153,8 +153,6 @@ def _detection_timings(
 
 def settings_limits(settings: Settings) -> Any:
     """The per-image limits a request gets."""
-    from service.images import ImageLimits
-
     return ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
 
 

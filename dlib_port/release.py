@@ -17,8 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from service.checksums import sha256_of
+from dlib_port.dat_network import read_network
 from dlib_port.files import LANDMARKS_FILE, PACKAGE, RESNET_FILE, package_models_dir
+from service.checksums import sha256_of
+from service.kinds.face.align import AssetRef, ChipRecipe
+from service.paths import repo_relative
 
 NAME = "facesim-resnet"
 VERSION = "2.0.0"
@@ -52,7 +55,6 @@ def source_files() -> dict[str, Path]:
 
 def recipe(assets_dir: Path) -> dict[str, Any]:
     """The dlib crop recipe with the sha256 of the files it needs, as shipped in assets_dir."""
-    from service.kinds.face.align import AssetRef, ChipRecipe
 
     def ref(name: str) -> AssetRef:
         return AssetRef(file=name, sha256=sha256_of(assets_dir / name))
@@ -62,7 +64,8 @@ def recipe(assets_dir: Path) -> dict[str, Any]:
 
 def build(out_dir: Path, assets_dir: Path, *, mirror_average: bool) -> dict[str, Any]:
     """Port the network, save the siamese, copy the recipe's files; returns the manifest (no metrics)."""
-    from dlib_port.dat_network import read_network
+    # Keras (TensorFlow) only when a model is built: the evaluation imports this module for
+    # attach_evaluation, and the port's tests for its defaults.
     from dlib_port.keras_resnet import build_descriptor_model
     from dlib_port.siamese import build_siamese
 
@@ -126,7 +129,11 @@ def reload_check(h5_path: Path, samples: np.ndarray) -> np.ndarray:
 
 
 def attach_evaluation(h5_path: Path, evaluation: dict[str, Any]) -> list[str]:
-    """Threshold, calibration and headline metrics of an evaluation of this very file into its manifest."""
+    """Threshold, calibration and headline metrics of an evaluation of this very file into its manifest.
+
+    Any face model's (make evaluate --model); here because make port re-attaches the evaluation of
+    a rebuilt, byte-identical release, and the port does not depend on the evaluation.
+    """
     manifest_path = h5_path.with_suffix(".json")
     manifest = json.loads(manifest_path.read_text())
     if evaluation["model"]["sha256"] != sha256_of(h5_path) or manifest["sha256"] != sha256_of(
@@ -137,8 +144,9 @@ def attach_evaluation(h5_path: Path, evaluation: dict[str, Any]) -> list[str]:
     summary = ours["summary"]
     manifest["threshold"] = round(float(ours["threshold"]), 6)
     manifest["threshold_rule"] = (
-        "Euclidean distance; same person when distance <= threshold; the accuracy-maximising "
-        "threshold on all 6,000 LFW View 2 pairs (each fold's own threshold, from the other nine, "
+        f"{str(manifest.get('distance', 'cosine')).capitalize()} distance; same person when "
+        "distance <= threshold; the accuracy-maximising threshold on all "
+        f"{summary['pairs']:,} LFW View 2 pairs (each fold's own threshold, from the other nine, "
         "is what the accuracy below is measured with)"
     )
     manifest["calibration"] = {
@@ -157,4 +165,4 @@ def attach_evaluation(h5_path: Path, evaluation: dict[str, Any]) -> list[str]:
         "lfw_face_found_share": evaluation["detection"]["share"],
     }
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
-    return [f"wrote {manifest_path}: threshold {manifest['threshold']}"]
+    return [f"wrote {repo_relative(manifest_path)}: threshold {manifest['threshold']}"]

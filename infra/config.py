@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from pydantic import Field, field_validator, model_validator
 
+from infra.arns import CERTIFICATE_ARN, SECRET_ARN
 from infra.choices import IngressMode, Rollout, TaskSubnets
 from infra.config_rules import check_consistency
 from infra.context import (
@@ -37,9 +38,6 @@ _IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _SEMVER = re.compile(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?")
 _S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_ARN = r"arn:aws[a-z-]*:{service}:(?P<region>[a-z0-9-]+):\d{{12}}:{resource}"
-_CERTIFICATE_ARN = re.compile(_ARN.format(service="acm", resource=r"certificate/.+"))
-_SECRET_ARN = re.compile(_ARN.format(service="secretsmanager", resource=r"secret:.+"))
 _EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}")
 
 
@@ -146,14 +144,14 @@ class DeployConfig(ContextModel):
     @field_validator("certificate_arn")
     @classmethod
     def _certificate_arn(cls, value: str | None) -> str | None:
-        if value is not None and not _CERTIFICATE_ARN.fullmatch(value):
+        if value is not None and not CERTIFICATE_ARN.fullmatch(value):
             raise ValueError("not an ACM certificate ARN")
         return value
 
     @field_validator("api_key_secret_arn")
     @classmethod
     def _secret_arn(cls, value: str | None) -> str | None:
-        if value is not None and not _SECRET_ARN.fullmatch(value):
+        if value is not None and not SECRET_ARN.fullmatch(value):
             raise ValueError("not a Secrets Manager secret ARN")
         return value
 
@@ -299,14 +297,6 @@ class DeployConfig(ContextModel):
 def model_key(prefix: str, name: str, version: str) -> str:
     """`<prefix>/<name>/<version>/<name>-<version>.h5`: one rule for the deploy and the CI grant."""
     return f"{prefix}/{name}/{version}/{name}-{version}.h5"
-
-
-def arn_region(arn: str) -> str:
-    """The region field of an ACM or Secrets Manager ARN (already validated)."""
-    match = _CERTIFICATE_ARN.fullmatch(arn) or _SECRET_ARN.fullmatch(arn)
-    if match is None:
-        raise ValueError(f"not an ARN this config accepts: {arn}")
-    return match.group("region")
 
 
 def context_keys() -> tuple[str, ...]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from infra.arns import arn_region
 from infra.choices import TaskSubnets
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for the annotations only: infra/config.py imports this module, not the reverse
     from infra.config import DeployConfig
 
 # Fargate task sizes: CPU units -> allowed memory (MiB).
@@ -99,7 +100,5 @@ def _check_model(config: DeployConfig) -> None:
 
 def _check_region(key: str, arn: str | None, region: str) -> None:
     """An ALB certificate and an ECS secret must live in the stack's own region."""
-    from infra.config import arn_region  # the ARN patterns live with the field validators
-
     if arn is not None and arn_region(arn) != region:
         raise ValueError(f"{key} is in {arn_region(arn)}, but region is {region}")

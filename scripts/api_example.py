@@ -15,7 +15,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from service.config import Settings
+from service.main import create_app
 from service.paths import REPO_ROOT as REPO
+from tests.conftest import wait_ready
 
 FACES = REPO / "tests" / "data" / "faces"
 REQUEST = {"anchor": "a2.jpg", "img1": "b1.jpg", "img2": "a1.jpg"}
@@ -30,10 +33,6 @@ README_LINE = re.compile(r"^# \{\"most_similar\".*$", re.M)
 def live_answer() -> dict[str, Any]:
     """The bundled model's answer to the README's request, through the app."""
     from fastapi.testclient import TestClient
-
-    from service.config import Settings
-    from service.main import create_app
-    from tests.conftest import wait_ready
 
     with TestClient(create_app(Settings())) as client:
         wait_ready(client, timeout=120)

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         tables.update(args.markdown, results)
         return 0
     if not args.model.is_file():
-        parser.error(f"model {args.model} not found (train it with `make train` or pass --model)")
+        parser.error(f"model {args.model} not found (build it with `make port` or pass --model)")
     if args.ab:
         variants = {"defaults": {}} | {
             spec: dict(item.split("=", 1) for item in spec.split(",")) for spec in args.ab

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Before TensorFlow is first imported: keep its start-up chatter out of the output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from training import cli
+from dlib_port import release
 
 
 def main() -> None:
     """Port, save, verify, write the manifest."""
-    cli.quiet_tensorflow()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out-dir", type=Path, default=Path("models"))
     parser.add_argument("--assets-dir", type=Path, default=Path("models/dlib"))
@@ -37,9 +39,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    import keras
-
-    from dlib_port import release
+    import keras  # TensorFlow only after the arguments parsed: --help and a bad option stay quick
 
     manifest = release.build(args.out_dir, args.assets_dir, mirror_average=args.mirror_average)
     h5_path, json_path = release.model_paths(args.out_dir)

@@ -1,1 +1,1 @@
-"""Training and evaluation of the facesim siamese model on LFW (TensorFlow only in network.py)."""
+"""Training your own model: the example trainers (digits, census, banknote) live in training/examples/."""

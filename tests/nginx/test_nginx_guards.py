@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from devstack import processes
 from devstack.nginx_config import DEFAULT_MAX_REQUEST_BYTES
-
-if TYPE_CHECKING:
-    from tests.nginx.standin import Front
+from tests.nginx.standin import Front
 
 pytestmark = [pytest.mark.e2e]
 

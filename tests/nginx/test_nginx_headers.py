@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import gzip
 import re
-from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.nginx.standin import STATIC_JS
-
-if TYPE_CHECKING:
-    from tests.nginx.standin import Front
+from tests.nginx.standin import STATIC_JS, Front
 
 pytestmark = [pytest.mark.e2e]
 

@@ -8,15 +8,12 @@ import ssl
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from devstack import processes
-
-if TYPE_CHECKING:
-    from tests.nginx.standin import Front
+from tests.nginx.standin import Front
 
 pytestmark = [pytest.mark.e2e]
 

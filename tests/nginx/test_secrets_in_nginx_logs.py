@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:
-    from tests.nginx.standin import Front
+from tests.nginx.standin import Front
 
 pytestmark = [pytest.mark.e2e]
 

@@ -7,15 +7,12 @@ import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
 from devstack import processes
+from tests.nginx.standin import Front
 from tests.nginx.test_nginx_tls import PERMISSIVE, handshake
-
-if TYPE_CHECKING:
-    from tests.nginx.standin import Front
 
 pytestmark = [
     pytest.mark.e2e,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from devstack import browser as browser_launcher
+from devstack import screenshot
 from devstack.servers import service_env, service_process
 from tests.conftest import FACES
 from tests.support import needs
@@ -233,8 +234,6 @@ def test_make_screenshot_captures_the_compared_page(
 ) -> None:
     """docs/page.png's generator, on this module's server (make screenshot starts its own)."""
     from PIL import Image
-
-    from devstack import screenshot
 
     out = screenshot.capture_in(chromium, server, tmp_path / "page.png")
     with Image.open(out) as picture:

@@ -101,7 +101,9 @@ def write_image_model(directory: Path, *, manifest_overrides: dict[str, Any] | N
         "preprocessing": {"recipe": "digit", "colour": "grey", "fit_box": 20},
         **(manifest_overrides or {}),
     }
-    return _save_with_manifest(keras.Model(image, out), directory / "tiny-digits-0.0.1.h5", manifest)
+    return _save_with_manifest(
+        keras.Model(image, out), directory / "tiny-digits-0.0.1.h5", manifest
+    )
 
 
 TABULAR_FEATURES: list[dict[str, Any]] = [

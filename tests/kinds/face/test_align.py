@@ -6,6 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
+from dlib_port.files import LANDMARKS_FILE, package_models_dir
+from evaluation import no_face
 from service.config import DEFAULT_FACE_ASSETS
 from service.images import ImageLimits, decode_image
 from service.kinds.face.align import ChipAligner, ChipRecipe
@@ -13,7 +15,6 @@ from service.kinds.face.assets import FaceAssets
 from service.kinds.face.faces import NoFaceFound
 from service.kinds.face.manifest import read_face_manifest
 from service.paths import REPO_ROOT as REPO
-from training import no_face
 
 LIMITS = ImageLimits(8 << 20, 100_000_000)
 
@@ -110,8 +111,6 @@ def test_the_chip_is_byte_identical_to_dlib_get_face_chip(
 ) -> None:
     """Our landmarks on our box, and dlib's chip for them: what dlib's own pipeline would cut."""
     import dlib
-
-    from dlib_port.files import LANDMARKS_FILE, package_models_dir
 
     predictor = dlib.shape_predictor(str(package_models_dir() / LANDMARKS_FILE))
     checked = 0

@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import LFW_DIR
+from scripts.api_example import API_DOC, BLOCK, FACES, README, README_LINE, REQUEST, one_line
+from service.config import Settings
+from service.main import create_app
+from tests.conftest import LFW_DIR, wait_ready
 from tests.support import needs
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -61,10 +64,6 @@ def lfw_pairs() -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
 def real_client(
     bundled_model: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
-    from service.config import Settings
-    from service.main import create_app
-    from tests.conftest import wait_ready
-
     app = create_app(
         Settings(model_uri=str(bundled_model), model_cache_dir=tmp_path_factory.mktemp("c"))
     )
@@ -134,8 +133,6 @@ def test_the_documented_example_is_what_the_service_answers(real_client: TestCli
     """docs/API.md and the README show the answer scripts/api_example.py got from the service."""
     import json
     import re
-
-    from scripts.api_example import API_DOC, BLOCK, FACES, README, README_LINE, REQUEST, one_line
 
     files = {n: (f, (FACES / f).read_bytes(), "image/jpeg") for n, f in REQUEST.items()}
     answer = real_client.post("/predict", files=files).json()

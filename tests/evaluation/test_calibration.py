@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.manifest import Calibration
-from training import calibration
+from evaluation import calibration
+from service.kinds.face.manifest import Calibration
 
 
 def synthetic(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training import metrics
+from evaluation import metrics
 
 
 def test_accuracy_at_counts_distance_equal_to_threshold_as_same() -> None:

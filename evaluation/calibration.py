@@ -29,7 +29,7 @@ class Logistic:
         return np.asarray(np.exp(-np.logaddexp(0.0, -z)), dtype=np.float64)
 
     def as_manifest(self) -> dict[str, Any]:
-        """The form the service reads (service.manifest.Calibration)."""
+        """The form the service reads (service.kinds.face.manifest.Calibration)."""
         return {"method": "logistic", "intercept": self.intercept, "slope": self.slope}
 
 

@@ -1,8 +1,8 @@
-"""Crop every LFW image once with the service's own decode + crop code and cache the arrays.
+"""Crop every LFW image once with the service's own decode + crop code and cache the chips.
 
-Any recipe a manifest can name works: the Haar recipe stands in a centred square for a miss (for
-training), the dlib recipe has no such fallback, so a miss is recorded as `detected=False` with an
-all-zero chip and the evaluation counts it the way the service answers it (422 no_face).
+The recipe is the one the model's manifest names. It has no fallback: a miss is recorded as
+`detected=False` with an all-zero chip, and the evaluation counts it the way the service answers
+it (422 no_face).
 """
 
 from __future__ import annotations
@@ -13,44 +13,50 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
-from service.haar_crop import HaarRecipe
 
-from service.config import DEFAULT_FACE_ASSETS
+import service.images
+import service.kinds.face.align
+import service.kinds.face.crop
+import service.kinds.face.detect
+import service.kinds.face.faces
 from service.images import ImageLimits, decode_image
-from service.kinds.face.align import ChipRecipe
-from service.kinds.face.crop import Cropper
+from service.kinds.face.crop import CropRecipe, FaceCropper, cropper_for
 from service.kinds.face.faces import NoFaceFound
 
-# The service's default per-image limits (MAX_UPLOAD_BYTES, MAX_IMAGE_PIXELS): decode as serving does.
-LIMITS = ImageLimits(max_bytes=8_388_608, max_pixels=40_000_000)
 # An image whose channels differ by less than this on average (JPEG chroma noise) is a greyscale photo.
 GREY_CHANNEL_SPREAD = 2.0
-CACHE_FORMAT = 2
-# The code that turns an upload into a crop: a change to any of it must not reuse old crops.
-CROP_CODE = ("images.py", "haar_crop.py", "face_detect.py", "face_align.py", "face_crop.py")
-SERVICE_DIR = Path(__file__).resolve().parent.parent / "service"
+CACHE_FORMAT = 3
+# The code that turns an upload into a chip: a change to any of it must not reuse old crops.
+CROP_CODE: tuple[ModuleType, ...] = (
+    service.images,
+    service.kinds.face.align,
+    service.kinds.face.crop,
+    service.kinds.face.detect,
+    service.kinds.face.faces,
+)
 
 
 def crop_code_digest() -> str:
     """sha256 of the service's decode and crop source files."""
     digest = hashlib.sha256()
-    for name in CROP_CODE:
-        digest.update((SERVICE_DIR / name).read_bytes())
+    for module in CROP_CODE:
+        digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
 
 
 @dataclass(frozen=True)
 class CropSet:
-    """Cropped model inputs for a list of images, with the per-image facts the slices need."""
+    """Model inputs for a list of images, with the per-image facts the slices need."""
 
     keys: list[str]
-    pixels: NDArray[np.uint8]  # (N, H, W, C)
-    detected: NDArray[np.bool_]  # face found (False: Haar's centred fallback square, or no chip)
+    pixels: NDArray[np.uint8]  # (N, H, W, C); all zero where no face was found
+    detected: NDArray[np.bool_]  # a face was found (the service would not answer 422)
     greyscale: NDArray[np.bool_]  # the source photo has no colour
-    brightness: NDArray[np.float32]  # mean luma of the RGB crop, 0..255
+    brightness: NDArray[np.float32]  # mean luma of the chip (of the photo where no face), 0..255
 
     def index(self) -> dict[str, int]:
         """Row of each image key."""
@@ -71,56 +77,61 @@ class CropSet:
 
 @dataclass(frozen=True)
 class CropSpec:
-    """Everything that determines a crop: the recipe and the model's input shape."""
+    """Everything a worker process needs to crop as the service does: recipe, its files, limits."""
 
-    recipe: HaarRecipe | ChipRecipe
-    size: tuple[int, int]
-    channels: int
+    recipe: CropRecipe
+    assets_dir: Path
+    limits: ImageLimits
 
     def cache_name(self, keys: list[str]) -> str:
-        """A file name that changes whenever the recipe, its code, the shape or the images change."""
+        """A file name that changes whenever the recipe, its code or the images change."""
         blob = json.dumps(
             {
                 "format": CACHE_FORMAT,
                 "code": crop_code_digest(),
                 "recipe": self.recipe.model_dump(),
-                "size": list(self.size),
-                "channels": self.channels,
                 "keys": hashlib.sha256("\n".join(keys).encode()).hexdigest(),
             },
             sort_keys=True,
         )
         digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
-        return f"crops-{self.size[0]}x{self.size[1]}x{self.channels}-{digest}.npz"
+        side = self.recipe.chip_size
+        return f"crops-{side}x{side}x3-{digest}.npz"
 
 
-_croppers: dict[str, Cropper] = {}
+@dataclass(frozen=True)
+class CroppedImage:
+    """One image's chip and the facts the slices use."""
+
+    pixels: NDArray[np.uint8]
+    detected: bool
+    greyscale: bool
+    brightness: float
 
 
-def cropper_for(recipe: HaarRecipe | ChipRecipe) -> Cropper:
-    """One Cropper per recipe and process (the dlib recipe verifies its files once)."""
-    key = recipe.model_dump_json()
+_croppers: dict[str, FaceCropper] = {}
+
+
+def process_cropper(spec: CropSpec) -> FaceCropper:
+    """One cropper per recipe and process (the recipe verifies its files once)."""
+    key = spec.recipe.model_dump_json()
     if key not in _croppers:
-        _croppers[key] = Cropper(recipe, DEFAULT_FACE_ASSETS)
+        _croppers[key] = cropper_for(spec.recipe, spec.assets_dir)
     return _croppers[key]
 
 
-def crop_file(path: Path, spec: CropSpec) -> tuple[NDArray[np.uint8], bool, bool, float]:
-    """One image through decode_image and the service's Cropper, exactly as the service crops it."""
-    image = decode_image(path.read_bytes(), field=path.name, limits=LIMITS)
+def crop_file(path: Path, spec: CropSpec) -> CroppedImage:
+    """One image through decode_image and the service's cropper, exactly as the service crops it."""
+    image = decode_image(path.read_bytes(), field=path.name, limits=spec.limits)
     spread = np.abs(np.diff(image.astype(np.int16), axis=2)).mean()
     grey = bool(spread < GREY_CHANNEL_SPREAD)
-    fallback = isinstance(spec.recipe, HaarRecipe)
     try:
-        face = cropper_for(spec.recipe).crop(
-            image, size=spec.size, channels=spec.channels, fallback=fallback
-        )
+        face = process_cropper(spec).crop(image, field=path.name)
     except NoFaceFound:
-        blank = np.zeros((*spec.size, spec.channels), dtype=np.uint8)
-        return blank, False, grey, float(_luma(image))
-    rgb_crop = face.pixels if spec.channels == 3 else None
-    luma = face.pixels.mean() if rgb_crop is None else _luma(rgb_crop)
-    return face.pixels, face.detected, grey, float(luma)
+        side = spec.recipe.chip_size
+        blank = np.zeros((side, side, 3), dtype=np.uint8)
+        return CroppedImage(blank, False, grey, _luma(image))
+    return CroppedImage(face.pixels, True, grey, _luma(face.pixels))
 
 
 def _luma(rgb: NDArray[np.uint8]) -> float:
@@ -129,9 +140,7 @@ def _luma(rgb: NDArray[np.uint8]) -> float:
     return float((rgb.astype(np.float64) @ weights).mean())
 
 
-def _crop_chunk(
-    args: tuple[Path, list[str], CropSpec],
-) -> list[tuple[NDArray[np.uint8], bool, bool, float]]:
+def _crop_chunk(args: tuple[Path, list[str], CropSpec]) -> list[CroppedImage]:
     """Worker: crop a chunk of images (top-level so process pools can pickle it)."""
     images_dir, keys, spec = args
     return [crop_file(images_dir / key, spec) for key in keys]
@@ -160,7 +169,7 @@ def load_or_build(
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     chunk = 64
     jobs = [(images_dir, keys[i : i + chunk], spec) for i in range(0, len(keys), chunk)]
-    results: list[tuple[NDArray[np.uint8], bool, bool, float]] = []
+    results: list[CroppedImage] = []
     if workers == 1:
         for job in jobs:
             results.extend(_crop_chunk(job))
@@ -170,10 +179,10 @@ def load_or_build(
                 results.extend(part)
     crops = CropSet(
         list(keys),
-        np.stack([r[0] for r in results]),
-        np.array([r[1] for r in results], dtype=bool),
-        np.array([r[2] for r in results], dtype=bool),
-        np.array([r[3] for r in results], dtype=np.float32),
+        np.stack([r.pixels for r in results]),
+        np.array([r.detected for r in results], dtype=bool),
+        np.array([r.greyscale for r in results], dtype=bool),
+        np.array([r.brightness for r in results], dtype=np.float32),
     )
     tmp = path.with_suffix(".tmp.npz")
     np.savez(

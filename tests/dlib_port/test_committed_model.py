@@ -1,20 +1,20 @@
-"""The committed models: each loads in a fresh process as the service loads it and matches its manifest."""
+"""The committed release loads in a fresh process as the service loads it and matches its manifest."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from dlib_port import release
 from service.checksums import sha256_of
-from service.manifest import ModelManifest
+from service.config import DEFAULT_MODEL
+from service.kinds.face.manifest import read_face_manifest
 from service.paths import REPO_ROOT as REPO
-from training import manifest
 
-COMMITTED = sorted((REPO / "models").glob("*.h5"))
+H5, MANIFEST = release.model_paths(REPO / "models")
 
 PROBE = """
 import json, sys
@@ -32,27 +32,21 @@ print(json.dumps({
 """
 
 
-def test_both_models_are_committed_and_the_default_is_the_resnet(bundled_model: Path) -> None:
-    assert [p.name for p in COMMITTED] == [
-        "facesim-lfw-1.2.0.h5",
-        "facesim-resnet-2.0.0.h5",
-        "facesim-resnet-2.0.1.h5",
-    ]
-    assert bundled_model.name == "facesim-resnet-2.0.1.h5"
+def test_the_release_is_the_bundled_model() -> None:
+    assert DEFAULT_MODEL == H5 and H5.is_file() and MANIFEST.is_file()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model_path", COMMITTED, ids=lambda p: p.stem)
-def test_committed_model_loads_fresh_and_matches_its_manifest(model_path: Path) -> None:
-    meta = manifest.read_manifest(model_path.with_suffix(".json"))
-    parsed = ModelManifest.model_validate(meta)  # what the service reads, recipe included
-    assert meta["sha256"] == sha256_of(model_path)
-    assert model_path.stat().st_size <= 30 * 1024 * 1024
-    assert f"{parsed.name}-{parsed.version}.h5" == model_path.name
+def test_the_committed_model_loads_fresh_and_matches_its_manifest() -> None:
+    meta = json.loads(MANIFEST.read_text())
+    parsed = read_face_manifest(MANIFEST)  # what the service reads, recipe included
+    assert meta["sha256"] == sha256_of(H5)
+    assert H5.stat().st_size <= 30 * 1024 * 1024
+    assert f"{parsed.name}-{parsed.version}.h5" == H5.name
     assert meta["metrics"]["accuracy_mean"] > 0.5
 
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(model_path)],
+        [sys.executable, "-c", PROBE, str(H5)],
         capture_output=True,
         text=True,
         timeout=300,

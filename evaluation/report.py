@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-EVAL_BLOCK = "EVALUATION"
-SHIPPED_BLOCK = "SHIPPED-MODEL"
+# The card's generated blocks: between <!-- NAME --> and <!-- /NAME --> in docs/MODEL_CARD.md.
+HEADLINE_BLOCK = "RESNET-HEADLINE"
+EVALUATION_BLOCK = "RESNET-EVALUATION"
 
 
 def _pct(value: float) -> str:
@@ -15,14 +16,9 @@ def _pct(value: float) -> str:
     return f"{100.0 * value:.1f} %"
 
 
-def folds_text(folds: list[int]) -> str:
-    """'1-5', 'all but 3' or '1, 4, 7' for 1-based fold numbers."""
-    if len(folds) == 9:
-        (missing,) = set(range(1, 11)) - set(folds)
-        return f"all but {missing}"
-    if folds and folds == list(range(folds[0], folds[-1] + 1)):
-        return f"{folds[0]}-{folds[-1]}" if len(folds) > 1 else str(folds[0])
-    return ", ".join(str(f) for f in folds)
+def _pct2(value: float) -> str:
+    """A share as a percentage with two decimals (figures near 99 %)."""
+    return f"{100.0 * value:.2f} %"
 
 
 def slice_table(slices: dict[str, Any], heading: str) -> list[str]:
@@ -33,61 +29,6 @@ def slice_table(slices: dict[str, Any], heading: str) -> list[str]:
         share = _pct(sl["same_share"]) if sl["pairs"] else "n/a"
         lines.append(f"| {name} | {sl['pairs']} | {share} | {acc} |")
     return lines
-
-
-def evaluation_markdown(evaluation: dict[str, Any]) -> str:
-    """Summary, per-fold and slice tables from scripts/evaluate.py's JSON."""
-    s = evaluation["summary"]
-    lines = [
-        f"Protocol: {evaluation['protocol']}. "
-        f"{s['folds']} folds ({s['pairs']} pairs, {s['triplets']} triplets); "
-        "mean ± standard deviation over folds (sample std, ddof=1).",
-        "",
-        "| metric | mean ± std over folds |",
-        "| --- | --- |",
-        f"| verification accuracy | {_pct(s['accuracy']['mean'])} ± {_pct(s['accuracy']['std'])} |",
-        f"| ROC AUC | {s['auc']['mean']:.4f} ± {s['auc']['std']:.4f} |",
-        f"| TAR at FAR = 1 % | {_pct(s['tar_at_far_1pct']['mean'])} ± {_pct(s['tar_at_far_1pct']['std'])} |",
-        f"| triplet pick accuracy | {_pct(s['triplet_accuracy']['mean'])} ± "
-        f"{_pct(s['triplet_accuracy']['std'])} ({s['triplets']} triplets) |",
-        "",
-        "| fold | trained on folds | threshold | accuracy | AUC | TAR@FAR=1 % | triplets |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    trained_on = {f: run["train_folds"] for run in evaluation["runs"] for f in run["test_folds"]}
-    for row in evaluation["folds"]:
-        span = folds_text(trained_on.get(row["fold"], [])) or "?"
-        lines.append(
-            f"| {row['fold']} | {span} | {row['threshold']:.4f} | {_pct(row['accuracy'])} | "
-            f"{row['auc']:.4f} | {_pct(row['tar_at_far_1pct'])} | {_pct(row['triplet_accuracy'])} |"
-        )
-    lines += ["", *slice_table(evaluation["slices"], "slice of held-out pairs")]
-    lines += ["", "| training run | people | images | wall time |", "| --- | --- | --- | --- |"]
-    for run in evaluation["runs"]:
-        lines.append(
-            f"| folds {folds_text(run['train_folds'])} (+ non-pairs people) | {run['train_people']} | "
-            f"{run['train_images']} | {run['seconds'] / 60:.1f} min |"
-        )
-    return "\n".join(lines)
-
-
-def shipped_markdown(manifest: dict[str, Any]) -> str:
-    """The shipped model's facts from its manifest."""
-    t = manifest["training"]
-    return "\n".join(
-        [
-            "| | |",
-            "| --- | --- |",
-            f"| file | `models/{manifest['name']}-{manifest['version']}.h5`, "
-            f"{manifest['model_bytes'] / 1e6:.1f} MB, sha256 `{manifest['sha256'][:16]}…` |",
-            f"| input | {' x '.join(str(v) for v in manifest['input_shape'])} (H x W x C), 0..255 |",
-            f"| threshold | {manifest['threshold']:.4f} (cosine distance; same person when ≤) |",
-            f"| trained on | {t['people']} people, {t['images']} images, {t['epochs']} epochs, "
-            f"seed {t['seed']}, {t['duration_s'] / 60:.1f} min on {t['host']} |",
-            f"| 3-image forward pass | {manifest['metrics']['forward_pass_ms_median']:.1f} ms median "
-            "(batch of one triplet, after warm-up, on the training machine) |",
-        ]
-    )
 
 
 def update_card(card: Path, block: str, markdown: str) -> bool:
@@ -102,14 +43,6 @@ def update_card(card: Path, block: str, markdown: str) -> bool:
     return True
 
 
-RESNET_BLOCK = "RESNET-EVALUATION"
-
-
-def _pct2(value: float) -> str:
-    """A share as a percentage with two decimals (figures near 99 %)."""
-    return f"{100.0 * value:.2f} %"
-
-
 def _row(name: str, s: dict[str, Any]) -> str:
     """One summary row: accuracy, AUC, pooled TAR, triplets, unanswered pairs."""
     pooled = s.get("pooled", {})
@@ -122,8 +55,8 @@ def _row(name: str, s: dict[str, Any]) -> str:
     )
 
 
-def resnet_evaluation_markdown(results: dict[str, Any]) -> str:
-    """The card's numbers from scripts/evaluate.py's JSON: ours beside dlib's, folds, trials, etc."""
+def evaluation_markdown(results: dict[str, Any]) -> str:
+    """The card's numbers from scripts/evaluate.py's JSON: ours beside dlib's, folds, calibration, slices."""
     ours, ref = results["ours"], results.get("reference")
     lines = [
         f"Protocol: {results['protocol']}. {ours['summary']['pairs']} pairs, "
@@ -157,16 +90,6 @@ def resnet_evaluation_markdown(results: dict[str, Any]) -> str:
         theirs = _pct2(ref_folds[row["fold"]]["accuracy"]) if row["fold"] in ref_folds else "n/a"
         lines.append(
             f"| {row['fold']} | {row['threshold']:.4f} | {_pct2(row['accuracy'])} | {theirs} |"
-        )
-    lines += [
-        "",
-        "| trial (same chips, same protocol) | accuracy | triplet pick |",
-        "| --- | --- | --- |",
-    ]
-    for name, s in results["trials"].items():
-        lines.append(
-            f"| {name} | {_pct2(s['accuracy']['mean'])} ± {_pct2(s['accuracy']['std'])} | "
-            f"{_pct2(s['triplet_accuracy']['mean'])} |"
         )
     cal = results["calibration"]
     rel = cal["reliability_cross_validated"]
@@ -208,10 +131,7 @@ def resnet_evaluation_markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-RESNET_HEADLINE = "RESNET-HEADLINE"
-
-
-def resnet_headline_markdown(results: dict[str, Any]) -> str:
+def headline_markdown(results: dict[str, Any]) -> str:
     """The card's first paragraph: the headline numbers of the latest evaluation."""
     s = results["ours"]["summary"]
     parts = [

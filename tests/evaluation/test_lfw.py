@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training import lfw
+from evaluation import lfw
 
 PAIRS = """2\t2
 Ann\t1\t2
@@ -37,13 +37,6 @@ def test_people_in_two_folds_are_refused(tmp_path: Path) -> None:
     path.write_text(PAIRS.replace("Cy\t1\t2", "Ann\t3\t4"))
     with pytest.raises(ValueError, match="Ann"):
         lfw.people_by_fold(lfw.read_pairs(path))
-
-
-def test_training_people_exclude_held_out_folds_and_single_image_people() -> None:
-    people = {"Ann": ["a", "b"], "Cy": ["c", "d"], "Solo": ["s"], "Extra": ["e", "f"]}
-    fold_of = {"Ann": 0, "Cy": 1, "Solo": 0}
-    assert lfw.training_people(people, fold_of, [0]) == ["Ann", "Extra"]
-    assert lfw.training_people(people, fold_of, [0, 1]) == ["Ann", "Cy", "Extra"]
 
 
 def test_tarball_is_extracted_into_the_cache_when_no_folder_exists(tmp_path: Path) -> None:

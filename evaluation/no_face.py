@@ -20,6 +20,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from service.images import ImageLimits, decode_image
+from service.kinds.face.faces import NoFaceFound
+
 Picture = NDArray[np.uint8]
 # scikit-image's sample photographs of a face: positives, never part of the no-face set.
 FACE_SAMPLES = ("astronaut.png", "camera.png")
@@ -114,8 +117,6 @@ def pictures(*, all_variants: bool = True, seed: int = 0) -> Iterator[tuple[str,
 
     With all_variants each also comes greyscale, halved, doubled, turned and cut (~210 in all).
     """
-    from service.images import ImageLimits, decode_image
-
     limits = ImageLimits(max_bytes=1 << 26, max_pixels=100_000_000)
     base = [
         (path.stem, as_rgb(decode_image(path.read_bytes(), field=path.name, limits=limits)))
@@ -130,8 +131,6 @@ def pictures(*, all_variants: bool = True, seed: int = 0) -> Iterator[tuple[str,
 
 def accepted(crop: Callable[[Picture], object], *, all_variants: bool = True) -> dict[str, Any]:
     """Run every no-face picture through a crop function; which ones it wrongly finds a face in."""
-    from service.kinds.face.faces import NoFaceFound
-
     names, wrong, seconds = [], [], []
     for name, picture in pictures(all_variants=all_variants):
         started = time.perf_counter()

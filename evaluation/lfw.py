@@ -1,4 +1,4 @@
-"""LFW on disk: locate or extract the deep-funneled images, read View 2 pairs.txt, list people per fold."""
+"""LFW on disk: locate or extract the deep-funneled images, read View 2 pairs.txt, list every image."""
 
 from __future__ import annotations
 
@@ -98,23 +98,3 @@ def list_images(images_dir: Path) -> dict[str, list[str]]:
         if keys:
             people[person_dir.name] = keys
     return people
-
-
-def training_people(
-    people: dict[str, list[str]],
-    fold_of: dict[str, int],
-    train_folds: Iterable[int],
-    min_images: int = 2,
-) -> list[str]:
-    """People to train on: those of the training folds plus non-pairs people, with enough images each."""
-    allowed = set(train_folds)
-    return sorted(
-        name
-        for name, keys in people.items()
-        if len(keys) >= min_images and (name not in fold_of or fold_of[name] in allowed)
-    )
-
-
-def range_all_folds() -> range:
-    """The ten official folds, 0-based (the shipped model trains on every one)."""
-    return range(N_FOLDS)
