@@ -22,7 +22,7 @@ SMOKE_DOCS ?= any
 # The model to serve: make run MODEL=models/digits-cnn-1.0.0.h5 (default: the bundled face model).
 MODEL ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
-SERVE := $(if $(MODEL),MODEL_URI="$(MODEL)" )$(BIN)/python -m service
+SERVE := $(BIN)/python -m service
 
 .PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench evaluate port publish screenshot deps dev-deps deploy-deps node-deps system-deps clean
 
@@ -61,7 +61,7 @@ node-deps: $(NODE_STAMP)
 system-deps: $(SYS_STAMP)
 
 run: $(RUN_STAMP) ## install on first use and serve the bundled model (or MODEL=models/<name>.h5) on http://127.0.0.1:8000
-	$(SERVE)
+	$(if $(MODEL),MODEL_URI="$(MODEL)") $(SERVE)
 
 test: $(DEV_STAMP) $(NODE_STAMP) $(SYS_STAMP) ## install what the tests need and run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,6 +5,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # ../shared/data beside the checkout (README: data is never committed).
 LFW_DIR = REPO_ROOT.parent / "shared" / "data" / "lfw"
+# The example kinds' data sets (digits, census, banknotes), beside LFW.
+EXAMPLES_DIR = REPO_ROOT.parent / "shared" / "data" / "examples"
 
 
 def repo_relative(path: Path) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from evaluation.cli import repo_path
 from service.paths import LFW_DIR, REPO_ROOT
 
-ABSOLUTE = re.compile(r"(?<![\w.+])/[\w.-]+/")  # /work/..., /home/...: not "+/-" nor "a/b"
+ABSOLUTE = re.compile(r"(?<![\w.+])/[\w.-]+/")  # /srv/..., /home/...: not "+/-" nor "a/b"
 
 
 def test_paths_in_the_repository_or_beside_it_are_written_relative_to_it() -> None:
@@ -18,7 +18,7 @@ def test_paths_in_the_repository_or_beside_it_are_written_relative_to_it() -> No
 
 
 def test_the_committed_evaluation_names_no_absolute_path() -> None:
-    text = (REPO_ROOT / "docs" / "model_eval_resnet.json").read_text()
-    log = (REPO_ROOT / "docs" / "model_eval_resnet.log").read_text()
+    text = (REPO_ROOT / "reports" / "evaluation" / "model_eval_resnet.json").read_text()
+    log = (REPO_ROOT / "reports" / "evaluation" / "model_eval_resnet.log").read_text()
     assert '"path": "../shared/data/lfw"' in text
     assert ABSOLUTE.search(text + log) is None

@@ -24,7 +24,7 @@ from service.config import REPO_ROOT
 from tests.infra.conftest import ROUTE53_CONTEXT, Synth
 
 # A committed model (the bundled default may be another, not yet in this checkout).
-MODEL = REPO_ROOT / "models" / "facesim-lfw-1.2.0.h5"
+MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.0.h5"
 
 
 def plan_for(model: Path) -> dict[str, object]:

@@ -17,7 +17,7 @@ import pytest
 from devstack import browser
 from devstack.nginx import nginx_binary
 from service.checksums import sha256_of
-from service.paths import LFW_DIR, REPO_ROOT
+from service.paths import EXAMPLES_DIR, LFW_DIR, REPO_ROOT
 
 
 def in_ci() -> bool:
@@ -110,4 +110,11 @@ def lfw(directory: Path = LFW_DIR) -> Path:
         pytest.fail(problem)
     if problem is not None:
         unavailable(problem)
+    return directory
+
+
+def example_data(directory: Path = EXAMPLES_DIR) -> Path:
+    """The example kinds' data sets (../shared/data/examples): missing is a skip (a failure under CI)."""
+    if not (directory / "README.md").is_file():
+        unavailable(f"the example data sets are not at {directory} (see the README beside LFW)")
     return directory

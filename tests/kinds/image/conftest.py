@@ -7,6 +7,7 @@ import pytest
 from numpy.typing import NDArray
 
 from tests.conftest import REPO
+from tests.support import needs
 from training.examples.datasets import read_idx
 
 MNIST_IMAGES = REPO.parent / "shared/data/examples/mnist/digits8k-images-idx3-ubyte.gz"
@@ -15,6 +16,5 @@ MNIST_IMAGES = REPO.parent / "shared/data/examples/mnist/digits8k-images-idx3-ub
 @pytest.fixture(scope="session")
 def mnist() -> NDArray[np.uint8]:
     """Every 160th of the 8,000 MNIST test-set digits (50, all ten classes), 28x28 grey."""
-    if not MNIST_IMAGES.is_file():
-        pytest.skip("the example data sets are not at ../shared/data/examples")
+    needs.example_data()
     return read_idx(MNIST_IMAGES)[::160]

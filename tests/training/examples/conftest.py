@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.support import needs
 
 EXAMPLES_DIR = REPO.parent / "shared" / "data" / "examples"
 SAMPLES_DIR = REPO / "tests" / "data" / "examples"
@@ -17,6 +18,4 @@ EXAMPLE_MODELS = ("digits-cnn", "census-income", "banknote-authentication")
 @pytest.fixture(scope="session")
 def examples_dir() -> Path:
     """The data folder; the tests that read it skip, saying why, where it is missing."""
-    if not (EXAMPLES_DIR / "README.md").is_file():
-        pytest.skip(f"the example data sets are not at {EXAMPLES_DIR.relative_to(REPO.parent)}")
-    return EXAMPLES_DIR
+    return needs.example_data(EXAMPLES_DIR)
