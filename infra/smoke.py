@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from infra.probe.client import Answer, Endpoint
 from infra.probe.client import fetch as probe_fetch
 from infra.probe.examples import examples_for
-from infra.probe.release import Check, Expected
+from infra.probe.release import Check, Expected, served_model
 from infra.probe.release import check_examples as probe_examples
 from infra.probe.release import check_model as probe_model
 from infra.probe.release import check_ready as probe_ready
@@ -168,12 +168,17 @@ def check_examples(target: Target) -> Check:
     """One authenticated request per route with the kind's own examples."""
     if target.expect_api_keys and not target.api_key:
         return Check("kind examples", "skip", "no API key given (FACESIM_API_KEY)")
-    kind = target.expected.kind
+    kind, name = target.expected.kind, target.expected.name
+    if kind is None or name is None:  # the examples of a classifier fit one model: ask which
+        served_kind, served_name = served_model(target.endpoint, target.api_key)
+        kind, name = kind or served_kind, name or served_name
+    if kind is None:
+        return Check("kind examples", "FAIL", "/v1/model did not say which kind is served")
     try:
-        folder = REPO / examples_for(kind).source
+        folder = REPO / examples_for(kind, name).source
     except ValueError as exc:
         return Check("kind examples", "FAIL", str(exc))
-    return probe_examples(target.endpoint, target.api_key, kind, folder)
+    return probe_examples(target.endpoint, target.api_key, kind, folder, name)
 
 
 def check_collection(target: Target) -> Check:

@@ -21,7 +21,7 @@ from infra.smoke import DEFAULT_ROLLBACK, Target, report, run
 STATES = {"on": True, "off": False, "any": None}
 
 
-def expected(kind: str, model: str | None) -> Expected:
+def expected(kind: str | None, model: str | None) -> Expected:
     """What the endpoint must serve: the kind, and a name and version when given."""
     if not model:
         return Expected(kind=kind)
@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         "--connect-host",
         help="connect here (the load balancer's DNS name) while TLS and Host use the URL's name",
     )
-    parser.add_argument("--kind", default="face-similarity", help="the model's kind (examples)")
+    parser.add_argument(
+        "--kind", help="the kind the endpoint must serve; default: whatever /v1/model says"
+    )
     parser.add_argument(
         "--expect-model", help="NAME VERSION the endpoint must serve, e.g. 'm 1.0.0'"
     )

@@ -32,11 +32,11 @@ HANDLER: Final = "probe.hook.handler"
 TIMEOUT: Final = Duration.minutes(5)
 
 
-def build_bundle(kind: str, into: Path) -> Path:
-    """The asset directory: probe/ (the package) and probe/examples/<kind>/ (its example files)."""
+def build_bundle(kind: str, into: Path, model: str | None = None) -> Path:
+    """The asset directory: probe/ (the package) and probe/examples/<kind>/ (the model's files)."""
     package = into / "probe"
     shutil.copytree(PROBE, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    kind_examples = examples.examples_for(kind)
+    kind_examples = examples.examples_for(kind, model)
     target = package / "examples" / kind
     target.mkdir(parents=True)
     for name in sorted(kind_examples.file_names):
@@ -63,7 +63,9 @@ class ReleaseHook(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        bundle = build_bundle(model_kind, Path(tempfile.mkdtemp(prefix="facesim-hook-")))
+        bundle = build_bundle(
+            model_kind, Path(tempfile.mkdtemp(prefix="facesim-hook-")), model_name
+        )
         log_group = logs.LogGroup(
             self,
             "Logs",

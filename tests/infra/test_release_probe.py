@@ -21,7 +21,7 @@ import pytest
 from infra.constructs.release_hook import build_bundle
 from infra.probe import canary, hook
 from infra.probe.client import Endpoint, fetch
-from infra.probe.examples import EXAMPLES, examples_for
+from infra.probe.examples import EXAMPLES, MODEL_EXAMPLES, examples_for
 from infra.probe.release import Expected, passed, release_checks
 from tests.infra.conftest import REPO
 
@@ -162,11 +162,11 @@ def test_a_kind_without_examples_fails_the_release_check(server: int) -> None:
     endpoint = Endpoint(url=f"http://127.0.0.1:{server}", headers=dict([HEADER]))
     checks = release_checks(endpoint, KEY, Expected(kind="no-such-kind"), FACES)
     assert checks[-1].status == "FAIL"
-    assert "no example requests for model kind 'no-such-kind'" in checks[-1].detail
+    assert "no example requests for model facesim-resnet of kind 'no-such-kind'" in checks[-1].detail
 
 
 def test_every_kind_s_example_files_are_in_the_repository() -> None:
-    for kind, examples in EXAMPLES.items():
+    for kind, examples in {**EXAMPLES, **MODEL_EXAMPLES}.items():
         for name in examples.file_names:
             assert (REPO / examples.source / name).is_file(), (kind, name)
         assert examples.requests, kind
@@ -201,3 +201,18 @@ def test_fetch_sends_the_public_name_while_connecting_elsewhere(server: int) -> 
     endpoint = Endpoint(url=f"http://facesim.example.invalid:{server}", connect_host="127.0.0.1")
     assert fetch(endpoint, "/readyz").status == 200
     assert FakeRelease.seen_hosts == [f"facesim.example.invalid:{server}"]
+
+
+def test_a_classifiers_examples_are_its_models_and_say_the_labels_due() -> None:
+    census = examples_for("tabular-classification", "census-income")
+    (request,) = census.requests
+    folder = REPO / census.source
+    rows = json.loads(request.body(folder))["rows"]
+    labels = request.due(folder)["labels"]
+    assert len(rows) == len(labels) >= 2 and "age" in rows[0]
+    answer = {"predictions": [{"label": label} for label in labels]}
+    assert request.mismatch(answer, folder) is None
+    swapped = {"predictions": answer["predictions"][::-1]}
+    assert "due" in str(request.mismatch(swapped, folder))
+    with pytest.raises(ValueError, match="MODEL_EXAMPLES"):
+        examples_for("tabular-classification", "someone-elses-model")
