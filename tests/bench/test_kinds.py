@@ -44,8 +44,9 @@ def test_spread_rows_stay_within_bounds_and_whole_when_the_bounds_are() -> None:
                       {"name": "n", "type": "numeric", "minimum": 1, "maximum": 99, "example": 9}]}
     )  # fmt: skip
     rows = [spread_row(manifest.features, i) for i in range(SPREAD_ROWS)]
-    assert all(0.5 <= r["x"] <= 1.5 and 1 <= r["n"] <= 99 for r in rows)
-    assert all(isinstance(r["n"], int) for r in rows) and rows[0]["x"] != rows[-1]["x"]
+    xs, ns = [r["x"] for r in rows], [r["n"] for r in rows]
+    assert all(isinstance(x, float) and 0.5 <= x <= 1.5 for x in xs) and xs[0] != xs[-1]
+    assert all(isinstance(n, int) and 1 <= n <= 99 for n in ns)
 
 
 def test_answer_of_reads_an_image_answer_and_the_first_row_of_a_table_answer() -> None:
