@@ -52,7 +52,6 @@ class BenchConfig:
     levels: tuple[int, ...] = (1, 4, 16, 64)
     kind_models: dict[str, Path] = field(default_factory=lambda: dict(KIND_MODELS))
     kind_levels: tuple[int, ...] = KIND_LEVELS
-    face: bool = True  # False: the classifier kinds alone (scripts/bench.py --kinds-only)
     duration_s: float = 15.0
     warmup_s: float = 2.0
     inprocess_s: float = 8.0

@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     for name, model in KIND_MODELS.items():
         parser.add_argument(
-            f"--{name}-model", type=Path, default=model, help=f"the {name} kind's .h5"
+            f"--{name}-model",
+            type=Path,
+            default=model,
+            help=f"the {name} kind's .h5 (default {model.relative_to(ROOT)})",
         )
     parser.add_argument("--kind-levels", type=int, nargs="+", help="the kinds' concurrency levels")
     parser.add_argument("--levels", type=int, nargs="+", help="concurrency levels")
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=BenchConfig.workdir, help="logs, scratch")
     parser.add_argument(
         "--service-env", action="append", default=[], metavar="KEY=VALUE",
-        help="extra settings for the facesim server (tuning experiments)",
+        help="extra settings for our service, on every model (tuning experiments)",
     )  # fmt: skip
     parser.add_argument(
         "--ab", action="append", default=[], metavar="KEY=VALUE[,KEY=VALUE]",
@@ -96,7 +99,6 @@ def main(argv: list[str] | None = None) -> int:
         levels=tuple(args.levels or ((1, 16) if quick else (1, 4, 16, 64))),
         kind_models={name: getattr(args, f"{name}_model").resolve() for name in KIND_MODELS},
         kind_levels=tuple(args.kind_levels or BenchConfig.kind_levels),
-        face=not args.kinds_only,
         duration_s=args.duration or (1.0 if quick else 15.0),
         warmup_s=0.3 if quick else 2.0,
         inprocess_s=0.5 if quick else 8.0,
