@@ -18,7 +18,7 @@ import numpy as np
 from fastapi import FastAPI, HTTPException
 from PIL import Image
 
-from bench.peers import Predict, peer_app, serve
+from bench.peers import FACE_ROUTES, Predict, peer_app, serve
 from dlib_port.files import LANDMARKS_FILE, RESNET_FILE, package_models_dir
 
 
@@ -48,7 +48,7 @@ def create_app(_: Path | None = None) -> FastAPI:
 
         return predict
 
-    return peer_app(load)
+    return peer_app(load, FACE_ROUTES)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from bench.results import InProcess, Level, Server, Startup, Timing, Verdict
 TARGETS = {
     "ratio_p50_c1_vs_inprocess": ("<=", 1.15),
     "ratio_throughput_c16_vs_naive": (">=", 3.0),
+    "ratio_throughput_c16_vs_naive_image": (">=", 3.0),
+    "ratio_throughput_c16_vs_naive_tabular": (">=", 3.0),
     "ratio_throughput_c16_vs_bentoml": (">=", 1.1),
     "ratio_throughput_c16_vs_face_recognition": (">=", 5.0),
     "ratio_p99_vs_p50_c16": ("<=", 1.5),
@@ -17,7 +19,7 @@ TARGETS = {
 }
 
 
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """numerator / denominator, or None when either is missing or not positive."""
     if not numerator or not denominator or numerator <= 0 or denominator <= 0:
         return None
@@ -46,15 +48,15 @@ def headline(inprocess: InProcess, servers: dict[str, Server], startup: Startup)
     ours = _c16_rps(servers, "facesim")
     facesim = servers.get("facesim")
     return {
-        "ratio_p50_c1_vs_inprocess": _ratio(
+        "ratio_p50_c1_vs_inprocess": ratio(
             ours_c1.p50_ms if ours_c1 else None, inprocess.pipeline.p50_ms
         ),
-        "ratio_throughput_c16_vs_naive": _ratio(ours, _c16_rps(servers, "naive")),
-        "ratio_throughput_c16_vs_bentoml": _ratio(ours, _c16_rps(servers, "bentoml")),
-        "ratio_throughput_c16_vs_face_recognition": _ratio(
+        "ratio_throughput_c16_vs_naive": ratio(ours, _c16_rps(servers, "naive")),
+        "ratio_throughput_c16_vs_bentoml": ratio(ours, _c16_rps(servers, "bentoml")),
+        "ratio_throughput_c16_vs_face_recognition": ratio(
             ours, _c16_rps(servers, "face_recognition")
         ),
-        "ratio_p99_vs_p50_c16": _ratio(
+        "ratio_p99_vs_p50_c16": ratio(
             *((ours_c16.p99_ms, ours_c16.p50_ms) if ours_c16 else (None, None))
         ),
         "ready_seconds": startup.ready_seconds,
@@ -74,9 +76,9 @@ def derived(inprocess: InProcess, servers: dict[str, Server], cpus: int) -> dict
     ours_cpu = ours.server_cpu_ms_per_request if ours else None
     out: dict[str, float | None] = {
         "throughput_limit_rps": round(limit, 2),
-        "throughput_c16_vs_limit": _ratio(ours.throughput_rps if ours else None, limit),
-        "cpu_efficiency_c16": _ratio(pipeline, ours_cpu),
-        "forward_share_of_cpu": _ratio(forward, pipeline),
+        "throughput_c16_vs_limit": ratio(ours.throughput_rps if ours else None, limit),
+        "cpu_efficiency_c16": ratio(pipeline, ours_cpu),
+        "forward_share_of_cpu": ratio(forward, pipeline),
         "http_cpu_ms_per_request": round((ours_cpu or 0) - pipeline, 2),
     }
     for name in ("naive", "bentoml", "face_recognition"):

@@ -32,7 +32,7 @@ from service.kinds.face.model import open_local
 from service.kinds.face.prepare import prepare_faces, prepare_one
 from service.metrics import Metrics
 
-DLIB_CHIP = (150, 150)  # compute_face_descriptor refuses any other chip size
+DLIB_CHIP_SIDE = 150  # dlib_face_recognition_resnet_model_v1 refuses any other chip size
 
 
 def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> Timing:
@@ -80,10 +80,10 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InPro
     crops = [prepare_one(images[n], n, face.cropper, limits).crop for n in FIELDS]
     inputs = batch_of(crops)
     forward = timed_loop(lambda: distances_of(inputs), seconds)
-    # dlib's own network on the same chips; it takes only its own 150 x 150 chips (not a test model's).
+    # dlib's own network on the same chips (it takes 150x150 chips only: not a tiny test model's).
     dlib_descriptor = (
         timed_loop(_dlib_descriptors([c.pixels for c in crops]), seconds / 2)
-        if crops[0].pixels.shape[:2] == DLIB_CHIP
+        if crops[0].pixels.shape[:2] == (DLIB_CHIP_SIDE, DLIB_CHIP_SIDE)
         else None
     )
     distances = [float(v) for v in distances_of(inputs)[0]]

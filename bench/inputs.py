@@ -6,8 +6,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from bench.loadgen import Payload
 from service.paths import LFW_DIR, REPO_ROOT
 
 LFW_ARCHIVE = LFW_DIR / "lfw-deepfunneled.tgz"
@@ -29,11 +28,10 @@ class Triplet:
     images: dict[str, bytes]
     source: str
 
-    def multipart(self) -> tuple[bytes, str]:
-        """(body, content type) of a multipart/form-data request with the three fields."""
+    def multipart(self) -> Payload:
+        """A multipart/form-data request with the three fields."""
         files = {name: (f"{name}.jpg", self.images[name], "image/jpeg") for name in FIELDS}
-        request = httpx.Request("POST", "http://127.0.0.1/predict", files=files)
-        return request.read(), request.headers["Content-Type"]
+        return Payload.multipart(files)
 
     def write(self, directory: Path) -> Path:
         """Save the images for a process that reads them from disk (the in-process limit)."""

@@ -1,22 +1,45 @@
 """The load generator: closed-loop clients on keep-alive connections, on httpx.
 
-Each of `concurrency` clients sends the same pre-built multipart request as soon as its previous
-answer arrived. Every server is driven by this same generator, one at a time, in interleaved
+Each of `concurrency` clients sends pre-built requests, one after another from its own place in the
+list (one request for the face triplet, several digits or table rows for the other kinds), as soon
+as its previous answer arrived. Every server is driven by this same generator, one at a time, in interleaved
 rounds, so whatever it costs falls on every server alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
 
 REQUEST_TIMEOUT_S = 120.0
 MAX_STEADY_WAIT_S = 120.0  # give up waiting for every connection's first answer after this
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One pre-built request: its body and content type."""
+
+    body: bytes
+    content_type: str
+
+    @classmethod
+    def multipart(cls, files: dict[str, tuple[str, bytes, str]]) -> Payload:
+        """A multipart/form-data request of these (file name, bytes, content type) fields."""
+        request = httpx.Request("POST", "http://127.0.0.1/predict", files=files)
+        return cls(request.read(), request.headers["Content-Type"])
+
+    @classmethod
+    def json(cls, value: object) -> Payload:
+        """An application/json request (compact, as a browser's JSON.stringify sends it)."""
+        body = json.dumps(value, separators=(",", ":")).encode()
+        return cls(body, "application/json")
 
 
 @dataclass
@@ -86,13 +109,18 @@ class Run:
 
 
 async def _client(
-    conn: int, client: httpx.AsyncClient, url: str, body: bytes, tally: Tally
+    conn: int, client: httpx.AsyncClient, url: str, payloads: Sequence[Payload], tally: Tally
 ) -> None:
-    """One connection: send, wait for the answer, repeat until the window ends."""
+    """One connection: send, wait for the answer, repeat with the next payload until the window ends."""
+    sent = conn  # connections start at different places, so concurrent requests differ
     while time.perf_counter() < tally.stop_at:
+        payload = payloads[sent % len(payloads)]
+        sent += 1
         started = time.perf_counter()
         try:
-            answer = await client.post(url, content=body)
+            answer = await client.post(
+                url, content=payload.body, headers={"Content-Type": payload.content_type}
+            )
             tally.record(
                 conn, started, time.perf_counter(), str(answer.status_code), answer.content
             )
@@ -101,26 +129,28 @@ async def _client(
             await asyncio.sleep(0.05)
 
 
-async def _drive(url: str, body: bytes, content_type: str, tally: Tally) -> None:
+async def _drive(url: str, payloads: Sequence[Payload], tally: Tally) -> None:
     limits = httpx.Limits(
         max_connections=tally.concurrency, max_keepalive_connections=tally.concurrency
     )
-    headers = {"Content-Type": content_type, "Accept": "application/json"}
+    headers = {"Accept": "application/json"}
     async with httpx.AsyncClient(
         limits=limits, timeout=REQUEST_TIMEOUT_S, headers=headers
     ) as client:
         await asyncio.gather(
-            *(_client(i, client, url, body, tally) for i in range(tally.concurrency))
+            *(_client(i, client, url, payloads, tally) for i in range(tally.concurrency))
         )
 
 
 def run_level(
-    url: str, body: bytes, content_type: str, *, concurrency: int, duration: float, warmup: float
+    url: str, payloads: Sequence[Payload], *, concurrency: int, duration: float, warmup: float
 ) -> Run:
     """Drive one concurrency level and keep what completed inside the measured window."""
+    if not payloads:
+        raise ValueError("no payloads to send")
     tally = Tally(concurrency, time.perf_counter(), warmup, duration)
     cpu_before = time.process_time()
-    asyncio.run(_drive(url, body, content_type, tally))
+    asyncio.run(_drive(url, payloads, tally))
     latencies, errors = tally.measured()
     return Run(
         concurrency=concurrency,

@@ -15,7 +15,7 @@ import numpy as np
 from fastapi import FastAPI
 
 from bench.face import UploadCropper
-from bench.peers import Predict, peer_app, serve
+from bench.peers import FACE_ROUTES, Predict, peer_app, serve
 
 
 def create_app(model_path: Path | None) -> FastAPI:
@@ -34,7 +34,7 @@ def create_app(model_path: Path | None) -> FastAPI:
 
         return predict
 
-    return peer_app(load)
+    return peer_app(load, FACE_ROUTES)
 
 
 if __name__ == "__main__":

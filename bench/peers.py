@@ -10,23 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, UploadFile
+from fastapi import APIRouter, FastAPI, Request, UploadFile
 
 from bench.face import answer
 
 # Loaded once in the lifespan: three uploads by field name -> the two distances.
 Predict = Callable[[dict[str, bytes]], tuple[float, float]]
 
+FACE_ROUTES = APIRouter()
 
-def peer_app(load: Callable[[], Predict]) -> FastAPI:
-    """An app whose /predict calls what `load` returned, ready once it has returned."""
-    state: dict[str, Predict] = {}
+
+def peer_app(load: Callable[[], object], routes: APIRouter) -> FastAPI:
+    """An app whose routes find what `load` returned in `app.state.loaded`, ready once it has."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state["predict"] = load()
+        app.state.loaded = load()
         yield
-        state.clear()
+        del app.state.loaded
 
     app = FastAPI(lifespan=lifespan)
 
@@ -35,13 +36,18 @@ def peer_app(load: Callable[[], Predict]) -> FastAPI:
         """Ready once the model is loaded."""
         return {"status": "ready"}
 
-    @app.post("/predict")
-    async def predict(anchor: UploadFile, img1: UploadFile, img2: UploadFile) -> dict[str, Any]:
-        """Which candidate is the same person as the anchor."""
-        uploads = {"anchor": anchor, "img1": img1, "img2": img2}
-        return answer(*state["predict"]({k: await v.read() for k, v in uploads.items()}))
-
+    app.include_router(routes)
     return app
+
+
+@FACE_ROUTES.post("/predict")
+async def predict_face(
+    request: Request, anchor: UploadFile, img1: UploadFile, img2: UploadFile
+) -> dict[str, Any]:
+    """Which candidate is the same person as the anchor."""
+    predict: Predict = request.app.state.loaded
+    uploads = {"anchor": anchor, "img1": img1, "img2": img2}
+    return answer(*predict({k: await v.read() for k, v in uploads.items()}))
 
 
 def serve(description: str, build: Callable[[Path | None], FastAPI], *, model: bool) -> int:

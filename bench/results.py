@@ -1,4 +1,4 @@
-"""One run's figures as typed records; reports/bench/latest.json is their JSON (same keys as ever)."""
+"""One run's figures as typed records; LATEST (reports/bench/latest.json) is their JSON (same keys)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
+
+from service.paths import REPO_ROOT
+
+# Where the bench's JSON lives (latest.json, history.json, tuning.json): the one place that says so.
+BENCH_DIR = REPO_ROOT / "reports" / "bench"
+LATEST = BENCH_DIR / "latest.json"
 
 Levels = dict[str, "Level"]  # concurrency (as a JSON key) -> figures
 
@@ -98,6 +104,39 @@ class Server:
 
 
 @dataclass
+class Answer:
+    """A classifier's answer to one request: its label and every label's probability."""
+
+    label: str
+    probabilities: dict[str, float]
+
+
+@dataclass
+class KindServer:
+    """One server of a classifier kind: its start, its answer to each request, memory and levels."""
+
+    label: str
+    ready_s: float
+    processes: int
+    answers: list[Answer]  # one per request of the workload, in order
+    rss_after_warmup_mb: float
+    peak_rss_mb: float
+    levels: Levels
+
+
+@dataclass
+class KindResult:
+    """A classifier kind: our service and the naive peer on the same model and the same requests."""
+
+    kind: str
+    model: dict[str, Any]
+    inputs: str
+    requests: list[str]  # what each request sends, in the order the clients send them
+    ratio_throughput_c16_vs_naive: float | None
+    servers: dict[str, KindServer]  # "ours", "naive"
+
+
+@dataclass
 class Startup:
     """Process start to /readyz 200 from moto's S3, each run split by phase (seconds)."""
 
@@ -128,12 +167,18 @@ class Tuning:
     other_cpu_users_at_start: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Results:
-    """Everything one `make bench` measured; the headline ratios come first in the JSON."""
+    """Everything one `make bench` measured; the headline ratios come first in the JSON.
+
+    Keyword-only, so that figures added later (with a default: absent from older files) can stand
+    beside their kin.
+    """
 
     ratio_p50_c1_vs_inprocess: float | None
     ratio_throughput_c16_vs_naive: float | None
+    ratio_throughput_c16_vs_naive_image: float | None = None
+    ratio_throughput_c16_vs_naive_tabular: float | None = None
     ratio_throughput_c16_vs_bentoml: float | None
     ratio_throughput_c16_vs_face_recognition: float | None
     ratio_p99_vs_p50_c16: float | None
@@ -151,11 +196,27 @@ class Results:
     skipped: dict[str, str]
     inprocess: InProcess
     servers: dict[str, Server]
+    kinds: dict[str, KindResult] = field(default_factory=dict)  # "image", "tabular"
     startup: Startup
     tuning: Tuning | None
     wall_seconds: float
     derived: dict[str, float | None]
     history: list[dict[str, Any]]
+
+
+@dataclass
+class KindsRun:
+    """`scripts/bench.py --kinds-only`: the classifier kinds alone, in a run of their own."""
+
+    ratio_throughput_c16_vs_naive_image: float | None
+    ratio_throughput_c16_vs_naive_tabular: float | None
+    generated_at: str
+    command: str
+    config: dict[str, Any]
+    machine: dict[str, Any]
+    skipped: dict[str, str]
+    kinds: dict[str, KindResult]
+    wall_seconds: float
 
 
 def load(path: Path, kind: type[Any] = Results) -> Any:

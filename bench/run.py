@@ -7,8 +7,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import defaultdict
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,25 +16,32 @@ from bench import procstats, tables
 from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
 from bench.figures import TARGETS, derived, headline, verdicts
 from bench.inputs import Triplet, load_triplet
-from bench.results import InProcess, Results, Server, Stages, load, save
-from bench.servers import (
-    ServerSpec,
-    Slice,
-    bentoml_spec,
-    facesim_spec,
-    measure_level,
-    merge_levels,
-    peer_specs,
-    start_server,
-    summarize_server,
+from bench.kinds import (
+    KIND_LEVELS,
+    KIND_MODELS,
+    KindWorkload,
+    kind_contestants,
+    kind_ratios,
+    kind_results,
+    kind_workloads,
 )
+from bench.results import (
+    LATEST,
+    InProcess,
+    KindsRun,
+    Results,
+    Stages,
+    load,
+    save,
+)
+from bench.rounds import Contestant, Measured, Schedule, measure_rounds
+from bench.servers import ServerSpec, bentoml_spec, facesim_spec, peer_specs, summarize_server
 from bench.startup import measure_startup
 from bench.stats import merge_timings
 from bench.tuning import read_tuning
 from service.paths import REPO_ROOT, repo_relative
 
-DOCS = REPO_ROOT / "docs"
-REPORTS = REPO_ROOT / "reports" / "bench"
+FACE_SERVERS = ("facesim", "naive", "face_recognition", "bentoml")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class BenchConfig:
 
     model: Path
     levels: tuple[int, ...] = (1, 4, 16, 64)
+    kind_models: dict[str, Path] = field(default_factory=lambda: dict(KIND_MODELS))
+    kind_levels: tuple[int, ...] = KIND_LEVELS
     duration_s: float = 15.0
     warmup_s: float = 2.0
     inprocess_s: float = 8.0
@@ -54,8 +61,8 @@ class BenchConfig:
     allow_fallback_images: bool = False
     service_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = REPO_ROOT / ".cache" / "bench" / "run"
-    out_json: Path = REPORTS / "latest.json"
-    out_md: Path | None = DOCS / "BENCHMARKS.md"
+    out_json: Path = LATEST
+    out_md: Path | None = REPO_ROOT / "docs" / "BENCHMARKS.md"
     command: str = "make bench"
 
 
@@ -93,44 +100,34 @@ def merge_inprocess(parts: list[InProcess]) -> InProcess:
                      distances=first.distances, tf_threads=first.tf_threads)  # fmt: skip
 
 
-def measure_all(
-    config: BenchConfig, specs: list[ServerSpec], triplet: Triplet, images_dir: Path
-) -> tuple[InProcess, dict[str, Server], dict[str, str]]:
-    """Every server started once; in each round, the limit, then each level on each server in turn.
+def schedule(config: BenchConfig) -> Schedule:
+    """How long each slice of the run lasts."""
+    return Schedule(config.rounds, config.duration_s, config.warmup_s)
 
-    Interleaving spreads whatever else runs on the machine over all servers alike.
-    """
-    failed: dict[str, str] = {}
+
+def measure_all(
+    config: BenchConfig,
+    specs: list[ServerSpec],
+    triplet: Triplet,
+    kinds: list[Contestant],
+    images_dir: Path,
+) -> tuple[InProcess, dict[str, Measured], dict[str, str]]:
+    """The face servers and the kinds' servers in the same interleaved rounds, each round after
+    the in-process limit."""
     inprocess: list[InProcess] = []
-    parts: dict[tuple[str, int], list[Slice]] = defaultdict(list)
-    with ExitStack() as stack:
-        started = {}
-        for spec in specs:
-            print(f"bench: starting {spec.label}", flush=True)
-            try:
-                started[spec.name] = start_server(spec, triplet, config.workdir, stack)
-            except RuntimeError as exc:
-                if spec.name == "facesim":
-                    raise
-                failed[spec.name] = f"failed to start: {exc}"[:1000]
-        for round_ in range(config.rounds):
-            print(f"bench: round {round_ + 1}/{config.rounds}: in-process limit", flush=True)
-            inprocess.append(run_inprocess(config, images_dir, f"-r{round_}"))
-            for concurrency in config.levels:
-                print(f"bench: round {round_ + 1}: concurrency {concurrency}", flush=True)
-                for name, server in started.items():
-                    parts[name, concurrency].append(measure_level(
-                        server, triplet, concurrency, duration=config.duration_s / config.rounds,
-                        warmup=config.warmup_s,
-                    ))  # fmt: skip
-        finals = {name: procstats.snapshot(server.pid) for name, server in started.items()}
-    servers = {
-        name: summarize_server(
-            server, {str(c): merge_levels(parts[name, c]) for c in config.levels}, finals[name]
-        )
-        for name, server in started.items()
-    }
-    return merge_inprocess(inprocess), servers, failed
+
+    def limit(round_: int) -> None:
+        print(f"bench: round {round_ + 1}/{config.rounds}: in-process limit", flush=True)
+        inprocess.append(run_inprocess(config, images_dir, f"-r{round_}"))
+
+    face = [
+        Contestant(spec, [triplet.multipart()], config.levels, required=spec.name == "facesim")
+        for spec in specs
+    ]
+    measured, failed = measure_rounds(
+        [*face, *kinds], schedule(config), config.workdir, before_round=limit
+    )
+    return merge_inprocess(inprocess), measured, failed
 
 
 def server_specs(config: BenchConfig, skipped: dict[str, str]) -> list[ServerSpec]:
@@ -150,44 +147,78 @@ def server_specs(config: BenchConfig, skipped: dict[str, str]) -> list[ServerSpe
     return [*specs, bentoml_spec(config.model, executable, config.workdir / "bentoml-home")]
 
 
-def run(config: BenchConfig) -> Results:
-    """Measure everything once and write the results."""
-    started = time.perf_counter()
+@dataclass
+class Start:
+    """What a run knows before it measures: when it began, the machine, the kinds' workloads."""
+
+    clock: float
+    generated_at: str
+    machine: dict[str, Any]
+    skipped: dict[str, str]
+    workloads: list[KindWorkload]
+
+    def seconds(self) -> float:
+        """Wall time since the start."""
+        return round(time.perf_counter() - self.clock, 1)
+
+
+def begin(config: BenchConfig) -> Start:
+    """An empty work folder, the machine as it is now, and the kinds whose models are here."""
+    clock = time.perf_counter()
     shutil.rmtree(config.workdir, ignore_errors=True)
     config.workdir.mkdir(parents=True)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
-    machine = procstats.machine_info()
-    triplet = load_triplet(allow_fallback=config.allow_fallback_images)
-    images_dir = triplet.write(config.workdir / "images")
     skipped: dict[str, str] = {}
-    inprocess, servers, failed = measure_all(
-        config, server_specs(config, skipped), triplet, images_dir
+    workloads = kind_workloads(
+        config.kind_models, allow_fallback=config.allow_fallback_images, skipped=skipped
     )
-    print(f"bench: start-up from S3 (moto), {config.startup_runs} run(s)", flush=True)
-    startup = measure_startup(config.model, runs=config.startup_runs, workdir=config.workdir)
-    machine |= {
+    return Start(clock, generated_at, procstats.machine_info(), skipped, workloads)
+
+
+def machine_at_end() -> dict[str, Any]:
+    """The load the run ended under."""
+    return {
         "load_average_at_end": procstats.load_average(),
         "training_running_at_end": procstats.busy_processes(),
         "other_cpu_users_at_end": procstats.cpu_hogs(),
     }
-    figures = headline(inprocess, servers, startup)
-    settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()}
+
+
+def run(config: BenchConfig) -> Results:
+    """Measure everything once and write the results."""
+    start = begin(config)
+    machine, skipped, workloads = start.machine, start.skipped, start.workloads
+    triplet = load_triplet(allow_fallback=config.allow_fallback_images)
+    images_dir = triplet.write(config.workdir / "images")
+    inprocess, measured, failed = measure_all(
+        config, server_specs(config, skipped), triplet, kind_stage(config, workloads), images_dir
+    )
+    servers = {
+        name: summarize_server(m.started, m.levels, m.final)
+        for name, m in measured.items()
+        if name in FACE_SERVERS
+    }
+    kinds = kind_results(workloads, measured, failed, skipped)
+    print(f"bench: start-up from S3 (moto), {config.startup_runs} run(s)", flush=True)
+    startup = measure_startup(config.model, runs=config.startup_runs, workdir=config.workdir)
+    machine |= machine_at_end()
+    figures = headline(inprocess, servers, startup) | kind_ratios(kinds)
     results = Results(
         **figures,
         targets=verdicts(figures),
-        generated_at=generated_at,
+        generated_at=start.generated_at,
         command=config.command,
-        config={k: v for k, v in settings.items() if k not in ("workdir", "out_json", "out_md")}
-        | {"model": repo_relative(config.model)},
+        config=settings(config),
         machine=machine,
         model={"path": repo_relative(config.model), "manifest": _manifest(config.model)},
         inputs=triplet.source,
-        skipped=skipped | failed,
+        skipped=skipped | {k: v for k, v in failed.items() if k in FACE_SERVERS},
         inprocess=inprocess,
         servers=servers,
+        kinds=kinds,
         startup=startup,
         tuning=read_tuning(config.out_json.parent / "tuning.json"),
-        wall_seconds=round(time.perf_counter() - started, 1),
+        wall_seconds=start.seconds(),
         derived=derived(inprocess, servers, machine["cpu_count"] or 1),
         history=[],
     )
@@ -196,6 +227,44 @@ def run(config: BenchConfig) -> Results:
     if config.out_md is not None:
         tables.update(config.out_md, results)
     return results
+
+
+def kind_stage(config: BenchConfig, workloads: list[KindWorkload]) -> list[Contestant]:
+    """Our service and the naive peer on each kind's model, with the run's service settings."""
+    return kind_contestants(
+        workloads, config.kind_levels, config.workdir / "model-cache", config.service_env
+    )
+
+
+def run_kinds_only(config: BenchConfig) -> KindsRun:
+    """The classifier kinds alone (no face servers, limit or start-up); written to out_json."""
+    start = begin(config)
+    measured, failed = measure_rounds(
+        kind_stage(config, start.workloads), schedule(config), config.workdir
+    )
+    kinds = kind_results(start.workloads, measured, failed, start.skipped)
+    results = KindsRun(
+        **kind_ratios(kinds),
+        generated_at=start.generated_at,
+        command=config.command,
+        config=settings(config),
+        machine=start.machine | machine_at_end(),
+        skipped=start.skipped,
+        kinds=kinds,
+        wall_seconds=start.seconds(),
+    )
+    save(config.out_json, results)
+    return results
+
+
+def settings(config: BenchConfig) -> dict[str, Any]:
+    """The run's configuration as JSON, paths relative to the repository."""
+    found = asdict(config)
+    for name in ("workdir", "out_json", "out_md"):
+        del found[name]
+    found["model"] = repo_relative(config.model)
+    found["kind_models"] = {k: repo_relative(v) for k, v in config.kind_models.items()}
+    return found
 
 
 def append_history(path: Path, results: Results) -> list[dict[str, Any]]:

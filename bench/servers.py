@@ -7,6 +7,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,8 +15,7 @@ from typing import Any
 
 import httpx
 
-from bench.inputs import Triplet
-from bench.loadgen import Run, run_level
+from bench.loadgen import Payload, Run, run_level
 from bench.procstats import TreeStats, snapshot
 from bench.results import Level, Server
 from bench.stats import summarize_ms
@@ -30,16 +30,24 @@ BATCH = re.compile(r"^facesim_inference_batch_size_(sum|count)\s+([0-9.eE+-]+)$"
 class ServerSpec:
     """How to start one server (its command takes `--port N`, except ours, which reads PORT)."""
 
-    name: str
+    name: str  # unique in a run: it names the server's log
     label: str
     command: tuple[str, ...]
     env: dict[str, str] = field(repr=False, default_factory=lambda: dict(os.environ))
+    ours: bool = False
+
+
+def service_spec(
+    name: str, label: str, model: Path, cache: Path, extra_env: dict[str, str]
+) -> ServerSpec:
+    """Our service on this model, started with its one server command, with its default settings."""
+    env = service_env(MODEL_URI=str(model), MODEL_CACHE_DIR=str(cache), **extra_env)
+    return ServerSpec(name, label, SERVICE_COMMAND, env, ours=True)
 
 
 def facesim_spec(model: Path, cache: Path, extra_env: dict[str, str]) -> ServerSpec:
-    """Our service, started with its one server command, with its default settings."""
-    env = service_env(MODEL_URI=str(model), MODEL_CACHE_DIR=str(cache), **extra_env)
-    return ServerSpec("facesim", "facesim (this service)", SERVICE_COMMAND, env)
+    """Our service on the face model."""
+    return service_spec("facesim", "facesim (this service)", model, cache, extra_env)
 
 
 def peer_specs(model: Path) -> list[ServerSpec]:
@@ -69,16 +77,22 @@ class Started:
     base_url: str
     pid: int
     ready_s: float
-    answer: dict[str, Any]
+    answers: list[dict[str, Any]]  # one per payload, in order
     warm: TreeStats
 
+    @property
+    def answer(self) -> dict[str, Any]:
+        """The answer to the first payload."""
+        return self.answers[0]
 
-def start_server(spec: ServerSpec, triplet: Triplet, workdir: Path, stack: ExitStack) -> Started:
-    """Start the server (stopped when `stack` closes), wait for readiness, check one answer."""
+
+def start_server(
+    spec: ServerSpec, payloads: Sequence[Payload], workdir: Path, stack: ExitStack
+) -> Started:
+    """Start the server (stopped when `stack` closes), wait for readiness, check every answer."""
     port = free_port()
-    ours = spec.name == "facesim"
-    command = list(spec.command) if ours else [*spec.command, "--port", str(port)]
-    env = {**spec.env, "PORT": str(port)} if ours else spec.env
+    command = list(spec.command) if spec.ours else [*spec.command, "--port", str(port)]
+    env = {**spec.env, "PORT": str(port)} if spec.ours else spec.env
     base_url, started = f"http://127.0.0.1:{port}", time.perf_counter()
     log = workdir / f"{spec.name}.log"
     try:
@@ -89,13 +103,18 @@ def start_server(spec: ServerSpec, triplet: Triplet, workdir: Path, stack: ExitS
     except (RuntimeError, TimeoutError) as exc:
         raise RuntimeError(f"{spec.name} did not become ready: {exc}") from exc
     ready_s = time.perf_counter() - started
-    body, content_type = triplet.multipart()
-    answer = httpx.post(
-        f"{base_url}/predict", content=body, headers={"Content-Type": content_type}, timeout=60
-    )
-    if answer.status_code != 200:
-        raise RuntimeError(f"{spec.name} answered {answer.status_code}: {answer.text[:300]}")
-    return Started(spec, base_url, proc.pid, ready_s, answer.json(), snapshot(proc.pid))
+    answers = []
+    for payload in payloads:
+        answer = httpx.post(
+            f"{base_url}/predict",
+            content=payload.body,
+            headers={"Content-Type": payload.content_type},
+            timeout=60,
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"{spec.name} answered {answer.status_code}: {answer.text[:300]}")
+        answers.append(answer.json())
+    return Started(spec, base_url, proc.pid, ready_s, answers, snapshot(proc.pid))
 
 
 @dataclass
@@ -121,16 +140,20 @@ def _batch_totals(base_url: str) -> tuple[float, float]:
 
 
 def measure_level(
-    server: Started, triplet: Triplet, concurrency: int, *, duration: float, warmup: float
+    server: Started,
+    payloads: Sequence[Payload],
+    concurrency: int,
+    *,
+    duration: float,
+    warmup: float,
 ) -> Slice:
     """One concurrency level: the load generator's figures plus the server's CPU and memory."""
-    body, content_type = triplet.multipart()
     batch_before, before, started = (
         _batch_totals(server.base_url),
         snapshot(server.pid),
         time.perf_counter(),
     )
-    run = run_level(f"{server.base_url}/predict", body, content_type,
+    run = run_level(f"{server.base_url}/predict", payloads,
                     concurrency=concurrency, duration=duration, warmup=warmup)  # fmt: skip
     after, batch_after = snapshot(server.pid), _batch_totals(server.base_url)
     return Slice(

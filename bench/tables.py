@@ -62,6 +62,23 @@ def servers(r: Results) -> str:
     return table(header, rows)
 
 
+def kinds(r: Results) -> str:
+    """Our service and the naive peer on each classifier kind, with their ratio at 16 clients."""
+    if not r.kinds:
+        reasons = "; ".join(f"{k}: {v}" for k, v in r.skipped.items() if " kind" in k)
+        return f"No classifier kind was measured in this run{': ' + reasons if reasons else '.'}"
+    header = ["kind", "server", "concurrency", "p50 ms", "p99 ms", "req/s", "errors", "CPU ms/req",
+              "batch", "peak RSS MiB", "ours / naive req/s"]  # fmt: skip
+    rows = [
+        [name, s.label, lv.concurrency, fmt(lv.p50_ms), fmt(lv.p99_ms), fmt(lv.throughput_rps, 2),
+         lv.error_count, fmt(lv.server_cpu_ms_per_request), fmt(lv.mean_batch_size, 2),
+         fmt(lv.server_peak_rss_mb, 0),
+         fmt(k.ratio_throughput_c16_vs_naive, 2) if role == "ours" and lv.concurrency == 16 else ""]
+        for name, k in r.kinds.items() for role, s in k.servers.items() for lv in s.levels.values()
+    ]  # fmt: skip
+    return table(header, rows, numeric_from=2)
+
+
 def limit(r: Results) -> str:
     found = {label: getattr(r.inprocess, key) for key, label in IN_PROCESS.items()}
     rows = [[label, fmt(t.p50_ms, 2), fmt(t.p99_ms, 2), fmt(t.throughput_rps), fmt(t.cpu_ms_per_call)]
@@ -171,14 +188,17 @@ def machine(r: Results) -> str:
         ["other CPU users at start / end",
          f"{hogs(m.get('other_cpu_users_at_start'))} / {hogs(m.get('other_cpu_users_at_end'))}"],
         ["model", f"`models/{Path(r.model['path']).name}` {r.model['manifest']}"],
+        *([f"{name} kind", f"`{k.model['path']}` ({k.model['name']} {k.model['version']}); "
+                           f"requests: {k.inputs}"] for name, k in r.kinds.items()),
         ["not measured or skipped", "; ".join(f"{k}: {v}" for k, v in r.skipped.items()) or "nothing"],
     ]  # fmt: skip
     return table(["", ""], rows, numeric_from=2)
 
 
 TABLES: dict[str, Callable[[Results], str]] = {
-    "targets": targets, "servers": servers, "limit": limit, "stages": stages, "derived": derived,
-    "startup": startup, "tuning": tuning, "sizing": sizing, "history": history, "machine": machine,
+    "targets": targets, "servers": servers, "kinds": kinds, "limit": limit, "stages": stages,
+    "derived": derived, "startup": startup, "tuning": tuning, "sizing": sizing, "history": history,
+    "machine": machine,
 }  # fmt: skip
 
 

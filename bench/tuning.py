@@ -32,18 +32,18 @@ def run_ab(
 ) -> None:
     """Each variant `repeats` times at each level; medians per variant and level."""
     workdir.mkdir(parents=True, exist_ok=True)
-    triplet, hogs = load_triplet(), cpu_hogs()
+    payloads, hogs = [load_triplet().multipart()], cpu_hogs()
     runs: list[dict[str, Any]] = []
     for repeat in range(repeats):
         for name, env in variants.items():
             print(f"tuning: {name} {env} (repeat {repeat + 1}/{repeats})", flush=True)
             with ExitStack() as stack:
                 server = start_server(
-                    facesim_spec(model, workdir / "model-cache", env), triplet, workdir, stack
+                    facesim_spec(model, workdir / "model-cache", env), payloads, workdir, stack
                 )
                 for concurrency in levels:
                     part = measure_level(
-                        server, triplet, concurrency, duration=duration, warmup=2.0
+                        server, payloads, concurrency, duration=duration, warmup=2.0
                     )
                     runs.append(
                         {"variant": name, "repeat": repeat, "concurrency": concurrency}

@@ -1,4 +1,5 @@
-"""`make bench`: measure the service against the in-process limit, a naive peer and BentoML."""
+"""`make bench`: measure the service against the in-process limit, a naive peer and BentoML, and
+on the classifier kinds against a naive peer of each."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import tables
-from bench.results import load, save
-from bench.run import BenchConfig, run
+from bench.kinds import KIND_MODELS
+from bench.results import BENCH_DIR, load, save
+from bench.run import BenchConfig, run, run_kinds_only
 from bench.tuning import read_tuning, run_ab
 from service.config import DEFAULT_MODEL
+from service.paths import REPO_ROOT as ROOT
+
+KINDS_ONLY_OUT = ROOT / ".cache" / "bench" / "kinds-only.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,20 +30,37 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="smoke run: levels 1 and 16, ~1 s each"
     )
     parser.add_argument("--no-bentoml", action="store_true", help="skip the BentoML peer")
+    parser.add_argument(
+        "--kinds-only", action="store_true",
+        help="only the classifier kinds (ours and the naive peer), written to --out "
+        f"(default {KINDS_ONLY_OUT.relative_to(ROOT)}); no report",
+    )  # fmt: skip
+    for name, model in KIND_MODELS.items():
+        parser.add_argument(
+            f"--{name}-model",
+            type=Path,
+            default=model,
+            help=f"the {name} kind's .h5 (default {model.relative_to(ROOT)})",
+        )
+    parser.add_argument("--kind-levels", type=int, nargs="+", help="the kinds' concurrency levels")
     parser.add_argument("--levels", type=int, nargs="+", help="concurrency levels")
     parser.add_argument("--duration", type=float, help="measured seconds per level")
-    parser.add_argument("--out", type=Path, default=BenchConfig.out_json, help="the JSON results")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help=f"the JSON results (default {BenchConfig.out_json.relative_to(ROOT)})",
+    )
     parser.add_argument("--markdown", type=Path, default=BenchConfig.out_md, help="the report")
     parser.add_argument("--no-markdown", action="store_true", help="write no report")
     parser.add_argument("--workdir", type=Path, default=BenchConfig.workdir, help="logs, scratch")
     parser.add_argument(
         "--service-env", action="append", default=[], metavar="KEY=VALUE",
-        help="extra settings for the facesim server (tuning experiments)",
+        help="extra settings for our service, on every model (tuning experiments)",
     )  # fmt: skip
     parser.add_argument(
         "--ab", action="append", default=[], metavar="KEY=VALUE[,KEY=VALUE]",
         help="instead of the full run: A/B the service's defaults against these settings "
-        "(repeatable) and write reports/bench/tuning.json",
+        f"(repeatable) and write {(BENCH_DIR / 'tuning.json').relative_to(ROOT)}",
     )  # fmt: skip
     parser.add_argument("--repeats", type=int, default=3, help="A/B repeats per variant")
     parser.add_argument(
@@ -47,13 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         help="only rewrite the report's tables (and the A/B figures in the JSON) from --out",
     )
     args = parser.parse_args(argv)
+    out = args.out or (KINDS_ONLY_OUT if args.kinds_only else BenchConfig.out_json)
     if args.render:
-        results = load(args.out)
-        results.tuning = read_tuning(args.out.parent / "tuning.json")
-        save(args.out, results)
+        results = load(out)
+        results.tuning = read_tuning(out.parent / "tuning.json")
+        save(out, results)
         tables.update(args.markdown, results)
         return 0
-    if not args.model.is_file():
+    if not args.model.is_file() and not args.kinds_only:
         parser.error(f"model {args.model} not found (build it with `make port` or pass --model)")
     if args.ab:
         variants = {"defaults": {}} | {
@@ -66,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             duration=args.duration or 10.0,
             repeats=args.repeats,
             workdir=args.workdir,
-            out=args.out.parent / "tuning.json",
+            out=out.parent / "tuning.json",
         )
         return 0
     given = sys.argv[1:] if argv is None else argv
@@ -74,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     config = BenchConfig(
         model=args.model.resolve(),
         levels=tuple(args.levels or ((1, 16) if quick else (1, 4, 16, 64))),
+        kind_models={name: getattr(args, f"{name}_model").resolve() for name in KIND_MODELS},
+        kind_levels=tuple(args.kind_levels or BenchConfig.kind_levels),
         duration_s=args.duration or (1.0 if quick else 15.0),
         warmup_s=0.3 if quick else 2.0,
         inprocess_s=0.5 if quick else 8.0,
@@ -83,10 +108,16 @@ def main(argv: list[str] | None = None) -> int:
         allow_fallback_images=quick,
         service_env=dict(item.split("=", 1) for item in args.service_env),
         workdir=args.workdir,
-        out_json=args.out,
-        out_md=None if args.no_markdown else args.markdown,
+        out_json=out,
+        out_md=None if args.no_markdown or args.kinds_only else args.markdown,
         command=" ".join([".venv/bin/python scripts/bench.py", *given]) if given else "make bench",
     )
+    if args.kinds_only:
+        kinds = run_kinds_only(config)
+        for name, kind in kinds.kinds.items():
+            print(f"{name}: ours / naive at c16 = {kind.ratio_throughput_c16_vs_naive}")
+        print(f"skipped: {kinds.skipped or 'nothing'}; results in {out}")
+        return 0
     results = run(config)
     for key, verdict in results.targets.items():
         print(f"{key}: {verdict.value} (target {verdict.target}, met: {verdict.met})")

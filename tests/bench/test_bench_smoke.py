@@ -1,4 +1,4 @@
-"""`scripts/bench.py --quick` end to end on the tiny model: it runs and writes every figure.
+"""`scripts/bench.py --quick` end to end on the tiny models: it runs and writes every figure.
 
 A benchmark is not a test: nothing here asserts a timing or a sentence, only that every figure
 exists and is sane, the servers agree, and the report has every table.
@@ -12,11 +12,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.tables import TABLES
-from tests.conftest import REPO
+from service.paths import REPO_ROOT as REPO
+from tests.support.tiny_model import write_image_model, write_tabular_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -35,23 +37,63 @@ def sane(value: object) -> bool:
     return isinstance(value, int | float) and math.isfinite(value) and value > 0
 
 
-def test_quick_bench_writes_every_figure(tiny_model: Path, tmp_path: Path) -> None:
-    out, report = tmp_path / "latest.json", tmp_path / "BENCHMARKS.md"
+@pytest.fixture(scope="module")
+def kind_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tiny stand-ins of the digits and census models."""
+    folder = tmp_path_factory.mktemp("kinds")
+    return {"image": write_image_model(folder), "tabular": write_tabular_model(folder)}
+
+
+def bench(*args: str) -> None:
+    """scripts/bench.py --quick with these arguments; fails the test with its output."""
     done = subprocess.run(
-        [
-            sys.executable, "scripts/bench.py", "--quick", "--no-bentoml",
-            "--model", str(tiny_model), "--out", str(out), "--markdown", str(report),
-            "--workdir", str(tmp_path / "work"),
-        ],
+        [sys.executable, "scripts/bench.py", "--quick", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=300,
-    )  # fmt: skip
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+def assert_kind_measured(kind: dict[str, Any], requests: int) -> None:
+    """Both servers answered every level without error, and both gave the same answers."""
+    assert set(kind["servers"]) == {"ours", "naive"}
+    assert len(kind["requests"]) == requests
+    for name, server in kind["servers"].items():
+        assert len(server["answers"]) == requests, name
+        for level in ("1", "16"):
+            figures = server["levels"][level]
+            assert figures["error_count"] == 0, (name, level, figures["errors"])
+            for key in ("p50_ms", "p99_ms", "throughput_rps", "server_cpu_cores"):
+                assert sane(figures[key]), (name, level, key, figures[key])
+    # Same model, same request, same preparation: the same label and probabilities.
+    answers = kind["servers"]["ours"]["answers"], kind["servers"]["naive"]["answers"]
+    for ours, naive in zip(*answers, strict=True):
+        assert ours["label"] == naive["label"]
+        assert ours["probabilities"] == pytest.approx(naive["probabilities"], abs=1e-5)
+    assert sane(kind["ratio_throughput_c16_vs_naive"])
+
+
+def test_quick_bench_writes_every_figure(
+    tiny_model: Path, kind_models: dict[str, Path], tmp_path: Path
+) -> None:
+    out, report = tmp_path / "latest.json", tmp_path / "BENCHMARKS.md"
+    bench(
+        "--no-bentoml", "--model", str(tiny_model), "--out", str(out), "--markdown", str(report),
+        "--workdir", str(tmp_path / "work"),
+        "--image-model", str(kind_models["image"]), "--tabular-model", str(kind_models["tabular"]),
+    )  # fmt: skip
     results = json.loads(out.read_text())
     for key in HEADLINE:
         assert sane(results[key]), (key, results[key])
+    # The classifier kinds, in the same run: 10 digits, the example row and 7 spread rows.
+    assert_kind_measured(results["kinds"]["image"], requests=10)
+    assert_kind_measured(results["kinds"]["tabular"], requests=8)
+    for name in ("image", "tabular"):
+        key = f"ratio_throughput_c16_vs_naive_{name}"
+        assert results[key] == results["kinds"][name]["ratio_throughput_c16_vs_naive"]
+        assert results["targets"][key]["value"] == results[key]
     assert results["ratio_throughput_c16_vs_bentoml"] is None
     assert "bentoml" in results["skipped"]
     for name in ("facesim", "naive", "face_recognition"):
@@ -78,5 +120,22 @@ def test_quick_bench_writes_every_figure(tiny_model: Path, tmp_path: Path) -> No
         )
     )
     assert set(blocks) == set(TABLES)
-    for name in ("targets", "servers", "limit", "startup", "sizing", "history", "machine"):
+    for name in ("targets", "servers", "kinds", "limit", "startup", "sizing", "history", "machine"):
         assert blocks[name].startswith("| "), (name, blocks[name])
+
+
+def test_kinds_only_measures_the_kinds_whose_models_are_here(
+    kind_models: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "kinds.json"
+    missing = tmp_path / "no-such-digits.h5"
+    bench(
+        "--kinds-only", "--out", str(out), "--workdir", str(tmp_path / "work"),
+        "--image-model", str(missing), "--tabular-model", str(kind_models["tabular"]),
+    )  # fmt: skip
+    results = json.loads(out.read_text())
+    assert set(results["kinds"]) == {"tabular"}
+    assert_kind_measured(results["kinds"]["tabular"], requests=8)
+    assert sane(results["ratio_throughput_c16_vs_naive_tabular"])
+    assert results["ratio_throughput_c16_vs_naive_image"] is None
+    assert str(missing) in results["skipped"]["image kind"]

@@ -8,11 +8,8 @@ from dataclasses import replace
 import pytest
 
 from bench.figures import headline, verdicts
-from bench.results import InProcess, Level, Results, Server, Startup, load
+from bench.results import LATEST, InProcess, Level, Results, Server, Startup, load
 from bench.stats import percentile, timing
-from service.paths import REPO_ROOT
-
-LATEST = REPO_ROOT / "reports" / "bench" / "latest.json"
 
 
 def test_percentile_interpolates() -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
-from bench.loadgen import Tally, run_level
+from bench.loadgen import Payload, Tally, run_level
+
+TEXT = [Payload(b"xyz", "text/plain")]
 
 
 class Answers(BaseHTTPRequestHandler):
@@ -19,8 +22,11 @@ class Answers(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
 
+    received: ClassVar[list[tuple[bytes, str]]] = []  # (body, content type) of every request
+
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Answers.received.append((body, self.headers["Content-Type"]))
         body = b'{"most_similar": "img1"}'
         self.send_response(200 if self.path == "/ok" else 503)
         self.send_header("Content-Length", str(len(body)))
@@ -39,20 +45,38 @@ def server() -> Iterator[str]:
 
 
 def test_every_answer_in_the_window_is_a_latency(server: str) -> None:
-    run = run_level(f"{server}/ok", b"xyz", "text/plain", concurrency=3, duration=0.5, warmup=0.2)
+    run = run_level(f"{server}/ok", TEXT, concurrency=3, duration=0.5, warmup=0.2)
     assert run.errors == {} and len(run.latencies_ms) > 10
     assert run.completed_total > len(run.latencies_ms)  # the warm-up's answers are not measured
     assert run.warmup_s >= 0.2 and run.sample_response == '{"most_similar": "img1"}'
 
 
 def test_refusals_are_counted_by_status_not_measured(server: str) -> None:
-    run = run_level(f"{server}/busy", b"xyz", "text/plain", concurrency=2, duration=0.3, warmup=0.1)
+    run = run_level(f"{server}/busy", TEXT, concurrency=2, duration=0.3, warmup=0.1)
     assert run.latencies_ms == [] and run.errors["503"] > 0
+
+
+def test_clients_send_every_payload_in_turn_with_its_content_type(server: str) -> None:
+    payloads = [
+        Payload(b"a", "text/plain"),
+        Payload(b"{}", "application/json"),
+        Payload(b"c", "x/y"),
+    ]
+    Answers.received.clear()
+    run_level(f"{server}/ok", payloads, concurrency=2, duration=0.3, warmup=0.1)
+    sent = Answers.received
+    assert set(sent) == {(p.body, p.content_type) for p in payloads}
+    counts = [sent.count((p.body, p.content_type)) for p in payloads]
+    assert (
+        max(counts) - min(counts) <= 2
+    )  # in turn: no payload sent more than once per client ahead
+    # The two clients start at different places, so the first two requests differ.
+    assert sent[0] != sent[1]
 
 
 def test_nothing_listening_is_an_error_not_a_crash(server: str) -> None:
     dead = server.rsplit(":", 1)[0] + ":9"
-    run = run_level(dead, b"", "text/plain", concurrency=1, duration=0.2, warmup=0.0)
+    run = run_level(dead, TEXT, concurrency=1, duration=0.2, warmup=0.0)
     assert run.latencies_ms == [] and set(run.errors) == {"ConnectError"}
 
 

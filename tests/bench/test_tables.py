@@ -7,10 +7,8 @@ import re
 from pathlib import Path
 
 from bench import tables
-from bench.results import Results, load, save
+from bench.results import LATEST, Results, load, save
 from service.paths import REPO_ROOT
-
-LATEST = REPO_ROOT / "reports" / "bench" / "latest.json"
 
 
 def test_latest_json_reads_into_the_typed_records_and_keeps_its_keys(tmp_path: Path) -> None:
@@ -58,4 +56,5 @@ def test_a_new_document_gets_every_table(tmp_path: Path) -> None:
         r"<!-- bench:table (\w+) -->\n(.*?)<!-- /bench:table -->", doc.read_text(), re.S
     )
     assert {name for name, _ in blocks} == set(tables.TABLES)
-    assert all(body.startswith("|") for _, body in blocks)
+    # The recorded run predates the classifier kinds: their block says so in a sentence.
+    assert all(body.startswith("|") for name, body in blocks if name != "kinds")

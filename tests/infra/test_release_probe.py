@@ -162,7 +162,9 @@ def test_a_kind_without_examples_fails_the_release_check(server: int) -> None:
     endpoint = Endpoint(url=f"http://127.0.0.1:{server}", headers=dict([HEADER]))
     checks = release_checks(endpoint, KEY, Expected(kind="no-such-kind"), FACES)
     assert checks[-1].status == "FAIL"
-    assert "no example requests for model facesim-resnet of kind 'no-such-kind'" in checks[-1].detail
+    assert (
+        "no example requests for model facesim-resnet of kind 'no-such-kind'" in checks[-1].detail
+    )
 
 
 def test_every_kind_s_example_files_are_in_the_repository() -> None:
