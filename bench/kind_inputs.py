@@ -14,7 +14,7 @@ from bench.loadgen import Payload
 from service.kinds.tabular.features import CategoricalFeature, Feature, example_row
 from service.kinds.tabular.manifest import TabularManifest
 from service.manifest import manifest_path_for, read_manifest, validate_manifest
-from service.paths import REPO_ROOT, repo_relative
+from service.paths import EXAMPLES_DIR, REPO_ROOT, repo_relative
 from training.examples.datasets import read_idx
 from training.examples.samples import encode, render
 
