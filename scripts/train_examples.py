@@ -34,7 +34,7 @@ def main() -> int:
     for done in train_examples(args.names, args.data, args.out, args.samples):
         print(
             f"{done.name}: held-out accuracy {100 * done.accuracy:.2f} %, {done.model_bytes} bytes, "
-            f"trained in {done.seconds:.0f} s, sha256 {done.sha256}"
+            f"trained in {done.seconds:.0f} s ({done.cpu_seconds:.0f} s CPU), sha256 {done.sha256}"
         )
     return 0
 
