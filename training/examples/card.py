@@ -142,7 +142,7 @@ def render(trained: Trained, manifest: dict[str, Any], *, commit: str) -> str:
         "",
         "## Metrics (held-out part)",
         "",
-        f"- **Accuracy: {_pct(evaluation.accuracy)}** on {evaluation.rows} held-out rows "
+        f"- **Accuracy: {_pct(evaluation.accuracy)}** on {evaluation.rows} held-out examples "
         f"(validation slice, at the kept epoch: {_pct(trained.validation_accuracy)}).",
         "",
         _per_class(trained),
