@@ -16,7 +16,7 @@ def _pct(value: float | None) -> str:
 
 def _per_class(trained: Trained) -> str:
     lines = [
-        "| label | held-out rows | precision | recall |",
+        "| label | held-out examples | precision | recall |",
         "| --- | ---: | ---: | ---: |",
     ]
     lines += [
@@ -137,11 +137,12 @@ def render(trained: Trained, manifest: dict[str, Any], *, commit: str) -> str:
     parts += [
         f"- Reproducible: seed {training['seed']}, TensorFlow op determinism, one thread; the "
         "same data gives the same .h5 bytes on the same machine and library versions.",
-        f"- Training time: {trained.seconds:.0f} s on one thread of a {platform.machine()} CPU.",
+        f"- Training time (the fit): {trained.seconds:.0f} s wall, {trained.cpu_seconds:.0f} s of CPU, "
+        f"one TensorFlow thread on a {platform.machine()} machine shared with other jobs.",
         "",
         "## Metrics (held-out part)",
         "",
-        f"- **Accuracy: {_pct(evaluation.accuracy)}** on {evaluation.rows} held-out rows "
+        f"- **Accuracy: {_pct(evaluation.accuracy)}** on {evaluation.rows} held-out examples "
         f"(validation slice, at the kept epoch: {_pct(trained.validation_accuracy)}).",
         "",
         _per_class(trained),

@@ -43,8 +43,9 @@ CARD = CardText(
     "from SD-1's harder ones, so a split by index would test on other writers than it trained on.",
     caveats=[
         "Every image, in training and in serving, goes through the service's own "
-        "`service/kinds/image/preprocess.py:prepare` (grey, ink light on dark, bounding box fitted "
-        "into 20x20, centre of mass at the centre of 28x28), so an upload is framed as the "
+        "`service/kinds/image/preprocess.py:prepare` (grey, ink light on dark, the strokes' "
+        "bounding box fitted into 20x20, centre of mass at the centre of 28x28), so an upload "
+        "is framed as the "
         "training digits were.",
         "One digit per image. Several digits, letters or a digit touching other marks are "
         "framed as one shape and misread.",
@@ -102,7 +103,7 @@ def train(root: Path, *, log: Any = print) -> Trained:
     keras_models.make_deterministic(SEED)
     model = keras_models.digits_cnn(INPUT_SHAPE, len(labels))
     augmented = keras_models.with_augmentation(model, AUGMENTATION, SEED)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     log(f"{NAME}: {len(fit_part.kept)} training, {len(fit_part.held_out)} validation images")
     history = keras_models.fit(
         augmented,
@@ -112,6 +113,7 @@ def train(root: Path, *, log: Any = print) -> Trained:
         log=log,
     )
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     validation = history[keras_models.best_epoch(history) - 1]["val_accuracy"]
     held = parts.held_out
     probabilities = keras_models.predict(model, x[held])
@@ -159,6 +161,7 @@ def train(root: Path, *, log: Any = print) -> Trained:
         validation_accuracy=validation,
         epochs_trained=len(history),
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         card=CARD,
         probe=Probe(inputs={"image": x[held[:16]]}, probabilities=probabilities[:16]),
         samples=chosen.files,

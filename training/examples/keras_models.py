@@ -170,9 +170,10 @@ def predict(model: keras.Model, inputs: Inputs) -> NDArray[np.float32]:
 
 
 def save(model: keras.Model, path: Path) -> None:
-    """Legacy HDF5: what the service loads with load_model(compile=False)."""
+    """Legacy HDF5, what the service loads with load_model(compile=False); weights only, no
+    optimizer state (unused in serving, and named by how many optimizers the process made)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
+    model.save(path, include_optimizer=False)
 
 
 def load(path: Path) -> keras.Model:

@@ -34,6 +34,7 @@ class Published:
     model_bytes: int
     accuracy: float
     seconds: float
+    cpu_seconds: float
 
 
 def fresh_process_outputs(model_path: Path, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -100,4 +101,5 @@ def publish(
         model_bytes=size,
         accuracy=trained.evaluation.accuracy,
         seconds=trained.seconds,
+        cpu_seconds=trained.cpu_seconds,
     )

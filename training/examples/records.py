@@ -39,7 +39,8 @@ class Trained:
     evaluation: Evaluation
     validation_accuracy: float
     epochs_trained: int
-    seconds: float
+    seconds: float  # wall time of the fit
+    cpu_seconds: float  # CPU time of the fit (the machine may have been shared)
     card: CardText
     probe: Probe
     details: list[str] = field(default_factory=list)  # extra card sections (markdown)

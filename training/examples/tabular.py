@@ -93,7 +93,7 @@ def train(spec: TableSpec, root: Path, *, log: Any = print) -> Trained:
     vocabularies = [len(f.categories) for f in features if isinstance(f, CategoricalFeature)]
     model = keras_models.tabular_mlp(encode(fit_part.kept)["numeric"], vocabularies, len(values))
     log(f"{spec.name}: {len(fit_part.kept)} training, {len(fit_part.held_out)} validation rows")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     history = keras_models.fit(
         model,
         (encode(fit_part.kept), y[fit_part.kept]),
@@ -102,6 +102,7 @@ def train(spec: TableSpec, root: Path, *, log: Any = print) -> Trained:
         log=log,
     )
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     inputs = encode(held)
     probabilities = keras_models.predict(model, inputs)
     predicted = probabilities.argmax(axis=1)
@@ -175,6 +176,7 @@ def train(spec: TableSpec, root: Path, *, log: Any = print) -> Trained:
         validation_accuracy=validation,
         epochs_trained=len(history),
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         card=spec.card,
         probe=Probe(
             inputs={k: v[:16] for k, v in inputs.items()}, probabilities=probabilities[:16]

@@ -34,6 +34,15 @@ def manifest_of(name: str) -> dict[str, Any]:
     return data
 
 
+def sample_sources(name: str) -> list[int]:
+    """Data-set row indices of the committed samples, which were drawn from the held-out part."""
+    if name == "digits-cnn":
+        card = (MODELS_DIR / f"digits-cnn-{VERSION}.md").read_text()
+        return [int(i) for i in re.findall(r"^\| `digit-[^`]+` \| (\d+) \|$", card, re.M)]
+    rows = json.loads((SAMPLES_DIR / f"{name}-rows.json").read_text())["rows"]
+    return [row["line"] - 2 for row in rows]  # line 1 is the header
+
+
 def digit_inputs(files: list[Path], spec: ImagePreprocessing, shape: Any) -> np.ndarray:
     images = [np.asarray(Image.open(io.BytesIO(f.read_bytes())).convert("RGB")) for f in files]
     return np.stack([prepare(image, spec, tuple(shape)) for image in images]).astype(np.float32)
@@ -96,7 +105,8 @@ def test_manifest_and_card_name_no_machine_paths_and_agree(name: str) -> None:
 def test_the_recorded_split_is_the_stratified_split_of_the_data(
     name: str, examples_dir: Path
 ) -> None:
-    """The manifest's seed and fractions give back its row counts: held-out rows never trained on."""
+    """The manifest's seed and fractions give back its row counts and the held-out rows the samples
+    came from: held-out rows were never trained on."""
     manifest = manifest_of(name)
     training = manifest["training"]
     for entry in training["data"]:
@@ -117,6 +127,7 @@ def test_the_recorded_split_is_the_stratified_split_of_the_data(
         "held_out": len(parts.held_out),
     }
     assert not set(parts.held_out) & (set(inner.kept) | set(inner.held_out))
+    assert set(sample_sources(name)) <= set(parts.held_out.tolist())
     expected = np.bincount(labels) * split["held_out_fraction"]
     assert np.abs(np.bincount(labels[parts.held_out]) - expected).max() <= 0.5
 
