@@ -16,12 +16,13 @@ so then the kind's examples stand in for the collection.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import ssl
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -169,9 +170,6 @@ def check_examples(target: Target) -> Check:
     if target.expect_api_keys and not target.api_key:
         return Check("kind examples", "skip", "no API key given (FACESIM_API_KEY)")
     kind, name = target.expected.kind, target.expected.name
-    if kind is None or name is None:  # the examples of a classifier fit one model: ask which
-        served_kind, served_name = served_model(target.endpoint, target.api_key)
-        kind, name = kind or served_kind, name or served_name
     if kind is None:
         return Check("kind examples", "FAIL", "/v1/model did not say which kind is served")
     try:
@@ -192,13 +190,16 @@ def check_collection(target: Target) -> Check:
             f"newman cannot connect through {target.connect_host}; the kind examples covered "
             "each route",
         )
-    if target.expected.kind != "face-similarity":
-        return Check("postman collection", "skip", "the collection is the face API's")
+    if target.expected.kind is None:
+        return Check("postman collection", "FAIL", "/v1/model did not say which model is served")
+    folder = collection_folder(target.expected.kind, target.expected.name)
+    if folder is None:
+        return Check("postman collection", "skip", "the collection has no folder for this model")
     npx = shutil.which("npx")
     if npx is None:
         return Check("postman collection", "FAIL", "npx (Node.js) not found: make node-deps")
     command = [
-        npx, "--no-install", "newman", "run", str(COLLECTION),
+        npx, "--no-install", "newman", "run", str(COLLECTION), "--folder", folder,
         "--env-var", f"baseUrl={target.url.rstrip('/')}",
         "--env-var", f"apiKey={target.api_key}",
         "--working-dir", str(REPO), "--reporters", "cli", "--color", "off",
@@ -212,7 +213,17 @@ def check_collection(target: Target) -> Check:
         failures = [line for line in result.stdout.splitlines() if "AssertionError" in line]
         detail = "; ".join(failures[:3]) or result.stdout[-400:] + result.stderr[-200:]
         return Check("postman collection", "FAIL", detail.strip())
-    return Check("postman collection", "ok", "every request and test passed (newman)")
+    return Check("postman collection", "ok", f"{folder}: every request and test passed (newman)")
+
+
+def collection_folder(kind: str | None, name: str | None) -> str | None:
+    """The collection's folder for this model: "<kind> (<model name>)"; any face model's is the face one."""
+    folders = [item["name"] for item in json.loads(COLLECTION.read_text())["item"]]
+    for folder in folders:
+        folder_kind, _, rest = folder.partition(" (")
+        if folder_kind == kind and (kind == "face-similarity" or rest.rstrip(")") == name):
+            return str(folder)
+    return None
 
 
 def run(target: Target) -> list[Check]:
@@ -223,6 +234,14 @@ def run(target: Target) -> list[Check]:
     checks += [ready, check_headers(answer, https)]
     if answer is None:
         return checks
+    if target.expected.kind is None or target.expected.name is None:
+        # A classifier's examples and collection folder fit one model: learn which it serves.
+        kind, name = served_model(target.endpoint, target.api_key)
+        expected = target.expected
+        target = replace(
+            target,
+            expected=replace(expected, kind=expected.kind or kind, name=expected.name or name),
+        )
     checks += [
         check_refusal(target),
         check_docs(target),

@@ -99,3 +99,13 @@ def test_an_untrusted_certificate_fails_tls(keyed_stack: Stack) -> None:
     assert result.returncode != 0
     assert status_of(result.stdout)["tls"] == "FAIL"
     assert "CERTIFICATE_VERIFY_FAILED" in result.stdout
+
+
+def test_smoke_sends_a_tabular_models_own_rows_and_runs_its_postman_folder() -> None:
+    census = REPO_ROOT / "models" / "census-income-1.0.0.h5"
+    with running_stack(census, f"--api-keys={API_KEY}") as stack:
+        result = make_smoke(stack, key=API_KEY)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert status_of(result.stdout)["kind examples"] == "ok"
+    assert "census-income" in result.stdout
+    assert "tabular-classification (census-income): every request and test passed" in result.stdout
