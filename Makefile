@@ -95,7 +95,7 @@ rehearse: $(DEV_STAMP) $(SYS_STAMP) ## compose.yaml under podman: held against t
 	$(BIN)/python -m pytest tests/rehearse $(PYTEST_ARGS)
 
 rehearse-up: $(DEV_STAMP) $(SYS_STAMP) ## the local stack (compose.yaml) under podman on https://127.0.0.1:8443 (Docker: docker compose up)
-	$(BIN)/python scripts/rehearse_task.py up
+	$(BIN)/python scripts/rehearse_task.py up $(if $(MODEL),--model "$(MODEL)")
 
 rehearse-down: ## stop and remove what make rehearse-up started
 	$(BIN)/python scripts/rehearse_task.py down

@@ -17,13 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack.processes import free_port
 from rehearse.compose import Stack, read_config
 from rehearse.engine import Engine, EngineUnavailable
 from tests.support import needs
-from tests.support.processes import free_port
 
 # What compose.yaml reads from the environment: unset, its own defaults apply.
-COMPOSE_VARIABLES = ("MODEL", "HTTPS_PORT", "S3_PORT", "API_KEYS_FILE", "NOFILE_HARD")
+COMPOSE_VARIABLES = ("MODEL", "MODEL_KIND", "HTTPS_PORT", "S3_PORT", "API_KEYS_FILE", "NOFILE_HARD")
 # Model download from S3, checksum, TensorFlow import, load and warm-up on a busy 2-core machine.
 READY_TIMEOUT_S = 300.0
 

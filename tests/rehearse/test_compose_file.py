@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from rehearse.compose import Stack
+from rehearse.engine import Engine
 from service.config import DEFAULT_MODEL
 from tests.rehearse.conftest import compose_config
 
@@ -36,6 +38,17 @@ def test_the_default_model_is_the_services_default() -> None:
 def test_one_variable_chooses_the_model_for_app_and_publisher() -> None:
     chosen = compose_config(MODEL="digits-cnn-1.0.0.h5")
     assert model_uris(chosen) == {"s3://facesim-models/digits-cnn-1.0.0.h5"}
+
+
+def test_a_model_path_chooses_the_file_and_its_manifest_the_kind() -> None:
+    """make rehearse-up MODEL=models/x.h5: compose gets the file name and MODEL_KIND from its manifest."""
+    env = Stack(Engine(), model="models/census-income-1.0.0.h5").env()
+    assert env["MODEL"] == "census-income-1.0.0.h5"
+    assert env["MODEL_KIND"] == "tabular-classification"
+    chosen = compose_config(MODEL=env["MODEL"], MODEL_KIND=env["MODEL_KIND"])
+    kinds = {s.get("environment", {}).get("MODEL_KIND") for s in chosen["services"].values()}
+    assert "tabular-classification" in kinds and "face-similarity" not in kinds
+    assert "MODEL_KIND" not in Stack(Engine()).env()  # compose.yaml's default: the face model
 
 
 def test_the_s3_image_runs_the_moto_the_tests_run() -> None:
