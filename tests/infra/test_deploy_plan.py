@@ -96,3 +96,10 @@ def test_cli_exits_2_with_one_line_when_the_assembly_is_not_ours(
 ) -> None:
     assert main(["plan", "--assembly", str(tmp_path), "--model", str(MODEL)]) == 2
     assert f"{PLAN_FILE} is missing" in capsys.readouterr().err
+
+
+def test_a_tabular_models_context_names_its_kind_for_the_container() -> None:
+    census = REPO_ROOT / "models" / "census-income-1.0.0.h5"
+    context = model_context(census)
+    assert context["modelKind"] == "tabular-classification"
+    assert context["modelName"] == "census-income" and context["modelVersion"] == "1.0.0"
