@@ -9,13 +9,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from fastapi import APIRouter
 from numpy.typing import NDArray
 
 from service.config import Settings
+from service.errors import ModelNotReady
 from service.inference import Array, BatchFunction
 from service.manifest import ModelManifest
 from service.model import Signature
@@ -65,3 +66,14 @@ class Kind(ABC):
 
     def close(self) -> None:  # noqa: B027 - an optional hook: most kinds hold nothing
         """Stop the kind's helpers at shutdown."""
+
+
+T = TypeVar("T")
+
+
+def opened(state: T | None) -> T:
+    """A kind's state once start-up has opened the model; 503 not_ready before (a request that
+    arrives while the model loads)."""
+    if state is None:
+        raise ModelNotReady("not ready: the model is still loading")
+    return state

@@ -9,9 +9,8 @@ import numpy as np
 from fastapi import APIRouter
 
 from service.config import Settings
-from service.errors import ModelNotReady
 from service.inference import Array, BatchFunction
-from service.kinds.base import Forward, Kind
+from service.kinds.base import Forward, Kind, opened
 from service.kinds.face import routes
 from service.kinds.face.model import FaceModel, open_face_model, siamese_distances
 from service.manifest import ModelManifest
@@ -35,9 +34,7 @@ class FaceKind(Kind):
     @property
     def model(self) -> FaceModel:
         """The opened model; 503 before start-up has opened it."""
-        if self._model is None:
-            raise ModelNotReady("not ready: the model is still loading")
-        return self._model
+        return opened(self._model)
 
     def routers(self) -> list[APIRouter]:
         """POST /predict and POST /verify."""

@@ -10,9 +10,9 @@ from fastapi import APIRouter
 from numpy.typing import NDArray
 
 from service.config import Settings
-from service.errors import ModelError, ModelNotReady
+from service.errors import ModelError
 from service.inference import Array, BatchFunction
-from service.kinds.base import Forward, Kind
+from service.kinds.base import Forward, Kind, opened
 from service.kinds.classification import check_probabilities
 from service.kinds.image import routes
 from service.kinds.image.manifest import ImageManifest
@@ -35,9 +35,7 @@ class ImageKind(Kind):
     @property
     def manifest(self) -> ImageManifest:
         """The opened model's manifest; 503 before start-up has opened it."""
-        if self._manifest is None:
-            raise ModelNotReady("not ready: the model is still loading")
-        return self._manifest
+        return opened(self._manifest)
 
     def routers(self) -> list[APIRouter]:
         """POST /predict."""

@@ -10,9 +10,9 @@ from fastapi import APIRouter
 from numpy.typing import NDArray
 
 from service.config import Settings
-from service.errors import ModelError, ModelNotReady
+from service.errors import ModelError
 from service.inference import Array, BatchFunction
-from service.kinds.base import Forward, Kind
+from service.kinds.base import Forward, Kind, opened
 from service.kinds.classification import check_probabilities
 from service.kinds.tabular import routes
 from service.kinds.tabular.features import (
@@ -47,9 +47,7 @@ class TabularKind(Kind):
     @property
     def model(self) -> TabularModel:
         """The bound model; 503 before start-up has loaded it."""
-        if self._model is None:
-            raise ModelNotReady("not ready: the model is still loading")
-        return self._model
+        return opened(self._model)
 
     def routers(self) -> list[APIRouter]:
         """POST /predict."""
