@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack.processes import free_port
 from rehearse.compose import Stack, read_config
 from rehearse.engine import Engine, EngineUnavailable
 from tests.support import needs
-from tests.support.processes import free_port
 
 # What compose.yaml reads from the environment: unset, its own defaults apply.
 COMPOSE_VARIABLES = ("MODEL", "HTTPS_PORT", "S3_PORT", "API_KEYS_FILE", "NOFILE_HARD")
