@@ -15,6 +15,7 @@ A machine with Docker runs `docker compose up` and needs none of this. Ours have
 from __future__ import annotations
 
 import os
+import re
 import resource
 import secrets
 import signal
@@ -29,7 +30,6 @@ import yaml
 
 from rehearse.bases import base_images, ensure_base
 from rehearse.engine import REPO_ROOT, Engine, EngineError, run
-from rehearse.task_shape import seconds
 from service.manifest import manifest_path_for, read_manifest
 
 COMPOSE_FILE = REPO_ROOT / "compose.yaml"
@@ -40,6 +40,7 @@ HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 IMAGE_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # Seconds to wait beyond a health check's own start period and retries (a busy 2-core machine).
 HEALTH_SLACK_S = 180.0
+_DURATION = re.compile(r"(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?")
 
 
 @dataclass(frozen=True)
@@ -190,3 +191,11 @@ def _start_order(services: dict[str, Any]) -> list[str]:
         for name in ready:
             del pending[name]
     return order
+
+
+def seconds(duration: str | int) -> int:
+    """A compose duration ("1m30s", "10s") in whole seconds."""
+    match = _DURATION.fullmatch(str(duration))
+    if isinstance(duration, int) or not match or not any(match.groups()):
+        raise ValueError(f"not a duration in minutes and seconds: {duration!r}")
+    return int(match["m"] or 0) * 60 + int(match["s"] or 0)
