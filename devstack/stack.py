@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack import nginx, processes, state, tls
+from devstack import nginx, processes, state
 from devstack.nginx_config import local_config
 from devstack.processes import HOST, ProcessRecord
 from devstack.servers import SERVICE_COMMAND, moto_argv, publish, service_env
@@ -132,9 +132,8 @@ def _start_all(config: StackConfig, current: state.StackState) -> None:
         public_https_port=config.https_port,
         upstream_port=config.service_port,
     )
-    tls.generate_self_signed(nginx_config.tls_cert, nginx_config.tls_key)
+    started(nginx.start(nginx_config))  # nginx/entrypoint makes a fresh self-signed certificate
     current.cert = str(nginx_config.tls_cert)
-    started(nginx.start(nginx_config))
     https = config.url(config.https_port, "https")
     processes.wait_until(
         lambda: processes.answers(f"{https}/readyz", cafile=nginx_config.tls_cert),
