@@ -34,6 +34,8 @@ def entrypoint_env(config: NginxConfig) -> dict[str, str]:
 def check(config: NginxConfig) -> Path:
     """Render run_dir/nginx.conf with the entrypoint and `nginx -t` it; RuntimeError with why."""
     nginx_binary()
+    if shutil.which("openssl") is None:  # the entrypoint makes the certificate when none exists
+        raise RuntimeError("openssl is not installed (scripts/install_system_deps.sh installs it)")
     for sub in ("logs", "tls"):
         (config.run_dir / sub).mkdir(parents=True, exist_ok=True)
     _check_workers_can_reach(config.run_dir)

@@ -135,7 +135,7 @@ def wait_for(
     *,
     status: int = 200,
     timeout: float = 120.0,
-    proc: subprocess.Popen[bytes] | psutil.Popen | None = None,
+    proc: psutil.Popen | None = None,
     log_path: Path | None = None,
     interval: float = 0.05,
 ) -> float:
@@ -191,14 +191,3 @@ def free_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
-
-
-def terminate(proc: subprocess.Popen[bytes] | psutil.Popen, timeout: float = 20.0) -> None:
-    """Stop a child we hold the Popen of: SIGTERM, then SIGKILL if it lingers past `timeout`."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except (subprocess.TimeoutExpired, psutil.TimeoutExpired):
-            proc.kill()
-            proc.wait()

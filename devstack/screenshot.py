@@ -18,20 +18,8 @@ CHOSEN = {"anchor": "a2.jpg", "img1": "b1.jpg", "img2": "a1.jpg"}
 VIEWPORT = {"width": 1000, "height": 900}
 
 
-def capture(base_url: str, out: Path) -> Path:
-    """Compare the sample faces on the page at base_url and save the whole page to `out`."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = browser.launch(pw)
-        try:
-            return capture_in(chromium, base_url, out)
-        finally:
-            chromium.close()
-
-
 def capture_in(chromium: Any, base_url: str, out: Path) -> Path:
-    """capture() in an already launched Playwright browser."""
+    """Compare the sample faces on the page at base_url in a Playwright browser; save it to `out`."""
     context = chromium.new_context(viewport=VIEWPORT, device_scale_factor=1)
     try:
         page = context.new_page()
@@ -51,10 +39,19 @@ def capture_in(chromium: Any, base_url: str, out: Path) -> Path:
 
 
 def take(out: Path = OUTPUT, model: str | None = None) -> Path:
-    """Start the service on a free port, capture the page, stop the service."""
+    """Start the service on a free port, capture the page in Chromium, stop both."""
+    from playwright.sync_api import sync_playwright
+
     with tempfile.TemporaryDirectory(prefix="facesim-screenshot-") as tmp:
         env = service_env(LOG_LEVEL="warning", MODEL_CACHE_DIR=str(Path(tmp) / "cache"))
         if model:
             env["MODEL_URI"] = model
-        with service_process(env, log=Path(tmp) / "service.log") as (base, _):
-            return capture(base, out)
+        with (
+            service_process(env, log=Path(tmp) / "service.log") as (base, _),
+            sync_playwright() as pw,
+        ):
+            chromium = browser.launch(pw)
+            try:
+                return capture_in(chromium, base, out)
+            finally:
+                chromium.close()

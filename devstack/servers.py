@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import psutil
 
-from devstack.processes import HOST, ProcessRecord, free_port, running, spawn, stop, wait_for
+from devstack.processes import HOST, free_port, running
 from service.model_store import publish_model
 from service.paths import REPO_ROOT
 
@@ -39,27 +39,25 @@ def service_env(**overrides: str) -> dict[str, str]:
     return {**env, **S3_CREDENTIALS, "HOST": HOST, **overrides}
 
 
-def start_moto(port: int, log_path: Path | None) -> tuple[psutil.Popen, ProcessRecord]:
-    """moto in server mode on loopback, a real HTTP S3 endpoint, answering once spawn returns."""
-    argv = [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)]
-    proc, record = spawn("moto-s3", argv, log_path=log_path, env=service_env())
-    try:
-        wait_for(f"http://{HOST}:{port}/moto-api/", timeout=60, proc=proc, log_path=log_path)
-    except BaseException:
-        stop(record, timeout=10.0)
-        raise
-    return proc, record
+def moto_argv(port: int) -> list[str]:
+    """moto in server mode on loopback: a real HTTP S3 endpoint."""
+    return [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)]
 
 
 @contextmanager
 def moto_server(log_path: Path | None = None) -> Iterator[str]:
-    """moto for the length of a `with` block; yields its URL."""
+    """moto for the length of a `with` block, answering; yields its URL."""
     port = free_port()
-    _, record = start_moto(port, log_path)
-    try:
-        yield f"http://{HOST}:{port}"
-    finally:
-        stop(record, timeout=20.0)
+    url = f"http://{HOST}:{port}"
+    with running(
+        "moto-s3",
+        moto_argv(port),
+        log_path=log_path,
+        env=service_env(),
+        ready_url=f"{url}/moto-api/",
+        timeout=60,
+    ):
+        yield url
 
 
 def publish(model: Path, endpoint: str, bucket: str) -> str:

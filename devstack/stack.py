@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import shutil
 import signal
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack import nginx, processes, state, tls
+from devstack import nginx, processes, state
 from devstack.nginx_config import local_config
 from devstack.processes import HOST, ProcessRecord
-from devstack.servers import SERVICE_COMMAND, publish, service_env, start_moto
+from devstack.servers import SERVICE_COMMAND, moto_argv, publish, service_env
 from service.config import DEFAULT_MODEL
 from service.manifest import manifest_path_for, read_manifest
 from service.paths import REPO_ROOT
@@ -76,10 +77,7 @@ def down(run_dir: Path) -> list[str]:
     current = state.read(run_dir)
     if current is None:
         return []
-    report = [
-        f"{p.name} (pid {p.pid}): {'stopped' if processes.is_running(p) else 'already gone'}"
-        for p in reversed(current.processes)
-    ]
+    report = _lines(reversed(current.processes), "stopped", "already gone")
     _stop_all(current.processes)
     state.remove(run_dir)
     return report
@@ -88,28 +86,37 @@ def down(run_dir: Path) -> list[str]:
 def status(run_dir: Path) -> list[str]:
     """One line per recorded process: running or gone."""
     current = state.read(run_dir)
-    if current is None:
-        return []
+    return _lines(current.processes, "running", "gone") if current else []
+
+
+def _lines(records: Iterable[ProcessRecord], running: str, gone: str) -> list[str]:
     return [
-        f"{p.name} (pid {p.pid}): {'running' if processes.is_running(p) else 'gone'}"
-        for p in current.processes
+        f"{p.name} (pid {p.pid}): {running if processes.is_running(p) else gone}" for p in records
     ]
 
 
 def _start_all(config: StackConfig, current: state.StackState) -> None:
     run_dir, logs = config.run_dir, config.run_dir / "logs"
+    s3, service = config.url(config.s3_port), config.url(config.service_port)
 
     def started(record: ProcessRecord) -> None:
         current.processes.append(record)
         state.write(run_dir, current)  # at once, so `down` can clean up a failed start
 
-    started(start_moto(config.s3_port, logs / "moto.log")[1])
+    def start(name: str, argv: Sequence[str], log: str, ready: str, env: dict[str, str]) -> None:
+        """Spawn one part, record it, wait until `ready` answers."""
+        timeout = config.ready_timeout if name == "service" else 60
+        proc, record = processes.spawn(name, argv, log_path=logs / log, env=env, cwd=REPO_ROOT)
+        started(record)
+        processes.wait_for(ready, timeout=timeout, proc=proc, log_path=logs / log)
+
+    start("moto-s3", moto_argv(config.s3_port), "moto.log", f"{s3}/moto-api/", service_env())
     try:
-        current.model_uri = publish(config.model, config.url(config.s3_port), config.bucket)
+        current.model_uri = publish(config.model, s3, config.bucket)
     except Exception as exc:
         raise StackError(f"publishing {config.model} failed: {exc}") from exc
     env = service_env(
-        AWS_ENDPOINT_URL=config.url(config.s3_port),
+        AWS_ENDPOINT_URL=s3,
         MODEL_URI=current.model_uri,
         # A model in S3 names its kind in MODEL_KIND, as the CDK stack sets it from the manifest.
         MODEL_KIND=read_manifest(manifest_path_for(config.model)).kind,
@@ -117,16 +124,7 @@ def _start_all(config: StackConfig, current: state.StackState) -> None:
         PORT=str(config.service_port),
         **({"API_KEYS": config.api_keys} if config.api_keys else {}),
     )
-    service, record = processes.spawn(
-        "service", SERVICE_COMMAND, log_path=logs / "service.log", env=env, cwd=REPO_ROOT
-    )
-    started(record)
-    processes.wait_for(
-        f"{config.url(config.service_port)}/readyz",
-        timeout=config.ready_timeout,
-        proc=service,
-        log_path=logs / "service.log",
-    )
+    start("service", SERVICE_COMMAND, "service.log", f"{service}/readyz", env)
     nginx_config = local_config(
         run_dir / "nginx",
         listen_https_port=config.https_port,
@@ -134,23 +132,21 @@ def _start_all(config: StackConfig, current: state.StackState) -> None:
         public_https_port=config.https_port,
         upstream_port=config.service_port,
     )
-    tls.generate_self_signed(nginx_config.tls_cert, nginx_config.tls_key)
+    started(nginx.start(nginx_config))  # nginx/entrypoint makes a fresh self-signed certificate
     current.cert = str(nginx_config.tls_cert)
-    started(nginx.start(nginx_config))
+    https = config.url(config.https_port, "https")
     processes.wait_until(
-        lambda: processes.answers(
-            f"{config.url(config.https_port, 'https')}/readyz", cafile=nginx_config.tls_cert
-        ),
+        lambda: processes.answers(f"{https}/readyz", cafile=nginx_config.tls_cert),
         timeout=30,
         what="nginx -> service /readyz",
         log_path=Path(nginx_config.error_log),
     )
     current.urls = {
-        "page": f"{config.url(config.https_port, 'https')}/",
-        "docs": f"{config.url(config.https_port, 'https')}/docs",
+        "page": f"{https}/",
+        "docs": f"{https}/docs",
         "redirect": f"{config.url(config.http_port)}/",
-        "service": config.url(config.service_port),
-        "s3": config.url(config.s3_port),
+        "service": service,
+        "s3": s3,
         "logs": str(logs),
         "nginx_logs": str(Path(nginx_config.access_log).parent),
     }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import ssl
 from pathlib import Path
 
-from devstack import tls
 from devstack.state import StackState
 
 
@@ -20,7 +21,8 @@ def _shown(path: str) -> str:
 def describe(current: StackState) -> str:
     """The text printed after a successful `up`."""
     urls, cert = current.urls, _shown(current.cert)
-    fingerprint = tls.fingerprint_sha256(Path(current.cert))
+    der = ssl.PEM_cert_to_DER_cert(Path(current.cert).read_text())
+    fingerprint = ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
     return f"""
 facesim local stack is up (loopback only)
 

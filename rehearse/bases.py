@@ -104,18 +104,8 @@ def _ensure_debian(engine: Engine, name: str, suite: str, *, logs: Path) -> bool
     if not tarball.exists():
         _debootstrap(suite, tarball, log=logs / f"debootstrap-{suite}.log")
     path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    engine.podman(
-        "import",
-        "--change",
-        'CMD ["bash"]',
-        "--change",
-        f"ENV {path}",
-        "--change",
-        f"LABEL {KEY_LABEL}={key}",
-        str(tarball),
-        name,
-        timeout=600,
-    )
+    changes = ['CMD ["bash"]', f"ENV {path}", f"LABEL {KEY_LABEL}={key}"]
+    engine.podman("import", *(f"--change={c}" for c in changes), str(tarball), name, timeout=600)
     return True
 
 
@@ -124,20 +114,10 @@ def _ensure_python(engine: Engine, name: str, suite: str, *, logs: Path) -> bool
     if _has(engine, name, key):
         return False
     ensure_base(engine, f"debian:{suite}-slim", logs=logs)
+    options = [f"--build-arg=BASE=debian:{suite}-slim", f"--label={KEY_LABEL}={key}"]
+    options += [f"--file={STANDIN_DIR / 'python.Containerfile'}", f"--tag={name}"]
     engine.podman(
-        "build",
-        "--pull=never",
-        "--network=host",
-        "--build-arg",
-        f"BASE=debian:{suite}-slim",
-        "--label",
-        f"{KEY_LABEL}={key}",
-        "-f",
-        str(STANDIN_DIR / "python.Containerfile"),
-        "-t",
-        name,
-        str(STANDIN_DIR),
-        timeout=900,
+        "build", "--pull=never", "--network=host", *options, str(STANDIN_DIR), timeout=900
     )
     return True
 
@@ -162,23 +142,9 @@ def _debootstrap(suite: str, tarball: Path, *, log: Path) -> None:
             raise EngineError(f"debootstrap {suite} failed; see {log}")
         _trim(rootfs, suite)
         partial = Path(tmp) / "rootfs.tar"
-        subprocess.run(
-            [
-                "tar",
-                "--numeric-owner",
-                "--xattrs",
-                "-C",
-                str(rootfs),
-                "--exclude=./dev/*",
-                "--exclude=./proc/*",
-                "--exclude=./sys/*",
-                "-cf",
-                str(partial),
-                ".",
-            ],
-            check=True,
-            timeout=600,
-        )
+        excluded = [f"--exclude=./{mount}/*" for mount in ("dev", "proc", "sys")]
+        tar = ["tar", "--numeric-owner", "--xattrs", "-C", str(rootfs), *excluded]
+        subprocess.run([*tar, "-cf", str(partial), "."], check=True, timeout=600)
         partial.replace(tarball)
 
 

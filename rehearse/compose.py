@@ -14,11 +14,11 @@ A machine with Docker runs `docker compose up` and needs none of this. Ours have
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import resource
 import secrets
-import subprocess
+import signal
 import sys
 import time
 from collections.abc import Mapping
@@ -29,8 +29,7 @@ from typing import Any
 import yaml
 
 from rehearse.bases import base_images, ensure_base
-from rehearse.engine import REPO_ROOT, Engine, EngineError
-from rehearse.task_shape import seconds
+from rehearse.engine import REPO_ROOT, Engine, EngineError, run
 from service.manifest import manifest_path_for, read_manifest
 
 COMPOSE_FILE = REPO_ROOT / "compose.yaml"
@@ -41,6 +40,7 @@ HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 IMAGE_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # Seconds to wait beyond a health check's own start period and retries (a busy 2-core machine).
 HEALTH_SLACK_S = 180.0
+_DURATION = re.compile(r"(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?")
 
 
 @dataclass(frozen=True)
@@ -81,33 +81,9 @@ class Stack:
         # containers.conf's nproc, passed explicitly.
         nproc = [f"--ulimit {u}" for u in self.engine.default_ulimits() if u.startswith("nproc=")]
         nproc = ["--podman-run-args", *nproc] if nproc else []
-        argv = [
-            sys.executable,
-            "-m",
-            "podman_compose",
-            "--project-name",
-            self.project,
-            "--file",
-            str(COMPOSE_FILE),
-            *(ca if HOST_CA_BUNDLE.is_file() else []),
-            *nproc,
-            *args,
-        ]
-        done = subprocess.run(
-            argv,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            cwd=REPO_ROOT,
-        )
-        if done.returncode != 0:
-            raise EngineError(
-                f"podman-compose {' '.join(args)} exited {done.returncode}:\n"
-                f"{done.stdout[-3000:]}{done.stderr[-3000:]}"
-            )
-        return done.stdout
+        project = ["--project-name", self.project]
+        extra = [*(ca if HOST_CA_BUNDLE.is_file() else []), *nproc]
+        return _podman_compose(*project, *extra, *args, env=self.env(), timeout=timeout)
 
     def config(self) -> dict[str, Any]:
         """compose.yaml as podman-compose reads it, this stack's variables filled in."""
@@ -142,23 +118,16 @@ class Stack:
 
     def container(self, service: str) -> str:
         """The id of the service's container."""
-        ids = self.engine.podman(
-            "ps",
-            "--all",
-            "--quiet",
-            "--filter",
-            f"label=com.docker.compose.project={self.project}",
-            "--filter",
-            f"label=com.docker.compose.service={service}",
-        ).stdout.split()
+        labels = (f"project={self.project}", f"service={service}")
+        filters = [f"--filter=label=com.docker.compose.{label}" for label in labels]
+        ids = self.engine.podman("ps", "--all", "--quiet", *filters).stdout.split()
         if len(ids) != 1:
             raise EngineError(f"expected one container of {service}, found {ids}")
         return ids[0]
 
-    def state(self, service: str) -> dict[str, Any]:
-        """`podman inspect`'s State of the service's container."""
-        out = self.engine.podman("inspect", "--format", "{{json .State}}", self.container(service))
-        return dict(json.loads(out.stdout))
+    def inspect(self, service: str, template: str) -> str:
+        """`podman inspect --format template` of the service's container ("{{.RestartCount}}")."""
+        return self.engine.podman("inspect", f"--format={template}", self.container(service)).stdout
 
     def logs(self, service: str) -> str:
         """Both streams of the service's container log, every restart included."""
@@ -167,10 +136,7 @@ class Stack:
 
     def restarts(self, service: str) -> int:
         """How often the engine restarted the service's container (its restart policy)."""
-        out = self.engine.podman(
-            "inspect", "--format", "{{.RestartCount}}", self.container(service)
-        )
-        return int(out.stdout.strip())
+        return int(self.inspect(service, "{{.RestartCount}}"))
 
     def healthy(self, service: str) -> bool:
         """Run the service's health check once now (what a systemd timer would do)."""
@@ -199,27 +165,18 @@ class Stack:
 
     def kill_main_process(self, service: str) -> None:
         """SIGKILL the container's main process from the host: a crash, not a stop."""
-        pid = int(self.state(service)["Pid"])
-        os.kill(pid, 9)
+        os.kill(int(self.inspect(service, "{{.State.Pid}}")), signal.SIGKILL)
 
 
 def read_config(env: Mapping[str, str]) -> dict[str, Any]:
     """`podman-compose config` of compose.yaml: normalized, `env`'s variables filled in."""
-    argv = [
-        sys.executable,
-        "-m",
-        "podman_compose",
-        "--dry-run",
-        "--file",
-        str(COMPOSE_FILE),
-        "config",
-    ]
-    done = subprocess.run(
-        argv, env=dict(env), capture_output=True, text=True, timeout=60, check=False, cwd=REPO_ROOT
-    )
-    if done.returncode != 0:
-        raise EngineError(f"podman-compose config exited {done.returncode}:\n{done.stderr[-3000:]}")
-    return dict(yaml.safe_load(done.stdout))
+    return dict(yaml.safe_load(_podman_compose("--dry-run", "config", env=env, timeout=60)))
+
+
+def _podman_compose(*args: str, env: Mapping[str, str], timeout: float) -> str:
+    """`podman-compose --file compose.yaml <args>`'s output; EngineError with it if it fails."""
+    argv = [sys.executable, "-m", "podman_compose", "--file", str(COMPOSE_FILE), *args]
+    return run(argv, env=env, timeout=timeout).stdout
 
 
 def _start_order(services: dict[str, Any]) -> list[str]:
@@ -234,3 +191,11 @@ def _start_order(services: dict[str, Any]) -> list[str]:
         for name in ready:
             del pending[name]
     return order
+
+
+def seconds(duration: str | int) -> int:
+    """A compose duration ("1m30s", "10s") in whole seconds."""
+    match = _DURATION.fullmatch(str(duration))
+    if isinstance(duration, int) or not match or not any(match.groups()):
+        raise ValueError(f"not a duration in minutes and seconds: {duration!r}")
+    return int(match["m"] or 0) * 60 + int(match["s"] or 0)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,20 +77,7 @@ class Engine:
         self, *args: str, timeout: float = 120.0, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         """Run `podman args...` with this storage; raise EngineError with its output if it fails."""
-        result = subprocess.run(
-            ["podman", *args],
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            raise EngineError(
-                f"podman {' '.join(args)} exited {result.returncode}:\n"
-                f"{result.stdout[-3000:]}{result.stderr[-3000:]}"
-            )
-        return result
+        return run(["podman", *args], env=self.env(), timeout=timeout, check=check)
 
     def check_available(self) -> None:
         """Raise EngineUnavailable (with the reason) unless rootful podman with runc works here."""
@@ -117,6 +106,21 @@ class Engine:
             self.podman("system", "reset", "--force", timeout=600, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
         shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+def run(
+    argv: Sequence[str], *, env: Mapping[str, str], timeout: float, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run podman or podman-compose in the repository; EngineError with its output if it fails."""
+    result = subprocess.run(
+        argv, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if check and result.returncode != 0:
+        raise EngineError(
+            f"{shlex.join(argv)} exited {result.returncode}:\n"
+            f"{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        )
+    return result
 
 
 def _write_if_changed(path: Path, text: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devstack.platforms import problems, this_machine
+from service.platforms import problems, this_machine
 
 
 def main() -> int:

@@ -12,8 +12,8 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 from infra.contract import LIVENESS_PATH, NGINX_HTTP_PORT, NGINX_HTTPS_PORT
-from rehearse.dockerfile import read_stages
 from tests.infra.conftest import REPO
+from tests.infra.dockerfile import read_stages
 
 APP_DOCKERFILE = REPO / "Dockerfile"
 NGINX_DOCKERFILE = REPO / "nginx" / "Dockerfile"

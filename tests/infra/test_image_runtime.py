@@ -18,11 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.processes import free_port, wait_for
-from devstack.processes import terminate as stop
+from devstack.processes import free_port, running
 from infra.contract import APP_GRACEFUL_TIMEOUT_S, LIVENESS_PATH, READINESS_PATH
-from rehearse.dockerfile import read_stages
 from tests.infra.conftest import REPO
+from tests.infra.dockerfile import read_stages
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -58,38 +57,29 @@ def test_image_command_serves_the_bundled_model(bundled_model: Path, tmp_path: P
     executable = shutil.which(command[0], path=env["PATH"])
     assert executable is not None
     log = tmp_path / "service.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [executable, *command[1:]], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+    base = f"http://127.0.0.1:{port}"
+    argv = [executable, *command[1:]]
+    ready_url = f"{base}{READINESS_PATH}"
+    with running(
+        "app", argv, log_path=log, env=env, cwd=REPO, ready_url=ready_url, timeout=READY_WITHIN_S
+    ) as proc:
+        live = httpx.get(f"{base}{LIVENESS_PATH}", timeout=5)
+        assert live.status_code == 200
+        ready = httpx.get(f"{base}{READINESS_PATH}", timeout=5)
+        assert ready.status_code == 200
+        # The image's own HEALTHCHECK command, run with the same environment.
+        check = read_stages(REPO / "Dockerfile")[-1].args("HEALTHCHECK")[0]
+        check_argv = json.loads(check[check.index("CMD [") + 4 :])
+        probe = subprocess.run(
+            [shutil.which(check_argv[0], path=env["PATH"]) or check_argv[0], *check_argv[1:]],
+            env=env,
+            capture_output=True,
+            timeout=30,
+            check=False,
         )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            try:
-                wait_for(f"{base}{READINESS_PATH}", timeout=READY_WITHIN_S, proc=proc)
-            except (TimeoutError, RuntimeError) as exc:
-                pytest.fail(
-                    f"{exc}\n--- service log ---\n{log.read_text(errors='replace')[-4000:]}"
-                )
-            live = httpx.get(f"{base}{LIVENESS_PATH}", timeout=5)
-            assert live.status_code == 200
-            ready = httpx.get(f"{base}{READINESS_PATH}", timeout=5)
-            assert ready.status_code == 200
-            # The image's own HEALTHCHECK command, run with the same environment.
-            check = read_stages(REPO / "Dockerfile")[-1].args("HEALTHCHECK")[0]
-            check_argv = json.loads(check[check.index("CMD [") + 4 :])
-            probe = subprocess.run(
-                [shutil.which(check_argv[0], path=env["PATH"]) or check_argv[0], *check_argv[1:]],
-                env=env,
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
-            assert probe.returncode == 0, probe.stderr
-            # SIGTERM (Docker's and ECS's stop signal) ends it cleanly within the graceful window.
-            # uvicorn re-raises the signal once shut down, so -SIGTERM is a clean exit too.
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=APP_GRACEFUL_TIMEOUT_S + 10) in (0, -signal.SIGTERM)
-            out.flush()
-            assert "Application shutdown complete" in log.read_text(errors="replace")
-        finally:
-            stop(proc)
+        assert probe.returncode == 0, probe.stderr
+        # SIGTERM (Docker's and ECS's stop signal) ends it cleanly within the graceful window.
+        # uvicorn re-raises the signal once shut down, so -SIGTERM is a clean exit too.
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=APP_GRACEFUL_TIMEOUT_S + 10) in (0, -signal.SIGTERM)
+        assert "Application shutdown complete" in log.read_text(errors="replace")

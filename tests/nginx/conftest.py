@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import nginx, processes, tls
+from devstack import nginx, processes
 from devstack.nginx_config import local_config
 from tests.nginx.standin import Front, StandInHandler, StandInServer
 from tests.support import needs
@@ -22,11 +22,12 @@ from tests.support import needs
 
 @pytest.fixture(scope="session")
 def cert_pair() -> Iterator[tuple[Path, Path]]:
-    """One self-signed certificate for every nginx in the session."""
+    """One self-signed certificate for every nginx in the session, made by nginx/entrypoint."""
+    needs.nginx()
     directory = Path(tempfile.mkdtemp(prefix="facesim-tls-"))
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    tls.generate_self_signed(cert, key)
-    yield cert, key
+    config = local_config(directory)
+    nginx.check(config)  # the entrypoint makes the certificate when none exists
+    yield config.tls_cert, config.tls_key
     shutil.rmtree(directory, ignore_errors=True)
 
 

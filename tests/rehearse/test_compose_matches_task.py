@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from rehearse.task_shape import ContainerShape, from_compose, from_task
 from tests.infra.conftest import DEFAULT_CONTEXT, synthesize
 from tests.rehearse.conftest import compose_config
+from tests.rehearse.task_shape import ContainerShape, from_compose, from_task
 
 pytestmark = [pytest.mark.infra]
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devstack import nginx, processes, tls
+from devstack import nginx, processes
 from devstack.nginx_config import NginxConfig, local_config
 from devstack.servers import service_env, service_process
 from tests.support import needs
@@ -114,8 +114,7 @@ def nginx_front(upstream_port: int, **overrides: object) -> Iterator[Front]:
         upstream_port=upstream_port,
         **overrides,
     )
-    tls.generate_self_signed(config.tls_cert, config.tls_key)
-    record = nginx.start(config)
+    record = nginx.start(config)  # nginx/entrypoint makes the certificate
     try:
         yield Front(config, config.tls_cert, record)
     finally:

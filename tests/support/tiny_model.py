@@ -23,23 +23,15 @@ def build_tiny_siamese(input_shape: tuple[int, int, int] = (32, 32, 3), seed: in
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dense(16)(x)
     embed = keras.Model(image, x, name="embedding")
-    anchor = keras.Input(shape=input_shape, name="anchor")
-    img1 = keras.Input(shape=input_shape, name="img1")
-    img2 = keras.Input(shape=input_shape, name="img2")
-    ea, e1, e2 = embed(anchor), embed(img1), embed(img2)
-    d1 = layers.Rescaling(-1.0, offset=1.0, name="d_img1")(
-        layers.Dot(axes=1, normalize=True)([ea, e1])
-    )
-    d2 = layers.Rescaling(-1.0, offset=1.0, name="d_img2")(
-        layers.Dot(axes=1, normalize=True)([ea, e2])
-    )
-    return keras.Model([anchor, img1, img2], [d1, d2], name="tiny_siamese")
-
-
-def tiny_recipe(side: int) -> dict[str, Any]:
-    """The bundled model's dlib recipe cutting side x side chips, without the slow CNN pass."""
-    bundled = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
-    return {**bundled["crop"], "chip_size": side, "cnn_detector": None}
+    anchor, *images = (keras.Input(shape=input_shape, name=n) for n in ("anchor", "img1", "img2"))
+    distances = [
+        # cosine distance: 1 - cosine similarity of the two embeddings
+        layers.Rescaling(-1.0, offset=1.0, name=f"d_{img.name}")(
+            layers.Dot(axes=1, normalize=True)([embed(anchor), embed(img)])
+        )
+        for img in images
+    ]
+    return keras.Model([anchor, *images], distances, name="tiny_siamese")
 
 
 def write_model(
@@ -52,36 +44,32 @@ def write_model(
     manifest_overrides: dict[str, Any] | None = None,
 ) -> Path:
     """Save the tiny model as <name>-<version>.h5 with a correct manifest beside it."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name}-{version}.h5"
-    build_tiny_siamese(input_shape).save(path)
+    bundled = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
     manifest: dict[str, Any] = {
         "name": name,
         "version": version,
-        "sha256": sha256_of(path),
         "input_shape": list(input_shape),
-        "crop": tiny_recipe(input_shape[0]),
+        # The bundled model's dlib recipe cutting side x side chips, without the slow CNN pass.
+        "crop": {**bundled["crop"], "chip_size": input_shape[0], "cnn_detector": None},
         "threshold": threshold,
         "distance": "cosine",
+        **(manifest_overrides or {}),
     }
-    manifest.update(manifest_overrides or {})
-    path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
-    return path
+    return _save_with_manifest(
+        build_tiny_siamese(input_shape), directory / f"{name}-{version}.h5", manifest
+    )
 
 
 def _save_with_manifest(model: Any, path: Path, manifest: dict[str, Any]) -> Path:
     """Save a Keras model as .h5 and its manifest (sha256 filled in) beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
-    manifest = {**manifest, "sha256": sha256_of(path)}
+    manifest = {"sha256": sha256_of(path), **manifest}  # an override may set a wrong one
     path.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
     return path
 
 
-DIGIT_LABELS = [str(d) for d in range(10)]
-
-
-def write_image_model(directory: Path, *, manifest_overrides: dict[str, Any] | None = None) -> Path:
+def write_image_model(directory: Path) -> Path:
     """A tiny untrained 28x28x1 ten-label classifier with the digits' preprocessing recipe."""
     import keras
     from keras import layers
@@ -97,9 +85,8 @@ def write_image_model(directory: Path, *, manifest_overrides: dict[str, Any] | N
         "name": "tiny-digits",
         "version": "0.0.1",
         "input_shape": [28, 28, 1],
-        "labels": DIGIT_LABELS,
+        "labels": [str(digit) for digit in range(10)],
         "preprocessing": {"recipe": "digit", "colour": "grey", "fit_box": 20},
-        **(manifest_overrides or {}),
     }
     return _save_with_manifest(
         keras.Model(image, out), directory / "tiny-digits-0.0.1.h5", manifest
@@ -118,9 +105,7 @@ TABULAR_FEATURES: list[dict[str, Any]] = [
 ]
 
 
-def write_tabular_model(
-    directory: Path, *, manifest_overrides: dict[str, Any] | None = None
-) -> Path:
+def write_tabular_model(directory: Path) -> Path:
     """A tiny untrained two-label classifier of two numbers and one category, as the contract says."""
     import keras
     from keras import layers
@@ -138,7 +123,6 @@ def write_tabular_model(
         "version": "0.0.1",
         "labels": ["no", "yes"],
         "features": TABULAR_FEATURES,
-        **(manifest_overrides or {}),
     }
     model = keras.Model([numeric, categorical], out)
     return _save_with_manifest(model, directory / "tiny-table-0.0.1.h5", manifest)

@@ -25,7 +25,7 @@ async def swagger_ui() -> HTMLResponse:
         title="facesim API",
         swagger_js_url=f"{DOCS_STATIC_URL}/swagger-ui-bundle.js",
         swagger_css_url=f"{DOCS_STATIC_URL}/swagger-ui.css",
-        swagger_favicon_url="/static/favicon.svg",
+        swagger_favicon_url="/static/common/favicon.svg",
     )
 
 
@@ -36,6 +36,6 @@ async def redoc() -> HTMLResponse:
         openapi_url=OPENAPI_URL,
         title="facesim API",
         redoc_js_url=f"{DOCS_STATIC_URL}/redoc.standalone.js",
-        redoc_favicon_url="/static/favicon.svg",
+        redoc_favicon_url="/static/common/favicon.svg",
         with_google_fonts=False,
     )

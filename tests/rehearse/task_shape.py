@@ -8,10 +8,11 @@ two readings container by container.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from rehearse.compose import seconds
 
 # ECS's defaults where a container definition says nothing (Fargate: stop timeout 30 s, and
 # the open-files limit it sets on every container: soft 1024, hard 65535).
@@ -24,7 +25,6 @@ CONDITIONS = {
     "COMPLETE": "service_completed_successfully",
     "SUCCESS": "service_completed_successfully",
 }
-_DURATION = re.compile(r"(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?")
 
 
 @dataclass(frozen=True)
@@ -112,11 +112,3 @@ def from_compose(service: Mapping[str, Any], *, within: frozenset[str]) -> Conta
         },
         stop_timeout_s=seconds(service.get("stop_grace_period", "10s")),
     )
-
-
-def seconds(duration: str | int) -> int:
-    """A compose duration ("1m30s", "10s") in whole seconds."""
-    match = _DURATION.fullmatch(str(duration))
-    if isinstance(duration, int) or not match or not any(match.groups()):
-        raise ValueError(f"not a duration in minutes and seconds: {duration!r}")
-    return int(match["m"] or 0) * 60 + int(match["s"] or 0)

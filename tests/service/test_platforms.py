@@ -10,8 +10,8 @@ import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-from devstack.platforms import SUPPORTED, Machine, problems, this_machine
 from service.paths import REPO_ROOT as REPO
+from service.platforms import SUPPORTED, Machine, problems, this_machine
 
 MACHINES = {
     ("linux", "x86_64"): {"platform_system": "Linux"},
