@@ -12,6 +12,7 @@ import pytest
 from evaluation import lfw
 from evaluation.crops import CropSet
 from evaluation.model_eval import BATCH, served_distances
+from service.config import DEFAULT_MODEL
 from service.inference import Array
 from service.paths import REPO_ROOT as REPO
 
@@ -92,7 +93,7 @@ def test_the_results_name_the_model_and_the_data_relative_to_the_repository(
     evaluation: dict,
 ) -> None:  # type: ignore[type-arg]
     assert evaluation["model"]["name"] == "facesim-resnet"
-    assert evaluation["model"]["file"] == "models/facesim-resnet-2.0.0.h5"
+    assert evaluation["model"]["file"] == f"models/{DEFAULT_MODEL.name}"
     assert evaluation["data"]["path"] == "../shared/data/lfw"
 
 

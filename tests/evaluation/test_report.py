@@ -10,7 +10,9 @@ from evaluation import report
 from service.paths import REPO_ROOT
 
 CARD = REPO_ROOT / "docs" / "MODEL_CARD.md"
-COMMITTED = json.loads((REPO_ROOT / "reports" / "evaluation" / "model_eval_resnet.json").read_text())
+COMMITTED = json.loads(
+    (REPO_ROOT / "reports" / "evaluation" / "model_eval_resnet.json").read_text()
+)
 
 
 def block(text: str, name: str) -> str:
