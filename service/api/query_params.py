@@ -26,7 +26,7 @@ def declared_query(dependant: Dependant) -> frozenset[str]:
 def reject_unknown_query(request: Request) -> None:
     """422 naming the first query parameter the matched body-taking route does not declare."""
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not (route.methods & BODY_METHODS):
+    if not isinstance(route, APIRoute) or not ((route.methods or set()) & BODY_METHODS):
         return
     known = declared_query(route.dependant)
     for name in request.query_params:
