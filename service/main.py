@@ -7,11 +7,12 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from service import __version__, openapi
 from service.api.handlers import register_error_handlers
+from service.api.query_params import reject_unknown_query
 from service.api.routes import docs as docs_route
 from service.api.routes import health, model_info, page
 from service.api.routes import metrics as metrics_route
@@ -60,6 +61,7 @@ def create_app(
         title="facesim",
         version=__version__,
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
         docs_url=None,  # served by docs_route with local assets
         redoc_url=None,
         openapi_url=docs_route.OPENAPI_URL if docs else None,

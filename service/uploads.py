@@ -21,6 +21,9 @@ DATA_URL = re.compile(
     r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?),(?P<data>.*)$", re.S
 )
 
+# A value like https://host/x.jpg (base64 never contains ':'); the service never fetches URLs.
+URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
 
 @dataclass
 class _Part:
@@ -54,7 +57,7 @@ async def read_images(request: Request, names: tuple[str, ...], limit: int) -> d
             raise InvalidRequest("multipart/form-data without a boundary parameter")
         found = parse_multipart(body, boundary)
     elif media == b"application/json":
-        found = parse_json(body)
+        found = parse_json(body, names)
     else:
         shown = content_type or "none"
         raise UnsupportedMediaType(
@@ -139,8 +142,11 @@ def parse_multipart(body: bytes, boundary: bytes) -> dict[str, list[bytes]]:
     return found
 
 
-def parse_json(body: bytes) -> dict[str, list[bytes]]:
-    """A JSON object whose values are base64 strings or data: URLs of images."""
+def parse_json(body: bytes, names: tuple[str, ...]) -> dict[str, list[bytes]]:
+    """A JSON object whose values are base64 strings or data: URLs of images.
+
+    Unknown keys are refused before any value is decoded, so the error names the key, not its value.
+    """
     try:
         # Members are kept as pairs so a repeated key is refused like a repeated form field.
         doc = json.loads(body, object_pairs_hook=_Members)
@@ -150,16 +156,33 @@ def parse_json(body: bytes) -> dict[str, list[bytes]]:
         raise InvalidRequest("body is not valid JSON: nested too deeply") from exc
     if not isinstance(doc, _Members):
         raise InvalidRequest("JSON body must be an object with the image fields")
+    for name, _ in doc:
+        if name not in names:
+            raise InvalidRequest(
+                f"unexpected field '{name}'; expected {', '.join(names)}", field=name
+            )
     found: dict[str, list[bytes]] = {}
     for name, value in doc:
         if not isinstance(value, str):
-            kind = "object" if isinstance(value, _Members) else type(value).__name__
             raise InvalidRequest(
-                f"field '{name}' must be a base64 string or a data: URL, not {kind}",
+                f"field '{name}': expected a base64 string or data: URL, got {_json_kind(value)}",
                 field=name,
             )
         found.setdefault(name, []).append(decode_base64_image(value, name))
     return found
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words (never a Python type name)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, _Members):
+        return "an object"
+    return "a list"
 
 
 class _Members(list[tuple[str, object]]):
@@ -169,6 +192,12 @@ class _Members(list[tuple[str, object]]):
 def decode_base64_image(value: str, field: str) -> bytes:
     """Bytes from plain base64 (standard or URL-safe) or a data: URL whose type is an image."""
     text = value.strip()
+    if URL_SCHEME.match(text):
+        raise InvalidRequest(
+            f"'{field}' is a URL; URLs are not fetched: send the image's bytes as base64 "
+            "or a data: URL (or as a multipart/form-data file)",
+            field=field,
+        )
     if text.startswith("data:"):
         match = DATA_URL.match(text)
         if match is None:

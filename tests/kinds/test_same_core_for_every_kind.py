@@ -69,3 +69,22 @@ def test_every_kind_refuses_a_body_over_the_limit_with_the_error_json(
         )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
+
+
+def test_every_kind_refuses_an_unknown_query_parameter_naming_it(
+    make_client: ClientFactory, kind_model: tuple[str, Path]
+) -> None:
+    kind, model = kind_model
+    with make_client(model_uri=str(model)) as client:
+        refused = client.post("/predict", params={"threshold": "0.5"}, **request_for(kind))
+        declared = {"face": "return_crops", "image": "return_input", "tabular": None}[kind]
+        accepted = client.post(
+            "/predict", params={declared: "true"} if declared else {}, **request_for(kind)
+        )
+        probe = client.get("/healthz", params={"t": "123"})
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "invalid_request" and error["field"] == "threshold"
+    assert "unknown query parameter 'threshold'" in error["message"]
+    assert accepted.status_code == 200, accepted.text
+    assert probe.status_code == 200  # GET routes still tolerate cache-busting parameters

@@ -261,6 +261,12 @@ def structure_cases(faces: dict[str, bytes]) -> list[Case]:
              "img2"),
         Case("json-object-value", {"json": as_json(faces, img1={"$ref": "x"})}, 422,
              "invalid_request", "img1"),
+        Case("json-number-value", {"json": as_json(faces, anchor=7)}, 422, "invalid_request",
+             "anchor"),
+        Case("json-unknown-field", {"json": {**as_json(faces), "threshold": "0.5"}}, 422,
+             "invalid_request", "threshold"),
+        Case("json-http-url-value", {"json": as_json(faces, img1="https://example.com/a.jpg")},
+             422, "invalid_request", "img1"),
         Case("json-array-body", {"json": [1, 2, 3]}, 422, "invalid_request", None),
         Case("json-not-utf8", raw_json(b'{"anchor": "\xff\xfe"}'), 422, "invalid_request", None),
         Case("json-nested-100000-deep", raw_json(nested), 422, "invalid_request", None),
@@ -280,6 +286,8 @@ def structure_cases(faces: dict[str, bytes]) -> list[Case]:
              415, "unsupported_media_type", None),
         Case("bad-query-parameter", {"files": form(faces), "params": {"return_crops": "maybe"}},
              422, "invalid_request", "return_crops"),
+        Case("unknown-query-parameter", {"files": form(faces), "params": {"threshold": "0.5"}},
+             422, "invalid_request", "threshold"),
     ]  # fmt: skip
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import re
 
 import pytest
 
@@ -10,6 +12,7 @@ from service.errors import InvalidImage, InvalidRequest, UnsupportedMediaType
 from service.uploads import decode_base64_image, parse_json, parse_multipart
 
 BOUNDARY = b"xyz"
+NAMES = ("anchor", "img1", "img2")
 
 
 def form(*parts: tuple[str, bytes]) -> bytes:
@@ -66,7 +69,46 @@ def test_bad_base64_values_name_the_field(value: str, error: type[Exception]) ->
 
 def test_json_must_be_an_object_of_strings() -> None:
     with pytest.raises(InvalidRequest):
-        parse_json(b"not json")
+        parse_json(b"not json", NAMES)
     with pytest.raises(InvalidRequest) as err:
-        parse_json(b'{"anchor": null}')
+        parse_json(b'{"anchor": null}', NAMES)
     assert err.value.field == "anchor"
+
+
+def test_json_unknown_field_is_named_before_any_value_is_decoded() -> None:
+    good = base64.b64encode(b"image bytes").decode()
+    body = json.dumps({"anchor": good, "threshold": "0.5"}).encode()
+    with pytest.raises(InvalidRequest) as err:
+        parse_json(body, NAMES)
+    assert err.value.field == "threshold"
+    assert "unexpected field 'threshold'" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (None, "got null"),
+        (3, "got a number"),
+        (0.5, "got a number"),
+        (True, "got true"),
+        ([], "got a list"),
+        ({"a": 1}, "got an object"),
+    ],
+)
+def test_json_non_string_values_are_described_in_json_words(value: object, said: str) -> None:
+    with pytest.raises(InvalidRequest) as err:
+        parse_json(json.dumps({"img1": value}).encode(), NAMES)
+    assert err.value.field == "img1"
+    assert err.value.message == f"field 'img1': expected a base64 string or data: URL, {said}"
+    assert not re.search(r"\b(NoneType|int|float|bool|dict|str)\b", err.value.message)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com/face.jpg", "https://example.com/a.png", " HTTPS://x/y", "s3://b/k"]
+)
+def test_json_url_is_refused_saying_urls_are_not_fetched(url: str) -> None:
+    with pytest.raises(InvalidRequest) as err:
+        decode_base64_image(url, "anchor")
+    assert err.value.field == "anchor"
+    assert "URLs are not fetched" in err.value.message
+    assert "base64" in err.value.message

@@ -9,6 +9,7 @@ the other requests for that long; in a separate process it costs one core while 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -21,8 +22,11 @@ _detector: Any = None
 
 
 def _load(path: str) -> None:
-    """Worker start: load the detector once."""
+    """Worker start: ignore Ctrl-C (the server shuts this process down), load the detector once."""
     global _detector
+    # The terminal sends SIGINT to the whole process group; without this the worker dies with a
+    # KeyboardInterrupt traceback while the server is still shutting down gracefully.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import dlib
 
     _detector = dlib.cnn_face_detection_model_v1(path)

@@ -71,6 +71,8 @@ def _first_error(exc: ValidationError) -> InvalidRequest:
     message = first["msg"]
     if first["type"] == "missing":
         message = "this feature is required"
+    elif first["type"] == "extra_forbidden" and len(first["loc"]) == 1:
+        message = 'unknown field; the body has only "rows"'
     elif first["type"] == "extra_forbidden":
         message = "unknown field (not a feature of this model)"
     elif first["type"] == "literal_error":

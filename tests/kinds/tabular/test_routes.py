@@ -57,6 +57,32 @@ def test_a_bad_row_is_a_422_naming_the_row_and_the_field(
 
 
 @pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (
+            {"rows": [ROW], "threshold": "0.5"},
+            "threshold",
+            'threshold: unknown field; the body has only "rows"',
+        ),
+        ({"rows": None}, "rows", "rows: expected a list of rows"),
+        ({"rows": [7]}, "rows[0]", 'rows[0]: expected a JSON object, e.g. {"rows": [{...}]}'),
+        (
+            {"rows": [{**ROW, "age": [1]}]},
+            "rows[0].age",
+            "rows[0].age: expected a number, got [1]",
+        ),
+    ],
+)
+def test_a_body_field_error_is_named_in_json_words(
+    client: TestClient, body: dict[str, Any], field: str, message: str
+) -> None:
+    response = client.post("/predict", json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["field"], error["message"]) == ("invalid_request", field, message)
+
+
+@pytest.mark.parametrize(
     ("content", "content_type", "status"),
     [
         (b'{"rows": [', "application/json", 422),
