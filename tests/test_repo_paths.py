@@ -35,6 +35,7 @@ THIS_FILE = Path(__file__).resolve().relative_to(REPO_ROOT).as_posix()
 # Paths inside our own images, defined by them: nginx's RUN_DIR (nginx/Dockerfile, nginx/entrypoint,
 # infra/contract.py) and the requirements file the app image's build step copies in (Dockerfile).
 CONTAINER_PATHS = frozenset({"/tmp/nginx", "/tmp/requirements.txt"})
+SHARED_FOLDERS = frozenset({"/", "/tmp", "/var/tmp", "/private/tmp", "/home", "/Users"})
 
 # A path starts at the beginning of a token: not inside a word, a URL's host or a longer path.
 START = r"(?<![\w.~$}-])"
@@ -62,7 +63,9 @@ def checkout_locations() -> tuple[str, ...]:
     if main is not None:
         roots |= {main, main.resolve()}
     places = {str(p) for root in roots for p in (root, root.parent)}
-    return tuple(sorted(places - {"/"}, key=len, reverse=True))
+    # A checkout cloned straight into a shared folder (CI may use /tmp/<clone>) does not make that
+    # whole folder a machine path: /tmp/<name> is caught by the scratch rule, homes by theirs.
+    return tuple(sorted(places - SHARED_FOLDERS, key=len, reverse=True))
 
 
 def checkout_pattern() -> re.Pattern[str]:
@@ -91,9 +94,15 @@ def tracked_text_files() -> Iterator[tuple[str, str]]:
 
 def machine_paths(text: str) -> list[str]:
     """Every machine path in `text`, by the rule in this module's docstring."""
-    found = [m.group(0) for m in checkout_pattern().finditer(text)]
-    found += [m.group(0) for m in HOME.finditer(text)]
+    checkout = [m for m in checkout_pattern().finditer(text)]
+    found = [m.group(0) for m in checkout]
+    # A checkout under a home or scratch folder (CI may clone into /tmp) is reported once, as itself.
+    inside = [range(m.start(), m.end()) for m in checkout]
+    home = [m for m in HOME.finditer(text) if not any(m.start() in r for r in inside)]
+    found += [m.group(0) for m in home]
     for match in SCRATCH.finditer(text):
+        if any(match.start() in r for r in inside):
+            continue
         whole = re.match(r"[^\s\"'`),;:\]}>]*", text[match.start() :])
         path = whole.group(0) if whole else match.group(0)
         if not any(path == c or path.startswith(c + "/") for c in CONTAINER_PATHS):
