@@ -7,6 +7,7 @@ import socket
 import ssl
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -73,16 +74,16 @@ def test_tls_12_cbc_suites_are_refused_by_the_server(front: Front) -> None:
     assert refused.value.reason == "SSLV3_ALERT_HANDSHAKE_FAILURE"
 
 
-@pytest.fixture()
-def legacy_server(cert_pair: tuple[Path, Path]) -> Iterator[int]:
-    """openssl s_server speaking only TLS 1.1 with CBC suites: proves our client can offer them."""
+@contextmanager
+def openssl_server(cert_pair: tuple[Path, Path], protocol: str, suites: str) -> Iterator[int]:
+    """openssl s_server speaking only `protocol` (e.g. -tls1_1) with `suites`: its port."""
     openssl = shutil.which("openssl")
     assert openssl is not None
     port = processes.free_port()
     cert, key = cert_pair
     proc = subprocess.Popen(
         [openssl, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert), "-key",
-         str(key), "-tls1_1", "-cipher", LEGACY_CBC_SUITES, "-quiet"],
+         str(key), protocol, "-cipher", suites, "-quiet"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -95,6 +96,13 @@ def legacy_server(cert_pair: tuple[Path, Path]) -> Iterator[int]:
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture()
+def legacy_server(cert_pair: tuple[Path, Path]) -> Iterator[int]:
+    """openssl s_server speaking only TLS 1.1 with CBC suites: proves our client can offer them."""
+    with openssl_server(cert_pair, "-tls1_1", LEGACY_CBC_SUITES) as port:
+        yield port
 
 
 @TLS_11_ON_PURPOSE

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from devstack import processes
 from tests.nginx.standin import Front
-from tests.nginx.test_nginx_tls import PERMISSIVE, handshake
+from tests.nginx.test_nginx_tls import PERMISSIVE, handshake, openssl_server
 
 pytestmark = [
     pytest.mark.e2e,
@@ -35,25 +32,8 @@ def test_tls_10_is_refused_by_the_server_with_a_protocol_version_alert(front: Fr
 @pytest.fixture()
 def tls_10_server(cert_pair: tuple[Path, Path]) -> Iterator[int]:
     """openssl s_server speaking only TLS 1.0: proves our client can offer it."""
-    openssl = shutil.which("openssl")
-    assert openssl is not None
-    port = processes.free_port()
-    cert, key = cert_pair
-    proc = subprocess.Popen(
-        [openssl, "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(cert), "-key",
-         str(key), "-tls1", "-cipher", TLS_10_SUITE, "-quiet"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        processes.wait_until(
-            lambda: processes.port_accepts("127.0.0.1", port) or proc.poll() is not None,
-            timeout=10,
-            what="openssl s_server",
-        )
+    with openssl_server(cert_pair, "-tls1", TLS_10_SUITE) as port:
         yield port
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_the_tls_10_refusal_comes_from_the_server_not_the_client(tls_10_server: int) -> None:
