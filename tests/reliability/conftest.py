@@ -5,6 +5,7 @@ Every process is started on free loopback ports by the fixture or helper that st
 
 from __future__ import annotations
 
+import logging
 import shutil
 import ssl
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 from devstack import nginx, processes
 from devstack.nginx_config import NginxConfig, local_config
 from devstack.servers import service_env, service_process
+from service.logs import JsonFormatter, configure_logging
 from tests.support import needs
 
 API_KEY = "reliability-test-key"
@@ -138,3 +140,44 @@ def shared_service(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -
         MAX_REQUEST_BYTES=str(4 * 1024 * 1024),
     ) as service:
         yield service
+
+
+class Everything(logging.Handler):
+    """Keeps every record it is given, but those of the loggers it is told to ignore."""
+
+    def __init__(self, ignore: tuple[str, ...] = ()) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.ignore = ignore
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not (self.ignore and record.name.startswith(self.ignore)):
+            self.records.append(record)
+
+    def text(self) -> str:
+        """Everything a handler could write: message, the JSON line, every attribute."""
+        formatter = JsonFormatter()
+        return "\n".join(
+            f"{r.getMessage()}\n{formatter.format(r)}\n{vars(r)!r}" for r in self.records
+        )
+
+
+@contextmanager
+def capturing(handler: Everything) -> Iterator[Everything]:
+    """Every record that passes the service's own logging set-up at LOG_LEVEL=debug, to handler."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    levels = {
+        name: logger.level
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    configure_logging("debug")
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        for name, old in levels.items():
+            logging.getLogger(name).setLevel(old)

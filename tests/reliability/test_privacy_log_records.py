@@ -13,45 +13,20 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.logs import JsonFormatter, configure_logging
+from service.logs import JsonFormatter
 from tests.conftest import ClientFactory
+from tests.reliability.conftest import Everything, capturing
 from tests.reliability.test_privacy import forms, json_bodies
 
 WINDOW = 16  # bytes: far longer than any chance match between an image and a log line
 BYTES_TYPES = (bytes, bytearray, memoryview)
 
 
-class Everything(logging.Handler):
-    """Keeps every record it is given."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
 def captured() -> Iterator[Everything]:
     """Every record that passes the service's own logging set-up at LOG_LEVEL=debug."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    levels = {
-        name: logger.level
-        for name, logger in logging.root.manager.loggerDict.items()
-        if isinstance(logger, logging.Logger)
-    }
-    configure_logging("debug")
-    handler = Everything()
-    root.addHandler(handler)
-    try:
+    with capturing(Everything()) as handler:
         yield handler
-    finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
-        for name, old in levels.items():
-            logging.getLogger(name).setLevel(old)
 
 
 def encodings(data: bytes) -> list[tuple[str, str, int]]:

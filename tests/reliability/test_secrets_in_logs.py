@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,10 +10,10 @@ from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from service.config import Settings
-from service.logs import JsonFormatter, configure_logging
 from service.metrics import Metrics
 from service.middleware import RequestContextMiddleware
 from tests.conftest import ClientFactory
+from tests.reliability.conftest import Everything, capturing
 
 RIGHT_KEY = "right-key-4f1c9a7e2b"
 OTHER_KEY = "other-key-8d3e6b0c5a"
@@ -28,45 +27,11 @@ CREDENTIALS = {
 CLIENT_LOGGERS = ("httpx", "httpcore")
 
 
-class Everything(logging.Handler):
-    """Keeps every record it is given."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if not record.name.startswith(CLIENT_LOGGERS):
-            self.records.append(record)
-
-    def text(self) -> str:
-        """Everything a handler could write: message, the JSON line, every attribute."""
-        formatter = JsonFormatter()
-        return "\n".join(
-            f"{r.getMessage()}\n{formatter.format(r)}\n{vars(r)!r}" for r in self.records
-        )
-
-
 @pytest.fixture
 def captured() -> Iterator[Everything]:
-    """Every record that passes the service's own logging set-up at LOG_LEVEL=debug."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    levels = {
-        name: logger.level
-        for name, logger in logging.root.manager.loggerDict.items()
-        if isinstance(logger, logging.Logger)
-    }
-    configure_logging("debug")
-    handler = Everything()
-    root.addHandler(handler)
-    try:
+    """Every record the service's logging set-up passes at LOG_LEVEL=debug (not the test client's)."""
+    with capturing(Everything(ignore=CLIENT_LOGGERS)) as handler:
         yield handler
-    finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
-        for name, old in levels.items():
-            logging.getLogger(name).setLevel(old)
 
 
 async def answer_ok(scope: Scope, receive: Receive, send: Send) -> None:
