@@ -9,6 +9,8 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
 from service.errors import ModelError
+from service.inference import Array, BatchFunction
+from service.kinds.base import Forward
 from service.model import Tensor
 from service.schemas import ModelRef
 
@@ -22,14 +24,24 @@ class Prediction(BaseModel):
     )
 
 
-def check_probabilities(outputs: Sequence[Tensor], labels: Sequence[str]) -> None:
-    """One output of one probability per label, or refuse the model naming the mismatch."""
+def probabilities(
+    outputs: Sequence[Tensor], labels: Sequence[str], predict: Forward
+) -> BatchFunction:
+    """The queue's function of a classifier: its one output, of one probability per label.
+
+    A model with other outputs is refused, naming the mismatch.
+    """
     shapes = [list(t.shape) for t in outputs]
     if shapes != [[len(labels)]]:
         raise ModelError(
             f"model outputs {shapes}; the manifest's {len(labels)} labels need one output "
             f"of shape [{len(labels)}] (probabilities, e.g. softmax)"
         )
+
+    def first_output(inputs: list[Array]) -> NDArray[np.float64]:
+        return predict(inputs)[0]
+
+    return first_output
 
 
 def predictions(rows: NDArray[np.float64], labels: Sequence[str]) -> list[Prediction]:

@@ -7,13 +7,12 @@ from typing import Any
 
 import numpy as np
 from fastapi import APIRouter
-from numpy.typing import NDArray
 
 from service.config import Settings
 from service.errors import ModelError
 from service.inference import Array, BatchFunction
 from service.kinds.base import Forward, Kind, opened
-from service.kinds.classification import check_probabilities
+from service.kinds.classification import probabilities
 from service.kinds.image import routes
 from service.kinds.image.manifest import ImageManifest
 from service.manifest import ModelManifest, validate_manifest
@@ -54,12 +53,7 @@ class ImageKind(Kind):
                 f"model inputs {[list(s) for s in shapes]}; the manifest's input_shape needs one "
                 f"input of {list(want)}"
             )
-        check_probabilities(signature.outputs, self.manifest.labels)
-
-        def probabilities(inputs: list[Array]) -> NDArray[np.float64]:
-            return predict(inputs)[0]
-
-        return probabilities
+        return probabilities(signature.outputs, self.manifest.labels, predict)
 
     def warm_up_inputs(self) -> list[Array]:
         """One blank image."""

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from fastapi import APIRouter
-from numpy.typing import NDArray
 
 from service.config import Settings
 from service.errors import ModelError
 from service.inference import Array, BatchFunction
 from service.kinds.base import Forward, Kind, opened
-from service.kinds.classification import check_probabilities
+from service.kinds.classification import probabilities
 from service.kinds.tabular import routes
 from service.kinds.tabular.features import (
     CATEGORICAL_INPUT,
@@ -73,17 +71,13 @@ class TabularKind(Kind):
                 f"model inputs {got}; the manifest's features need {want} "
                 "(numeric values, and category indices, in the manifest's feature order)"
             )
-        check_probabilities(signature.outputs, manifest.labels)
+        batch = probabilities(signature.outputs, manifest.labels, predict)
         self._model = TabularModel(
             manifest=manifest,
             request=request_model(manifest.features, self._max_rows),
             input_names=tuple(t.name for t in signature.inputs),
         )
-
-        def probabilities(inputs: list[Array]) -> NDArray[np.float64]:
-            return predict(inputs)[0]
-
-        return probabilities
+        return batch
 
     def warm_up_inputs(self) -> list[Array]:
         """The manifest's example row."""
