@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 from numpy.typing import NDArray
+from tqdm.keras import TqdmCallback
 
 Inputs = NDArray[np.float32] | Mapping[str, NDArray[np.float32]]
 
@@ -146,16 +148,29 @@ def fit(
         epochs=settings.epochs,
         batch_size=settings.batch_size,
         shuffle=True,
-        callbacks=[stop, slow_down],
+        callbacks=[stop, slow_down, progress(settings, log)],
         verbose=0,
     )
-    epochs = [
+    return [
         {key: round(float(values[i]), 6) for key, values in history.history.items()}
         for i in range(len(history.history["loss"]))
     ]
-    for number, epoch in enumerate(epochs, 1):
-        log(f"  epoch {number}: " + ", ".join(f"{k} {v:.4f}" for k, v in epoch.items()))
-    return epochs
+
+
+def progress(settings: FitSettings, log: Any) -> keras.callbacks.Callback:
+    """On a terminal a bar with the time left (to the epoch limit); elsewhere (CI logs) a line per epoch."""
+    if sys.stderr.isatty():
+        return TqdmCallback(
+            epochs=settings.epochs, verbose=0, desc="epochs (early stopping may end sooner)"
+        )
+
+    def line(epoch: int, logs: Mapping[str, float] | None) -> None:
+        log(
+            f"  epoch {epoch + 1}: "
+            + ", ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items())
+        )
+
+    return keras.callbacks.LambdaCallback(on_epoch_end=line)
 
 
 def best_epoch(history: list[dict[str, float]]) -> int:
