@@ -92,6 +92,7 @@ smoke: $(NODE_STAMP) ## check a deployed endpoint end to end: make smoke URL=htt
 	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) scripts/smoke.py --url "$(URL)" --api-keys "$(SMOKE_API_KEYS)" --docs "$(SMOKE_DOCS)" $(if $(CACERT),--cacert "$(CACERT)")
 
 rehearse: $(DEV_STAMP) $(SYS_STAMP) ## compose.yaml under podman: held against the synthesized task, served, crashed and broken (tests/rehearse)
+	$(BIN)/python scripts/rehearse_task.py build || [ $$? -eq 2 ]  # 2: podman cannot run here; the tests say why
 	$(BIN)/python -m pytest tests/rehearse $(PYTEST_ARGS)
 
 rehearse-up: $(DEV_STAMP) $(SYS_STAMP) ## the local stack (compose.yaml) under podman on https://127.0.0.1:8443 (Docker: docker compose up)

@@ -1,4 +1,4 @@
-"""compose.yaml under podman-compose on our machines, with what compose cannot say about them.
+"""compose.yaml under podman-compose on machines without Docker, with what compose cannot say about them.
 
 A machine with Docker runs `docker compose up` and needs none of this. Ours have podman 4.3
 (Debian 12), no registry, no systemd and a TLS-inspecting egress proxy, so this module adds:
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from tqdm import tqdm
 
 from rehearse.bases import base_images, ensure_base
 from rehearse.engine import REPO_ROOT, Engine, EngineError, run
@@ -90,13 +91,27 @@ class Stack:
         return read_config(self.env())
 
     def build(self, *, logs: Path) -> None:
-        """The stand-in bases, then every image compose.yaml builds (cached layers reused)."""
-        for service in self.config()["services"].values():
-            if "build" in service:
-                context = Path(service["build"]["context"])
-                for base in base_images(context / service["build"].get("dockerfile", "Dockerfile")):
-                    ensure_base(self.engine, base, logs=logs)
-        self.compose("build", timeout=3600)
+        """The stand-in bases, then each image compose.yaml builds (cached layers reused), step by step.
+
+        The first build takes minutes (Debian bases, TensorFlow's wheels), so a terminal gets a bar
+        with the time left and a log (CI) a line per step.
+        """
+        images = {n: s["build"] for n, s in self.config()["services"].items() if "build" in s}
+        bases = {
+            b
+            for i in images.values()
+            for b in base_images(Path(i["context"]) / i.get("dockerfile", "Dockerfile"))
+        }
+        steps = [*(f"base image {b}" for b in sorted(bases)), *(f"image of {n}" for n in images)]
+        with tqdm(steps, desc="build", unit="step", disable=None) as bar:
+            for step in bar:
+                bar.set_postfix_str(step)
+                if bar.disable:
+                    print(f"build: {step}", flush=True)
+                if step.startswith("base image "):
+                    ensure_base(self.engine, step.removeprefix("base image "), logs=logs)
+                else:
+                    self.compose("build", step.removeprefix("image of "), timeout=3600)
 
     def up(self) -> None:
         """Each service in dependency order, once its dependencies meet their conditions."""

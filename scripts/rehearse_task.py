@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The local stack (compose.yaml) under podman-compose on our machines: up, down, or clean.
+"""The local stack (compose.yaml) under podman-compose, for machines without Docker: build, up, down, clean.
 
-usage: python scripts/rehearse_task.py up [--model FILE] [--https-port N]
+usage: python scripts/rehearse_task.py build  (the stack's images; make rehearse runs it before its tests)
+       python scripts/rehearse_task.py up [--model FILE] [--https-port N]
        python scripts/rehearse_task.py down
        python scripts/rehearse_task.py clean   (remove the stack's images and podman storage)
 Where Docker is installed, `docker compose up` runs the same file without this script.
@@ -22,7 +23,7 @@ from rehearse.engine import Engine, EngineError, EngineUnavailable
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and bring the stack up or down, or drop its storage."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("command", choices=["up", "down", "clean"])
+    parser.add_argument("command", choices=["build", "up", "down", "clean"])
     parser.add_argument("--model", help="a file in models/ (default: compose.yaml's MODEL)")
     parser.add_argument("--https-port", type=int, default=8443)
     args = parser.parse_args(argv)
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
             stack.down()
             return 0
         stack.build(logs=engine.root / "logs")
+        if args.command == "build":
+            return 0
         stack.up()
     except EngineUnavailable as exc:
         print(f"podman cannot run containers here: {exc}", file=sys.stderr)

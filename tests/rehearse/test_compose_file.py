@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from rehearse.compose import Stack
 from rehearse.engine import Engine
 from service.config import DEFAULT_MODEL
@@ -73,3 +75,19 @@ def test_every_dockerfile_compose_builds_passes_hadolint() -> None:
     argv = [str(HADOLINT), "--no-color", *map(str, sorted(builds))]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_build_makes_the_bases_first_then_each_image_a_line_per_step_in_logs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    done: list[str] = []
+    monkeypatch.setattr("rehearse.compose.ensure_base", lambda _e, base, logs: done.append(base))
+    monkeypatch.setattr(Stack, "compose", lambda _s, *args, timeout: done.append(" ".join(args)))
+    Stack(Engine()).build(logs=tmp_path)
+    bases = [step for step in done if not step.startswith("build ")]
+    assert bases and done[: len(bases)] == bases
+    assert {step for step in done[len(bases) :]} == {
+        f"build {s}" for s in ("task", "s3", "app", "nginx")
+    }
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(done) and lines[0] == f"build: base image {bases[0]}"
