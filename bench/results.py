@@ -10,11 +10,8 @@ from pydantic import TypeAdapter
 
 from service.paths import REPO_ROOT
 
-# Where the bench's JSON lives (latest.json, history.json, tuning.json): the one place that says so.
-BENCH_DIR = REPO_ROOT / "reports" / "bench"
+BENCH_DIR = REPO_ROOT / "reports" / "bench"  # latest.json, history.json, tuning.json
 LATEST = BENCH_DIR / "latest.json"
-
-Levels = dict[str, "Level"]  # concurrency (as a JSON key) -> figures
 
 
 @dataclass
@@ -91,7 +88,7 @@ class Level:
 
 @dataclass
 class Server:
-    """One server's start, answer, memory and levels."""
+    """One face server's start, answer, memory and levels (levels by concurrency as a JSON key)."""
 
     label: str
     ready_s: float
@@ -100,7 +97,7 @@ class Server:
     most_similar: str | None
     rss_after_warmup_mb: float
     peak_rss_mb: float
-    levels: Levels
+    levels: dict[str, Level]
 
 
 @dataclass
@@ -121,7 +118,7 @@ class KindServer:
     answers: list[Answer]  # one per request of the workload, in order
     rss_after_warmup_mb: float
     peak_rss_mb: float
-    levels: Levels
+    levels: dict[str, Level]
 
 
 @dataclass
@@ -169,11 +166,7 @@ class Tuning:
 
 @dataclass(kw_only=True)
 class Results:
-    """Everything one `make bench` measured; the headline ratios come first in the JSON.
-
-    Keyword-only, so that figures added later (with a default: absent from older files) can stand
-    beside their kin.
-    """
+    """Everything one `make bench` measured; the headline ratios come first in the JSON."""
 
     ratio_p50_c1_vs_inprocess: float | None
     ratio_throughput_c16_vs_naive: float | None

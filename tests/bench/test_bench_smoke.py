@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bench.plot import FILE
 from bench.tables import TABLES
 from service.paths import REPO_ROOT as REPO
 from tests.support.tiny_model import write_image_model, write_tabular_model
@@ -122,6 +123,8 @@ def test_quick_bench_writes_every_figure(
     assert set(blocks) == set(TABLES)
     for name in ("targets", "servers", "kinds", "limit", "startup", "sizing", "history", "machine"):
         assert blocks[name].startswith("| "), (name, blocks[name])
+    # ...and the plot beside it, drawn from the same results.
+    assert (tmp_path / FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_kinds_only_measures_the_kinds_whose_models_are_here(
