@@ -87,17 +87,23 @@ class Level:
 
 
 @dataclass
-class Server:
-    """One face server's start, answer, memory and levels (levels by concurrency as a JSON key)."""
+class Served:
+    """What every measured server has: its start, memory and levels (by concurrency as a JSON key)."""
 
     label: str
     ready_s: float
     processes: int
-    distances: list[float | None]
-    most_similar: str | None
     rss_after_warmup_mb: float
     peak_rss_mb: float
     levels: dict[str, Level]
+
+
+@dataclass
+class Server(Served):
+    """A face server, with the distances and choice of its answer to the triplet."""
+
+    distances: list[float | None]
+    most_similar: str | None
 
 
 @dataclass
@@ -109,16 +115,10 @@ class Answer:
 
 
 @dataclass
-class KindServer:
-    """One server of a classifier kind: its start, its answer to each request, memory and levels."""
+class KindServer(Served):
+    """A server of a classifier kind, with its answer to each request of the workload, in order."""
 
-    label: str
-    ready_s: float
-    processes: int
-    answers: list[Answer]  # one per request of the workload, in order
-    rss_after_warmup_mb: float
-    peak_rss_mb: float
-    levels: dict[str, Level]
+    answers: list[Answer]
 
 
 @dataclass

@@ -58,9 +58,9 @@ class Measured:
         """As a classifier: each answer's first prediction (a table's answer lists its rows)."""
         firsts = [a["predictions"][0] if "predictions" in a else a for a in self.started.answers]
         answers = [Answer(a["label"], a["probabilities"]) for a in firsts]
-        return KindServer(**self._common(), answers=answers)
+        return KindServer(**self._served(), answers=answers)
 
-    def _common(self) -> dict[str, Any]:
+    def _served(self) -> dict[str, Any]:
         started = self.started
         return {"label": started.spec.label, "ready_s": round(started.ready_s, 3),
                 "processes": len(started.warm.pids), "rss_after_warmup_mb": started.warm.rss_mb,

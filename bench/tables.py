@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.results import Results
+from bench.results import Level, Results
 
 FARGATE_2VCPU_MEMORY_MIB = tuple(range(4096, 16384 + 1, 1024))
 NGINX_SIDECAR_MIB = 64  # nginx container's reservation in the task
@@ -51,16 +51,20 @@ def targets(r: Results) -> str:
     return table(["figure", "target", "measured", "met"], rows, numeric_from=2)
 
 
+LEVEL_HEADER = ["concurrency", "p50 ms", "p95 ms", "p99 ms", "req/s", "errors", "server CPU (cores)",
+                "CPU ms/req", "batch", "peak RSS MiB"]  # fmt: skip
+
+
+def level_row(lv: Level) -> list[object]:
+    """One server at one level, as LEVEL_HEADER's cells."""
+    return [lv.concurrency, fmt(lv.p50_ms), fmt(lv.p95_ms), fmt(lv.p99_ms), fmt(lv.throughput_rps, 2),
+            lv.error_count, fmt(lv.server_cpu_cores, 2), fmt(lv.server_cpu_ms_per_request),
+            fmt(lv.mean_batch_size, 2), fmt(lv.server_peak_rss_mb, 0)]  # fmt: skip
+
+
 def servers(r: Results) -> str:
-    header = ["server", "concurrency", "p50 ms", "p95 ms", "p99 ms", "req/s", "errors",
-              "server CPU (cores)", "CPU ms/req", "batch", "peak RSS MiB"]  # fmt: skip
-    rows = [
-        [s.label, lv.concurrency, fmt(lv.p50_ms), fmt(lv.p95_ms), fmt(lv.p99_ms), fmt(lv.throughput_rps, 2),
-         lv.error_count, fmt(lv.server_cpu_cores, 2), fmt(lv.server_cpu_ms_per_request),
-         fmt(lv.mean_batch_size, 2), fmt(lv.server_peak_rss_mb, 0)]
-        for s in r.servers.values() for lv in s.levels.values()
-    ]  # fmt: skip
-    return table(header, rows)
+    rows = [[s.label, *level_row(lv)] for s in r.servers.values() for lv in s.levels.values()]
+    return table(["server", *LEVEL_HEADER], rows)
 
 
 def kinds(r: Results) -> str:
@@ -68,16 +72,12 @@ def kinds(r: Results) -> str:
     if not r.kinds:
         reasons = "; ".join(f"{k}: {v}" for k, v in r.skipped.items() if " kind" in k)
         return f"No classifier kind was measured in this run{': ' + reasons if reasons else '.'}"
-    header = ["kind", "server", "concurrency", "p50 ms", "p99 ms", "req/s", "errors", "CPU ms/req",
-              "batch", "peak RSS MiB", "ours / naive req/s"]  # fmt: skip
     rows = [
-        [name, s.label, lv.concurrency, fmt(lv.p50_ms), fmt(lv.p99_ms), fmt(lv.throughput_rps, 2),
-         lv.error_count, fmt(lv.server_cpu_ms_per_request), fmt(lv.mean_batch_size, 2),
-         fmt(lv.server_peak_rss_mb, 0),
+        [name, s.label, *level_row(lv),
          fmt(k.ratio_throughput_c16_vs_naive, 2) if role == "ours" and lv.concurrency == 16 else ""]
         for name, k in r.kinds.items() for role, s in k.servers.items() for lv in s.levels.values()
     ]  # fmt: skip
-    return table(header, rows, numeric_from=2)
+    return table(["kind", "server", *LEVEL_HEADER, "ours / naive req/s"], rows, numeric_from=2)
 
 
 def limit(r: Results) -> str:

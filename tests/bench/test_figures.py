@@ -40,7 +40,8 @@ def test_headline_ratios_and_verdicts() -> None:
         "1": _level(some_level, 44.0, 50.0, 20.0),
         "16": _level(some_level, 600.0, 780.0, 27.0),
     }
-    facesim = Server("facesim", 1.0, 1, [0.1, 0.9], "img1", 650.0, 700.0, levels)
+    facesim = Server(label="facesim", ready_s=1.0, processes=1, rss_after_warmup_mb=650.0,
+                     peak_rss_mb=700.0, levels=levels, distances=[0.1, 0.9], most_similar="img1")  # fmt: skip
     naive = replace(facesim, levels={"16": _level(some_level, 1800.0, 2000.0, 9.0)})
     startup = Startup("s3://b/k.h5", [], 6.0, {})
     figures = headline(inprocess, {"facesim": facesim, "naive": naive}, startup)
