@@ -1,4 +1,4 @@
-"""The limit: the same work without HTTP, in one process, run as `python -m bench.inprocess`.
+"""The limit: the same work without HTTP, in one process (a fresh one per round: bench/run.py).
 
 The model's compiled forward pass alone (batch of one triplet), the service's own pipeline
 functions in-process (decode + crop of the three images in worker threads, as a request does, then
@@ -9,10 +9,8 @@ request's CPU goes, stage by stage.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +20,7 @@ from typing import Any, cast
 import numpy as np
 
 from bench.figures import timing
-from bench.inputs import load_triplet
-from bench.results import InProcess, Stages, Timing, save
+from bench.results import InProcess, Stages, Timing
 from dlib_port.files import RESNET_FILE, package_models_dir
 from service.config import Settings
 from service.images import ImageLimits, RGBImage, decode_image
@@ -165,22 +162,3 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InPro
         distances=[float(v) for v in distances_of(crops_of(crops))[0]],
         tf_threads=settings.tf_threads,
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Measure and write the JSON result."""
-    parser = argparse.ArgumentParser(description="the in-process limit")
-    parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
-    parser.add_argument(
-        "--allow-fallback-images", action="store_true", help="test faces without LFW"
-    )
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    images = load_triplet(allow_fallback=args.allow_fallback_images).images
-    save(args.out, measure(args.model, images, args.seconds))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

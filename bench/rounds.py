@@ -51,7 +51,7 @@ class Measured:
         scores = answer.get("scores", {})
         distances = [scores.get(k, {}).get("distance") for k in ("img1", "img2")]
         return Server(
-            **self._common(), distances=distances, most_similar=answer.get("most_similar")
+            **self._served(), distances=distances, most_similar=answer.get("most_similar")
         )
 
     def kind_server(self) -> KindServer:

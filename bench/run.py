@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import shutil
-import subprocess
-import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 from bench import plot, procstats, tables
 from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
 from bench.figures import TARGETS, derived, headline, kind_ratios, merge_timings, verdicts
+from bench.inprocess import measure as measure_limit
 from bench.inputs import load_triplet
 from bench.kinds import (
     KIND_LEVELS,
@@ -25,7 +26,7 @@ from bench.kinds import (
     kind_workloads,
     manifest_keys,
 )
-from bench.results import LATEST, InProcess, KindsRun, Results, Stages, Timing, load, save
+from bench.results import LATEST, InProcess, KindsRun, Results, Stages, Timing, save
 from bench.rounds import Contestant, Measured, log, measure_rounds
 from bench.servers import face_specs
 from bench.startup import measure_startup
@@ -95,18 +96,12 @@ def begin(config: BenchConfig) -> Start:
     return Start(clock, generated_at, procstats.machine("start"), skipped, workloads, kinds)
 
 
-def run_inprocess(config: BenchConfig, round_: int) -> InProcess:
-    """The limit, in its own process so its TensorFlow threads match a server's."""
+def run_inprocess(config: BenchConfig, images: dict[str, bytes], round_: int) -> InProcess:
+    """The limit, in a fresh process of its own so that its TensorFlow threads match a server's."""
     log(f"round {round_ + 1}/{config.rounds}: in-process limit")
-    out = config.workdir / f"inprocess-r{round_}.json"
-    fallback = ["--allow-fallback-images"] if config.allow_fallback_images else []
-    subprocess.run(
-        [sys.executable, "-m", "bench.inprocess", "--model", str(config.model), *fallback,
-         "--seconds", str(config.inprocess_s / config.rounds), "--out", str(out)],
-        cwd=REPO_ROOT, check=True,
-    )  # fmt: skip
-    result: InProcess = load(out, InProcess)
-    return result
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        seconds = config.inprocess_s / config.rounds
+        return pool.submit(measure_limit, config.model, images, seconds).result()
 
 
 def merge_inprocess(parts: list[InProcess]) -> InProcess:
@@ -152,7 +147,7 @@ def run(config: BenchConfig) -> Results:
     parts: list[InProcess] = []
     measured, failed = measure_rounds(
         [*face, *start.kinds], config.rounds, config.duration_s, config.warmup_s, config.workdir,
-        before_round=lambda round_: parts.append(run_inprocess(config, round_)),
+        before_round=lambda round_: parts.append(run_inprocess(config, triplet.images, round_)),
     )  # fmt: skip
     inprocess = merge_inprocess(parts)
     servers = {name: m.face_server() for name, m in measured.items() if name in FACE_SERVERS}
