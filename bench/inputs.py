@@ -15,7 +15,7 @@ from bench.loadgen import Payload
 from service.kinds.tabular.features import CategoricalFeature, Feature, example_row
 from service.kinds.tabular.manifest import TabularManifest
 from service.manifest import manifest_path_for, read_manifest, validate_manifest
-from service.paths import EXAMPLES_DIR, LFW_DIR, REPO_ROOT, repo_relative
+from service.paths import EXAMPLES_DIR, LFW_DIR, REPO_ROOT
 from training.examples.datasets import read_idx
 from training.examples.samples import encode, render
 
@@ -26,11 +26,8 @@ LFW_MEMBERS = {
     "img1": "lfw-deepfunneled/Padraig_Harrington/Padraig_Harrington_0002.jpg",
     "img2": "lfw-deepfunneled/Hal_Sutton/Hal_Sutton_0001.jpg",
 }
-FALLBACK_FACES = {"anchor": "a1.jpg", "img1": "a2.jpg", "img2": "b1.jpg"}  # in tests/data/faces
 MNIST = EXAMPLES_DIR / "mnist"
-SAMPLES_DIR = REPO_ROOT / "tests" / "data" / "examples"  # the committed sample digits
 SPREAD_ROWS = 7  # rows beside the example, spread over every feature's range and categories
-MEDIA = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
 @dataclass(frozen=True)
@@ -45,23 +42,17 @@ class Triplet:
         return Payload.multipart({k: (f"{k}.jpg", v, "image/jpeg") for k, v in self.images.items()})
 
 
-def load_triplet(archive: Path = LFW_ARCHIVE, *, allow_fallback: bool = False) -> Triplet:
-    """The three LFW JPEGs straight from the .tgz; the test faces only when allowed and LFW is absent."""
-    if archive.is_file():
-        wanted, found = {member: name for name, member in LFW_MEMBERS.items()}, {}
-        with tarfile.open(archive) as tar:
-            for member in tar:
-                if member.name in wanted and (handle := tar.extractfile(member)):
-                    found[wanted[member.name]] = handle.read()
-                if len(found) == len(wanted):
-                    images = {name: found[name] for name in LFW_MEMBERS}
-                    return Triplet(images, f"{archive.name}: {', '.join(LFW_MEMBERS.values())}")
-        raise FileNotFoundError(f"{archive} lacks {sorted(set(LFW_MEMBERS) - set(found))}")
-    if not allow_fallback:
-        raise FileNotFoundError(f"LFW archive {archive} not found (the full benchmark needs it)")
-    folder = REPO_ROOT / "tests" / "data" / "faces"
-    images = {name: (folder / file).read_bytes() for name, file in FALLBACK_FACES.items()}
-    return Triplet(images, f"tests/data/faces: {', '.join(FALLBACK_FACES.values())}")
+def load_triplet(archive: Path = LFW_ARCHIVE) -> Triplet:
+    """The three LFW JPEGs straight from the .tgz."""
+    wanted, found = {member: name for name, member in LFW_MEMBERS.items()}, dict[str, bytes]()
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            if member.name in wanted and (handle := tar.extractfile(member)):
+                found[wanted[member.name]] = handle.read()
+            if len(found) == len(wanted):
+                images = {name: found[name] for name in LFW_MEMBERS}
+                return Triplet(images, f"{archive.name}: {', '.join(LFW_MEMBERS.values())}")
+    raise FileNotFoundError(f"{archive} lacks {sorted(set(LFW_MEMBERS) - set(found))}")
 
 
 @dataclass(frozen=True)
@@ -73,34 +64,21 @@ class Requests:
     source: str
 
 
-def digit_requests(_: Path, *, allow_fallback: bool = False) -> Requests:
-    """The first MNIST image of each digit, drawn as the page's 280x280 canvas sends it (a PNG).
-
-    Without the data set (allowed in quick runs only), the committed sample digits as they are.
-    """
+def digit_requests(_: Path) -> Requests:
+    """The first MNIST image of each digit, drawn as the page's 280x280 canvas sends it (a PNG)."""
     images_file = MNIST / "digits8k-images-idx3-ubyte.gz"
-    if images_file.is_file():
-        images, labels = read_idx(images_file), read_idx(MNIST / "digits8k-labels-idx1-ubyte.gz")
-        picked = [int(np.flatnonzero(labels == digit)[0]) for digit in range(10)]
-        files = {
-            f"digit-{labels[i]}-mnist-{i}.png": encode(render(images[i], "canvas"), "PNG")
-            for i in picked
-        }
-        source = (
-            f"{os.path.relpath(images_file, REPO_ROOT)}: the first image of each digit (indices "
-            f"{', '.join(map(str, picked))}) as 280x280 canvas drawings (PNG)"
-        )
-    elif allow_fallback:
-        found = sorted(p for p in SAMPLES_DIR.glob("digit-*") if p.suffix in MEDIA)
-        if not found:
-            raise FileNotFoundError(f"neither {images_file} nor sample digits in {SAMPLES_DIR}")
-        files = {p.name: p.read_bytes() for p in found}
-        source = f"{repo_relative(SAMPLES_DIR)}: {', '.join(files)}"
-    else:
-        raise FileNotFoundError(f"MNIST {images_file} not found (the full benchmark needs it)")
+    images, labels = read_idx(images_file), read_idx(MNIST / "digits8k-labels-idx1-ubyte.gz")
+    picked = [int(np.flatnonzero(labels == digit)[0]) for digit in range(10)]
+    files = {
+        f"digit-{labels[i]}-mnist-{i}.png": encode(render(images[i], "canvas"), "PNG")
+        for i in picked
+    }
+    source = (
+        f"{os.path.relpath(images_file, REPO_ROOT)}: the first image of each digit (indices "
+        f"{', '.join(map(str, picked))}) as 280x280 canvas drawings (PNG)"
+    )
     payloads = [
-        Payload.multipart({"image": (name, data, MEDIA[Path(name).suffix])})
-        for name, data in files.items()
+        Payload.multipart({"image": (name, data, "image/png")}) for name, data in files.items()
     ]
     return Requests(payloads, list(files), source)
 
@@ -118,7 +96,7 @@ def spread_row(features: Sequence[Feature], index: int) -> dict[str, float | str
     return row
 
 
-def row_requests(model: Path, *, allow_fallback: bool = False) -> Requests:
+def row_requests(model: Path) -> Requests:
     """One row per request: the manifest's example row, then rows spread over the features."""
     path = manifest_path_for(model)
     manifest = validate_manifest(read_manifest(path), TabularManifest, str(model))

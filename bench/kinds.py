@@ -23,7 +23,7 @@ KIND_MODELS = {
 KIND_LEVELS = (1, 16)
 ROLES = ("ours", "naive")
 # Each workload: the manifest kind its model must have, and how its requests are made.
-WORKLOADS: dict[str, tuple[KindName, Callable[..., Requests]]] = {
+WORKLOADS: dict[str, tuple[KindName, Callable[[Path], Requests]]] = {
     "image": ("image-classification", digit_requests),
     "tabular": ("tabular-classification", row_requests),
 }
@@ -49,9 +49,7 @@ class KindWorkload:
         return f"{self.name}-{role}"
 
 
-def kind_workloads(
-    models: Mapping[str, Path], *, allow_fallback: bool, skipped: dict[str, str]
-) -> list[KindWorkload]:
+def kind_workloads(models: Mapping[str, Path], skipped: dict[str, str]) -> list[KindWorkload]:
     """A workload per kind whose model is here; an absent model is recorded as skipped."""
     found = []
     for name, model in models.items():
@@ -61,7 +59,7 @@ def kind_workloads(
         kind, make = WORKLOADS[name]
         if (declared := read_manifest(manifest_path_for(model)).kind) != kind:
             raise ValueError(f"{model} is a {declared} model; the {name} workload needs {kind}")
-        found.append(KindWorkload(name, kind, model, make(model, allow_fallback=allow_fallback)))
+        found.append(KindWorkload(name, kind, model, make(model)))
     return found
 
 

@@ -50,7 +50,6 @@ class BenchConfig:
     startup_runs: int = 3
     rounds: int = 5  # levels are measured in this many interleaved slices per server
     bentoml: bool = True
-    allow_fallback_images: bool = False
     service_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = REPO_ROOT / ".cache" / "bench" / "run"
     out_json: Path = LATEST
@@ -88,9 +87,7 @@ def begin(config: BenchConfig) -> Start:
     shutil.rmtree(config.workdir, ignore_errors=True)
     config.workdir.mkdir(parents=True)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
-    workloads = kind_workloads(
-        config.kind_models, allow_fallback=config.allow_fallback_images, skipped=skipped
-    )
+    workloads = kind_workloads(config.kind_models, skipped)
     cache, env = config.workdir / "model-cache", config.service_env
     kinds = kind_contestants(workloads, config.kind_levels, cache, env)
     return Start(clock, generated_at, procstats.machine("start"), skipped, workloads, kinds)
@@ -137,7 +134,7 @@ def bentoml_executable(config: BenchConfig, skipped: dict[str, str]) -> Path | N
 def run(config: BenchConfig) -> Results:
     """Measure everything once and write the results, the tables and the plot."""
     start = begin(config)
-    triplet = load_triplet(allow_fallback=config.allow_fallback_images)
+    triplet = load_triplet()
     specs = face_specs(
         config.model, config.workdir, config.service_env, bentoml_executable(config, start.skipped)
     )

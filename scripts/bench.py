@@ -104,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         startup_runs=1 if quick else 3,
         rounds=1 if quick else 5,
         bentoml=not args.no_bentoml,
-        allow_fallback_images=quick,
         service_env=dict(item.split("=", 1) for item in args.service_env),
         workdir=args.workdir,
         out_json=out,

@@ -1,5 +1,8 @@
 """`scripts/bench.py --quick` end to end on the tiny models: it runs and writes every figure.
 
+It sends what the full bench sends (three LFW photos, MNIST digits drawn as the page does): the data
+sets are needed (a skip without them here, a failure under CI).
+
 A benchmark is not a test: nothing here asserts a timing or a sentence, only that every figure
 exists and is sane, the servers agree, and the report has every table.
 """
@@ -19,6 +22,7 @@ import pytest
 from bench.plot import FILE
 from bench.tables import TABLES
 from service.paths import REPO_ROOT as REPO
+from tests.support import needs
 from tests.support.tiny_model import write_image_model, write_tabular_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -36,6 +40,13 @@ HEADLINE = (
 def sane(value: object) -> bool:
     """A positive, finite number."""
     return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def data_sets() -> None:
+    """LFW and the example data sets, which the bench's requests are made from."""
+    needs.lfw()
+    needs.example_data()
 
 
 @pytest.fixture(scope="module")
