@@ -9,8 +9,7 @@ from pathlib import Path
 from service.paths import REPO_ROOT
 
 VENV = REPO_ROOT / ".cache" / "bench" / "bentoml-venv"
-# 1.4.40 needs certifi>=2026.10.19, which PyPI did not have when this was pinned.
-BENTOML = "bentoml==1.4.39"
+BENTOML = "bentoml==1.4.39"  # 1.4.40 needs certifi>=2026.10.19, which PyPI did not have when pinned
 # What bench/bentoml_service.py imports from the service: TensorFlow, Pillow, NumPy, OpenCV,
 # dlib-bin (the 2.0 crop recipe), pydantic-settings (service.config; pydantic comes with
 # BentoML). Same pins as requirements.txt.
@@ -23,7 +22,6 @@ PACKAGES = (
     "dlib-bin==20.0.1.post1",
     "pydantic-settings==2.16.3",
 )
-STAMP = VENV / ".bench-packages"
 
 
 class BentoUnavailable(RuntimeError):
@@ -32,16 +30,15 @@ class BentoUnavailable(RuntimeError):
 
 def ensure_bentoml(venv: Path = VENV, log: Path | None = None) -> Path:
     """The `bentoml` executable of the benchmark's venv, creating and installing it on first use."""
-    stamp = venv / STAMP.name
-    executable = venv / "bin" / "bentoml"
-    wanted = "\n".join(PACKAGES)
+    stamp, executable, wanted = (
+        venv / ".bench-packages",
+        venv / "bin" / "bentoml",
+        "\n".join(PACKAGES),
+    )
     if executable.is_file() and stamp.is_file() and stamp.read_text() == wanted:
         return executable
-    steps = [
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *PACKAGES],
-    ]
-    for step in steps:
+    for step in ([sys.executable, "-m", "venv", str(venv)],
+                 [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *PACKAGES]):  # fmt: skip
         done = subprocess.run(step, capture_output=True, text=True, check=False)
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)

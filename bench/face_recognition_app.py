@@ -18,37 +18,37 @@ import numpy as np
 from fastapi import FastAPI, HTTPException
 from PIL import Image
 
-from bench.peers import FACE_ROUTES, Predict, peer_app, serve
+from bench.peers import Predict, face_app, serve
 from dlib_port.files import LANDMARKS_FILE, RESNET_FILE, package_models_dir
 
 
+def load() -> Predict:
+    """dlib's detector, landmarks and network, loaded once: three encodings, two distances."""
+    import dlib
+
+    folder = package_models_dir()
+    detector = dlib.get_frontal_face_detector()
+    landmarks = dlib.shape_predictor(str(folder / LANDMARKS_FILE))
+    encoder = dlib.face_recognition_model_v1(str(folder / RESNET_FILE))
+
+    def encoding(data: bytes, name: str) -> np.ndarray[Any, Any]:
+        """face_recognition.face_encodings(load_image_file(...))[0]."""
+        image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        if not (boxes := detector(image, 1)):
+            raise HTTPException(422, f"no face in {name}")
+        return np.asarray(encoder.compute_face_descriptor(image, landmarks(image, boxes[0]), 1))
+
+    def predict(uploads: dict[str, bytes]) -> tuple[float, float]:
+        """face_distance(anchor, [img1, img2])."""
+        a, b, c = (encoding(data, name) for name, data in uploads.items())
+        return float(np.linalg.norm(a - b)), float(np.linalg.norm(a - c))
+
+    return predict
+
+
 def create_app(_: Path | None = None) -> FastAPI:
-    """Three encodings, two distances, per request."""
-
-    def load() -> Predict:
-        import dlib
-
-        folder = package_models_dir()
-        detector = dlib.get_frontal_face_detector()
-        landmarks = dlib.shape_predictor(str(folder / LANDMARKS_FILE))
-        encoder = dlib.face_recognition_model_v1(str(folder / RESNET_FILE))
-
-        def encoding(data: bytes, name: str) -> np.ndarray[Any, Any]:
-            """face_recognition.face_encodings(load_image_file(...))[0]."""
-            image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-            boxes = detector(image, 1)
-            if not boxes:
-                raise HTTPException(422, f"no face in {name}")
-            return np.asarray(encoder.compute_face_descriptor(image, landmarks(image, boxes[0]), 1))
-
-        def predict(uploads: dict[str, bytes]) -> tuple[float, float]:
-            """face_distance(anchor, [img1, img2])."""
-            a, b, c = (encoding(data, name) for name, data in uploads.items())
-            return float(np.linalg.norm(a - b)), float(np.linalg.norm(a - c))
-
-        return predict
-
-    return peer_app(load, FACE_ROUTES)
+    """The peer (it needs no model file: dlib-bin's come with the package)."""
+    return face_app(load)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
-"""The headline figures: ratios against the limit and the peers, and the targets they are judged by."""
+"""The arithmetic from raw measurements to figures: latency summaries, ratios, targets and verdicts."""
 
 from __future__ import annotations
 
 import math
+import statistics
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bench.results import InProcess, Level, Server, Startup, Timing, Verdict
+from bench.results import InProcess, KindResult, Level, Server, Startup, Timing, Verdict
 
 TARGETS = {
     "ratio_p50_c1_vs_inprocess": ("<=", 1.15),
@@ -17,9 +19,41 @@ TARGETS = {
     "ratio_p99_vs_p50_c16": ("<=", 1.5),
     "ready_seconds": ("<=", 8.0),
 }
+KINDS = ("image", "tabular")
 
 
-def ratio(numerator: float | None, denominator: float | None) -> float | None:
+def summarize_ms(ms: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99 (linear between closest ranks), mean and max of latencies; NaN when empty."""
+    if len(ms) < 2:
+        p = {f"p{q}": ms[0] if ms else math.nan for q in (50, 95, 99)}
+    else:
+        cuts = statistics.quantiles(ms, n=100, method="inclusive")
+        p = {f"p{q}": cuts[q - 1] for q in (50, 95, 99)}
+    mean, top = (statistics.fmean(ms), max(ms)) if ms else (math.nan, math.nan)
+    return {f"{k}_ms": round(v, 3) for k, v in (*p.items(), ("mean", mean), ("max", top))}
+
+
+def timing(latencies_ms: list[float], *, cpu_s: float, rounds: int = 1) -> Timing:
+    """Back-to-back calls of one in-process step: latency summary, call rate, CPU per call."""
+    count = max(1, len(latencies_ms))
+    return Timing(
+        n=len(latencies_ms),
+        **summarize_ms(latencies_ms),
+        throughput_rps=round(count / (sum(latencies_ms) / 1000.0), 3),
+        cpu_ms_per_call=round(cpu_s / count * 1000.0, 3),
+        cpu_s=round(cpu_s, 4),
+        latencies_ms=[round(v, 3) for v in latencies_ms],
+        rounds=rounds,
+    )
+
+
+def merge_timings(parts: list[Timing]) -> Timing:
+    """Several rounds of the same in-process step, as one."""
+    latencies = [v for part in parts for v in part.latencies_ms]
+    return timing(latencies, cpu_s=sum(p.cpu_s for p in parts), rounds=len(parts))
+
+
+def ratio(numerator: float | None = None, denominator: float | None = None) -> float | None:
     """numerator / denominator, or None when either is missing or not positive."""
     if not numerator or not denominator or numerator <= 0 or denominator <= 0:
         return None
@@ -27,52 +61,57 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(value, 3) if math.isfinite(value) else None
 
 
-def _per_face(timing: Timing | None) -> float | None:
-    """Median milliseconds of a three-face timing, per face."""
-    return round(timing.p50_ms / 3.0, 2) if timing else None
+def at(levels: Mapping[str, Level] | None, concurrency: int) -> Level | None:
+    """A server's figures at one level (None when not measured)."""
+    return (levels or {}).get(str(concurrency))
 
 
-def level(servers: dict[str, Server], name: str, concurrency: int) -> Level | None:
-    """One server's figures at one level (None when not measured)."""
-    return servers[name].levels.get(str(concurrency)) if name in servers else None
-
-
-def _c16_rps(servers: dict[str, Server], name: str) -> float | None:
-    found = level(servers, name, 16)
-    return found.throughput_rps if found else None
+def c16_rps(levels: Mapping[str, Level] | None) -> float | None:
+    """Throughput at 16 clients, the level every throughput ratio compares."""
+    level = at(levels, 16)
+    return level.throughput_rps if level else None
 
 
 def headline(inprocess: InProcess, servers: dict[str, Server], startup: Startup) -> dict[str, Any]:
     """The ratios the issue asks for, from the raw figures."""
-    ours_c1, ours_c16 = level(servers, "facesim", 1), level(servers, "facesim", 16)
-    ours = _c16_rps(servers, "facesim")
+    levels = {name: server.levels for name, server in servers.items()}
     facesim = servers.get("facesim")
+    ours_c1, ours_c16 = at(levels.get("facesim"), 1), at(levels.get("facesim"), 16)
+    ours = c16_rps(levels.get("facesim"))
+
+    def per_face(t: Timing | None) -> float | None:
+        return round(t.p50_ms / 3.0, 2) if t else None
+
     return {
         "ratio_p50_c1_vs_inprocess": ratio(
             ours_c1.p50_ms if ours_c1 else None, inprocess.pipeline.p50_ms
         ),
-        "ratio_throughput_c16_vs_naive": ratio(ours, _c16_rps(servers, "naive")),
-        "ratio_throughput_c16_vs_bentoml": ratio(ours, _c16_rps(servers, "bentoml")),
-        "ratio_throughput_c16_vs_face_recognition": ratio(
-            ours, _c16_rps(servers, "face_recognition")
-        ),
-        "ratio_p99_vs_p50_c16": ratio(
-            *((ours_c16.p99_ms, ours_c16.p50_ms) if ours_c16 else (None, None))
-        ),
+        **{
+            f"ratio_throughput_c16_vs_{peer}": ratio(ours, c16_rps(levels.get(peer)))
+            for peer in ("naive", "bentoml", "face_recognition")
+        },
+        "ratio_p99_vs_p50_c16": ratio(*((ours_c16.p99_ms, ours_c16.p50_ms) if ours_c16 else ())),
         "ready_seconds": startup.ready_seconds,
-        "forward_ms_per_face": _per_face(inprocess.forward_b1),
-        "dlib_forward_ms_per_face": _per_face(inprocess.dlib_descriptor_3),
+        "forward_ms_per_face": per_face(inprocess.forward_b1),
+        "dlib_forward_ms_per_face": per_face(inprocess.dlib_descriptor_3),
         "rss_mb_per_worker": max(facesim.peak_rss_mb, facesim.rss_after_warmup_mb)
         if facesim
         else 0,
     }
 
 
+def kind_ratios(kinds: Mapping[str, KindResult]) -> dict[str, float | None]:
+    """Each kind's headline: ours / naive throughput at 16 clients (None: not measured)."""
+    found = {name: kind.ratio_throughput_c16_vs_naive for name, kind in kinds.items()}
+    return {f"ratio_throughput_c16_vs_naive_{name}": found.get(name) for name in KINDS}
+
+
 def derived(inprocess: InProcess, servers: dict[str, Server], cpus: int) -> dict[str, float | None]:
     """How close the service gets to what the work itself allows on this machine's cores."""
     pipeline, forward = inprocess.pipeline.cpu_ms_per_call, inprocess.forward_b1.cpu_ms_per_call
     limit = cpus * 1000.0 / pipeline
-    ours = level(servers, "facesim", 16)
+    levels = {name: server.levels for name, server in servers.items()}
+    ours = at(levels.get("facesim"), 16)
     ours_cpu = ours.server_cpu_ms_per_request if ours else None
     out: dict[str, float | None] = {
         "throughput_limit_rps": round(limit, 2),
@@ -82,12 +121,12 @@ def derived(inprocess: InProcess, servers: dict[str, Server], cpus: int) -> dict
         "http_cpu_ms_per_request": round((ours_cpu or 0) - pipeline, 2),
     }
     for name in ("naive", "bentoml", "face_recognition"):
-        if peer := level(servers, name, 16):
+        if peer := at(levels.get(name), 16):
             out[f"{name}_cpu_ms_per_request_c16"] = peer.server_cpu_ms_per_request
     return out
 
 
-def verdicts(figures: dict[str, Any]) -> dict[str, Verdict]:
+def verdicts(figures: Mapping[str, Any]) -> dict[str, Verdict]:
     """Each target with its measured value and whether it was met."""
     out = {}
     for key, (op, target) in TARGETS.items():

@@ -1,17 +1,16 @@
-"""The limit: the same work without HTTP, in one process, run as `python -m bench.inprocess`.
+"""The limit: the same work without HTTP, in one process (a fresh one per round: bench/run.py).
 
 The model's compiled forward pass alone (batch of one triplet), the service's own pipeline
 functions in-process (decode + crop of the three images in worker threads, as a request does, then
-the forward pass), Keras `predict` for one triplet (what the naive peer pays), and face detection
-for the three images, coarse to fine (the recipe) against one full-resolution pass.
+the forward pass), Keras `predict` for one triplet (what the naive peer pays), face detection for
+the three images, coarse to fine (the recipe) against one full-resolution pass, and where a
+request's CPU goes, stage by stage.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,14 +19,14 @@ from typing import Any, cast
 
 import numpy as np
 
-from bench.inputs import FIELDS, read_images
-from bench.results import InProcess, Timing, save
-from bench.stages import profile
-from bench.stats import timing
+from bench.figures import timing
+from bench.results import InProcess, Stages, Timing
 from dlib_port.files import RESNET_FILE, package_models_dir
 from service.config import Settings
-from service.images import ImageLimits, decode_image
+from service.images import ImageLimits, RGBImage, decode_image
+from service.inference import BatchFunction
 from service.kinds.face.align import ChipAligner
+from service.kinds.face.detect import make_copy, run_pass
 from service.kinds.face.model import open_local
 from service.kinds.face.prepare import prepare_faces, prepare_one
 from service.metrics import Metrics
@@ -44,8 +43,8 @@ def timed_loop(step: Callable[[], object], seconds: float, warmup: int = 5) -> T
     while time.perf_counter() < end or len(latencies) < 10:
         started = time.perf_counter()
         step()
-        latencies.append(time.perf_counter() - started)
-    return timing([v * 1000.0 for v in latencies], cpu_s=time.process_time() - cpu0)
+        latencies.append((time.perf_counter() - started) * 1000.0)
+    return timing(latencies, cpu_s=time.process_time() - cpu0)
 
 
 def full_collection_ms(repeats: int = 3) -> dict[str, float]:
@@ -64,57 +63,92 @@ def full_collection_ms(repeats: int = 3) -> dict[str, float]:
     return {"live": live, "frozen": pause()}
 
 
+def profile(
+    images: dict[str, RGBImage], aligner: ChipAligner, distances: BatchFunction, seconds: float
+) -> Stages:
+    """CPU ms per request (three images) of each stage after decoding, as the service runs it."""
+
+    def cpu_ms(step: Callable[[], object], share: float = 0.5) -> float:
+        return round(timed_loop(step, seconds * share, warmup=3).cpu_ms_per_call, 2)
+
+    stages, reaching = {}, {}
+    # How far each image goes down the cascade, by the service's own rule for ending the search.
+    depth = {n: aligner.detect_traced(image)[1] for n, image in images.items()}
+    for number, step in enumerate(aligner.recipe.passes()):
+        pad = f", padded {step.pad_fraction:.0%}" if step.pad_fraction else ""
+        name = f"detect pass {number + 1} ({step.detector}, faces >= {step.min_face_fraction:.0%}{pad})"
+        found = [images[n] for n in images if depth[n] > number]
+        reaching[name], find = len(found), aligner.finder(step.detector)
+        if found:
+            stages[name] = cpu_ms(lambda: [run_pass(make_copy(im, step), find) for im in found])  # noqa: B023
+    faces = {n: aligner.detect(image)[0].box() for n, image in images.items()}
+    stages["landmarks"] = cpu_ms(lambda: [aligner.landmarks(images[n], faces[n]) for n in images])
+    points = {n: aligner.landmarks(images[n], faces[n]) for n in images}
+    stages["chip"] = cpu_ms(lambda: [aligner.chip(images[n], points[n]) for n in images])
+    chips = [aligner.chip(images[n], points[n])[0][None].astype(np.float32) for n in images]
+    stages["forward"] = cpu_ms(lambda: distances(chips), 1.0)
+    return Stages(stages, reaching)
+
+
 def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InProcess:
     """Forward pass alone, the in-process pipeline (parallel and sequential), and predict()."""
     settings = Settings(model_uri=str(model_path))
     face, distances_of = open_local(model_path, settings)
     aligner = cast(ChipAligner, face.cropper)  # the dlib recipe: its stages are timed one by one
-    metrics = Metrics()
     gc_pause = full_collection_ms()
-    one = np.zeros((1, *face.manifest.input_shape), dtype=np.float32)
-    limits = settings_limits(settings)
+    limits = ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
 
-    def batch_of(crops: list[Any]) -> list[np.ndarray[Any, Any]]:
-        return [c.pixels[None].astype(np.float32) for c in crops]
+    def crops_of(found: list[Any]) -> list[np.ndarray[Any, Any]]:
+        return [c.pixels[None].astype(np.float32) for c in found]
 
-    crops = [prepare_one(images[n], n, face.cropper, limits).crop for n in FIELDS]
-    inputs = batch_of(crops)
-    forward = timed_loop(lambda: distances_of(inputs), seconds)
-    # dlib's own network on the same chips (it takes 150x150 chips only: not a tiny test model's).
+    def sequential() -> object:
+        return distances_of(
+            crops_of(
+                [prepare_one(data, n, face.cropper, limits).crop for n, data in images.items()]
+            )
+        )
+
+    crops = [prepare_one(data, n, face.cropper, limits).crop for n, data in images.items()]
+    forward = timed_loop(lambda: distances_of(crops_of(crops)), seconds)
     dlib_descriptor = (
-        timed_loop(_dlib_descriptors([c.pixels for c in crops]), seconds / 2)
-        if crops[0].pixels.shape[:2] == (DLIB_CHIP_SIDE, DLIB_CHIP_SIDE)
-        else None
+        None  # dlib's own network on the same chips: 150x150 only (not a tiny model's)
     )
-    distances = [float(v) for v in distances_of(inputs)[0]]
+    if crops[0].pixels.shape[:2] == (DLIB_CHIP_SIDE, DLIB_CHIP_SIDE):
+        import dlib
 
-    loop = asyncio.new_event_loop()
+        net = dlib.face_recognition_model_v1(str(package_models_dir() / RESNET_FILE))
+        dlib_descriptor = timed_loop(
+            lambda: [net.compute_face_descriptor(c.pixels) for c in crops], seconds / 2
+        )
+    decoded = {n: decode_image(data, field=n, limits=limits) for n, data in images.items()}
+    decode_ms = timed_loop(
+        lambda: [decode_image(d, field=n, limits=limits) for n, d in images.items()], seconds / 4
+    )
+    stages = profile(decoded, aligner, distances_of, seconds / 4)
+    stages.cpu_ms = {"decode": round(decode_ms.cpu_ms_per_call, 2)} | stages.cpu_ms
+    import dlib
 
-    # The service's decode pool, sized as the service sizes it.
-    pool = ThreadPoolExecutor(settings.preprocess_workers)
+    hog = dlib.get_frontal_face_detector()
+    detect = timed_loop(lambda: [aligner.detect(im) for im in decoded.values()], seconds / 4)
+    detect_single = timed_loop(lambda: [hog(im, 1) for im in decoded.values()], seconds / 4)
+    loop, pool = (
+        asyncio.new_event_loop(),
+        ThreadPoolExecutor(settings.preprocess_workers),
+    )  # as the service sizes it
 
     def pipeline() -> object:
         faces = loop.run_until_complete(
-            prepare_faces(images, face.cropper, settings, metrics, pool)
+            prepare_faces(images, face.cropper, settings, Metrics(), pool)
         )
-        return distances_of(batch_of([faces[n].crop for n in FIELDS]))
+        return distances_of(crops_of([faces[n].crop for n in images]))
 
-    def sequential() -> object:
-        found = [prepare_one(images[n], n, face.cropper, limits).crop for n in FIELDS]
-        return distances_of(batch_of(found))
-
-    decoded = [decode_image(images[n], field=n, limits=limits) for n in FIELDS]
-    detect, detect_single = _detection_timings(aligner, decoded, seconds / 4)
-    stages = profile(images, aligner, distances_of, limits, seconds / 4)
-    in_pipeline = timed_loop(pipeline, seconds)
-    in_sequence = timed_loop(sequential, seconds / 2)
+    in_pipeline, in_sequence = timed_loop(pipeline, seconds), timed_loop(sequential, seconds / 2)
     loop.close()
     pool.shutdown()
-    # Keras's predict(), as the naive peer calls it (TensorFlow is loaded by open_local already).
-    import keras
+    import keras  # predict() as the naive peer calls it (TensorFlow is loaded by open_local already)
 
-    keras_model = keras.models.load_model(model_path, compile=False)
-    predict = timed_loop(lambda: keras_model.predict([one, one, one], verbose=0), seconds / 2)
+    keras_model, one = keras.models.load_model(model_path, compile=False), crops_of(crops)
+    predict = timed_loop(lambda: keras_model.predict(one, verbose=0), seconds / 2)
     return InProcess(
         forward_b1=forward,
         pipeline=in_pipeline,
@@ -125,48 +159,6 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InPro
         dlib_descriptor_3=dlib_descriptor,
         stages=stages,
         gc_pause_ms=gc_pause,
-        distances=distances,
+        distances=[float(v) for v in distances_of(crops_of(crops))[0]],
         tf_threads=settings.tf_threads,
     )
-
-
-def _dlib_descriptors(chips: list[Any]) -> Callable[[], object]:
-    """dlib's own descriptor of the same three chips (its C++ network), for the per-face comparison."""
-    import dlib
-
-    net = dlib.face_recognition_model_v1(str(package_models_dir() / RESNET_FILE))
-    return lambda: [net.compute_face_descriptor(chip) for chip in chips]
-
-
-def _detection_timings(
-    aligner: ChipAligner, decoded: list[Any], seconds: float
-) -> tuple[Timing, Timing]:
-    """Detection of the three images by the recipe's cascade, and by one full-resolution pass."""
-    import dlib
-
-    hog = dlib.get_frontal_face_detector()
-    return (
-        timed_loop(lambda: [aligner.detect(im) for im in decoded], seconds),
-        timed_loop(lambda: [hog(im, 1) for im in decoded], seconds),
-    )
-
-
-def settings_limits(settings: Settings) -> Any:
-    """The per-image limits a request gets."""
-    return ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Measure and write the JSON result."""
-    parser = argparse.ArgumentParser(description="the in-process limit")
-    parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--images", type=Path, required=True, help="dir with anchor/img1/img2.jpg")
-    parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    save(args.out, measure(args.model, read_images(args.images), args.seconds))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

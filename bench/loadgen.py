@@ -1,9 +1,8 @@
-"""The load generator: closed-loop clients on keep-alive connections, on httpx.
+"""The load generator: closed-loop clients on keep-alive httpx connections.
 
-Each of `concurrency` clients sends pre-built requests, one after another from its own place in the
-list (one request for the face triplet, several digits or table rows for the other kinds), as soon
-as its previous answer arrived. Every server is driven by this same generator, one at a time, in interleaved
-rounds, so whatever it costs falls on every server alike.
+Each of `concurrency` clients sends pre-built requests in turn, from its own place in the list, as
+soon as its previous answer arrived. Every server is driven by this same generator, one at a time,
+in interleaved rounds, so whatever it costs falls on every server alike.
 """
 
 from __future__ import annotations
@@ -38,8 +37,7 @@ class Payload:
     @classmethod
     def json(cls, value: object) -> Payload:
         """An application/json request (compact, as a browser's JSON.stringify sends it)."""
-        body = json.dumps(value, separators=(",", ":")).encode()
-        return cls(body, "application/json")
+        return cls(json.dumps(value, separators=(",", ":")).encode(), "application/json")
 
 
 @dataclass
@@ -58,7 +56,8 @@ class Tally:
     events: list[tuple[float, float, str]] = field(default_factory=list)
     answered: set[int] = field(default_factory=set)
     window_start: float = math.inf
-    sample: str = ""
+    sample: str = ""  # the first 200's body
+    cpu_s: float = 0.0  # the generator's own CPU time
 
     def record(self, conn: int, started: float, finished: float, outcome: str, body: bytes) -> None:
         """Keep one finished request; open the window when every connection has been answered."""
@@ -81,84 +80,49 @@ class Tally:
         start = self.begin + self.warmup if self.window_start == math.inf else self.window_start
         return start, start + self.duration
 
-    def measured(self) -> tuple[list[float], dict[str, int]]:
-        """Latencies of the 200s and counts of everything else completed inside the window."""
+    def measured(self) -> tuple[list[float], Counter[str]]:
+        """Latencies (ms) of the 200s and counts of everything else completed inside the window."""
         start, end = self.window()
-        latencies, errors = [], Counter[str]()
-        for started, finished, outcome in self.events:
-            if start <= finished <= end:
-                if outcome == "200":
-                    latencies.append(finished - started)
-                else:
-                    errors[outcome] += 1
-        return latencies, dict(errors)
-
-
-@dataclass
-class Run:
-    """What the generator saw at one level in one round."""
-
-    concurrency: int
-    duration_s: float
-    warmup_s: float
-    latencies_ms: list[float]
-    errors: dict[str, int]
-    completed_total: int
-    loadgen_cpu_s: float
-    sample_response: str
-
-
-async def _client(
-    conn: int, client: httpx.AsyncClient, url: str, payloads: Sequence[Payload], tally: Tally
-) -> None:
-    """One connection: send, wait for the answer, repeat with the next payload until the window ends."""
-    sent = conn  # connections start at different places, so concurrent requests differ
-    while time.perf_counter() < tally.stop_at:
-        payload = payloads[sent % len(payloads)]
-        sent += 1
-        started = time.perf_counter()
-        try:
-            answer = await client.post(
-                url, content=payload.body, headers={"Content-Type": payload.content_type}
-            )
-            tally.record(
-                conn, started, time.perf_counter(), str(answer.status_code), answer.content
-            )
-        except httpx.HTTPError as exc:
-            tally.record(conn, started, time.perf_counter(), type(exc).__name__, b"")
-            await asyncio.sleep(0.05)
+        inside = [(f - s, outcome) for s, f, outcome in self.events if start <= f <= end]
+        errors = Counter(outcome for _, outcome in inside if outcome != "200")
+        return [round(v * 1000.0, 3) for v, outcome in inside if outcome == "200"], errors
 
 
 async def _drive(url: str, payloads: Sequence[Payload], tally: Tally) -> None:
-    limits = httpx.Limits(
-        max_connections=tally.concurrency, max_keepalive_connections=tally.concurrency
-    )
+    """`concurrency` connections, each sending the next payload once its answer arrived."""
+
+    async def client(conn: int, http: httpx.AsyncClient) -> None:
+        sent = conn  # connections start at different places, so concurrent requests differ
+        while time.perf_counter() < tally.stop_at:
+            payload, sent, started = payloads[sent % len(payloads)], sent + 1, time.perf_counter()
+            try:
+                answer = await http.post(
+                    url, content=payload.body, headers={"Content-Type": payload.content_type}
+                )
+                tally.record(
+                    conn, started, time.perf_counter(), str(answer.status_code), answer.content
+                )
+            except httpx.HTTPError as exc:
+                tally.record(conn, started, time.perf_counter(), type(exc).__name__, b"")
+                await asyncio.sleep(0.05)
+
+    n = tally.concurrency
+    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
     headers = {"Accept": "application/json"}
-    async with httpx.AsyncClient(
-        limits=limits, timeout=REQUEST_TIMEOUT_S, headers=headers
-    ) as client:
-        await asyncio.gather(
-            *(_client(i, client, url, payloads, tally) for i in range(tally.concurrency))
-        )
+    async with httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S, headers=headers) as http:
+        await asyncio.gather(*(client(i, http) for i in range(n)))
 
 
 def run_level(
     url: str, payloads: Sequence[Payload], *, concurrency: int, duration: float, warmup: float
-) -> Run:
-    """Drive one concurrency level and keep what completed inside the measured window."""
+) -> Tally:
+    """Drive one concurrency level; what completed inside the measured window is `measured()`."""
     if not payloads:
         raise ValueError("no payloads to send")
-    tally = Tally(concurrency, time.perf_counter(), warmup, duration)
-    cpu_before = time.process_time()
-    asyncio.run(_drive(url, payloads, tally))
-    latencies, errors = tally.measured()
-    return Run(
-        concurrency=concurrency,
-        duration_s=duration,
-        warmup_s=round(tally.window()[0] - tally.begin, 3),
-        latencies_ms=[round(v * 1000.0, 3) for v in latencies],
-        errors=errors,
-        completed_total=len(tally.events),
-        loadgen_cpu_s=round(time.process_time() - cpu_before, 3),
-        sample_response=tally.sample,
+    tally, cpu_before = (
+        Tally(concurrency, time.perf_counter(), warmup, duration),
+        time.process_time(),
     )
+    asyncio.run(_drive(url, payloads, tally))
+    tally.cpu_s = time.process_time() - cpu_before
+    return tally

@@ -10,17 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request, UploadFile
+from fastapi import FastAPI, Request, UploadFile
 
 from bench.face import answer
 
 # Loaded once in the lifespan: three uploads by field name -> the two distances.
 Predict = Callable[[dict[str, bytes]], tuple[float, float]]
 
-FACE_ROUTES = APIRouter()
 
-
-def peer_app(load: Callable[[], object], routes: APIRouter) -> FastAPI:
+def peer_app(load: Callable[[], object]) -> FastAPI:
     """An app whose routes find what `load` returned in `app.state.loaded`, ready once it has."""
 
     @asynccontextmanager
@@ -36,18 +34,22 @@ def peer_app(load: Callable[[], object], routes: APIRouter) -> FastAPI:
         """Ready once the model is loaded."""
         return {"status": "ready"}
 
-    app.include_router(routes)
     return app
 
 
-@FACE_ROUTES.post("/predict")
-async def predict_face(
-    request: Request, anchor: UploadFile, img1: UploadFile, img2: UploadFile
-) -> dict[str, Any]:
-    """Which candidate is the same person as the anchor."""
-    predict: Predict = request.app.state.loaded
-    uploads = {"anchor": anchor, "img1": img1, "img2": img2}
-    return answer(*predict({k: await v.read() for k, v in uploads.items()}))
+def face_app(load: Callable[[], Predict]) -> FastAPI:
+    """A face peer: anchor, img1 and img2 in, the service's answer shape out."""
+    app = peer_app(load)
+
+    @app.post("/predict")
+    async def predict_face(
+        request: Request, anchor: UploadFile, img1: UploadFile, img2: UploadFile
+    ) -> dict[str, Any]:
+        """Which candidate is the same person as the anchor."""
+        uploads = {"anchor": anchor, "img1": img1, "img2": img2}
+        return answer(*request.app.state.loaded({k: await v.read() for k, v in uploads.items()}))
+
+    return app
 
 
 def serve(description: str, build: Callable[[Path | None], FastAPI], *, model: bool) -> int:

@@ -27,54 +27,47 @@ class TreeStats:
     hwm_mb: float  # sum of each process's peak resident set
 
 
-def peak_rss_mb(proc: psutil.Process) -> float:
-    """VmHWM, the peak resident set: psutil reports only the current one, so read it from /proc."""
-    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024.0
-    return 0.0
+def _field(path: str, name: str) -> str:
+    """A `name: value` line's value from a /proc text file ('' when absent)."""
+    lines = Path(path).read_text().splitlines()
+    return next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith(name)), "")
 
 
 def snapshot(root: int) -> TreeStats:
-    """CPU and memory of root's process tree right now."""
+    """CPU and memory of root's process tree right now (psutil has no peak RSS: VmHWM from /proc)."""
     leader = psutil.Process(root)
-    tree, pids, cpu, rss, hwm = [leader, *leader.children(recursive=True)], [], 0.0, 0.0, 0.0
-    for proc in tree:
+    pids, cpu, rss, hwm = [], 0.0, 0.0, 0.0
+    for proc in [leader, *leader.children(recursive=True)]:
         with contextlib.suppress(psutil.NoSuchProcess, FileNotFoundError):
             times, memory = proc.cpu_times(), proc.memory_info()
-            cpu, rss, hwm = (
-                cpu + times.user + times.system,
-                rss + memory.rss / MIB,
-                hwm + peak_rss_mb(proc),
-            )
+            peak = int(_field(f"/proc/{proc.pid}/status", "VmHWM:").split()[0]) / 1024.0
+            cpu, rss, hwm = cpu + times.user + times.system, rss + memory.rss / MIB, hwm + peak
             pids.append(proc.pid)
     return TreeStats(tuple(pids), cpu, round(rss, 1), round(hwm, 1))
 
 
 def busy_processes() -> list[str]:
     """Command lines of running processes that match BUSY_PATTERNS (training, evaluation)."""
-    found = []
-    for proc in psutil.process_iter(["pid", "cmdline"]):
-        command = " ".join(proc.info["cmdline"] or [])
-        if proc.pid != os.getpid() and any(p in command for p in BUSY_PATTERNS):
-            found.append(command[:200])
-    return found
+    commands = (
+        " ".join(p.info["cmdline"] or [])
+        for p in psutil.process_iter(["cmdline"])
+        if p.pid != os.getpid()
+    )
+    return [command[:200] for command in commands if any(p in command for p in BUSY_PATTERNS)]
 
 
 def cpu_hogs(seconds: float = 1.0, threshold: float = 0.1) -> list[dict[str, Any]]:
     """Other processes using more than `threshold` of a core over `seconds`: what the run competes with."""
-    procs = {
-        p.pid: p for p in psutil.process_iter(["cpu_times", "cmdline"]) if p.pid != os.getpid()
-    }
+    procs = [p for p in psutil.process_iter(["cpu_times", "cmdline"]) if p.pid != os.getpid()]
     time.sleep(seconds)
     hogs = []
-    for pid, proc in procs.items():
+    for proc in procs:
         with contextlib.suppress(psutil.Error):
             before, now = proc.info["cpu_times"], proc.cpu_times()
             share = (now.user + now.system - before.user - before.system) / seconds
             if share >= threshold:
                 command = " ".join(proc.info["cmdline"] or [])[:160]
-                hogs.append({"pid": pid, "cores": round(share, 2), "command": command})
+                hogs.append({"pid": proc.pid, "cores": round(share, 2), "command": command})
     return sorted(hogs, key=lambda h: -float(h["cores"]))
 
 
@@ -83,21 +76,19 @@ def load_average() -> list[float]:
     return [round(v, 2) for v in psutil.getloadavg()]
 
 
-def machine_info() -> dict[str, Any]:
-    """What the figures were measured on, and what else was using the CPU."""
-    cpu_model = "unknown"  # psutil does not name the CPU; Linux's cpuinfo does
-    with contextlib.suppress(OSError):
-        names = [
-            ln
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ]
-        cpu_model = names[0].split(":", 1)[1].strip() if names else cpu_model
+def machine(at: str) -> dict[str, Any]:
+    """The load at the run's `at` ("start" or "end"), with the machine itself at the start."""
+    load = {f"load_average_at_{at}": load_average()}
+    if at == "end":
+        return load | {
+            "training_running_at_end": busy_processes(),
+            "other_cpu_users_at_end": cpu_hogs(),
+        }
     return {
         "cpu_count": os.cpu_count(),
-        "cpu_model": cpu_model,
+        "cpu_model": _field("/proc/cpuinfo", "model name") or "unknown",  # psutil does not name it
         "memory_gib": round(psutil.virtual_memory().total / 1024**3, 1),
-        "load_average_at_start": load_average(),
+        **load,
         "training_running": busy_processes(),
         "other_cpu_users_at_start": cpu_hogs(),
         "python": platform.python_version(),

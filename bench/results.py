@@ -10,11 +10,8 @@ from pydantic import TypeAdapter
 
 from service.paths import REPO_ROOT
 
-# Where the bench's JSON lives (latest.json, history.json, tuning.json): the one place that says so.
-BENCH_DIR = REPO_ROOT / "reports" / "bench"
+BENCH_DIR = REPO_ROOT / "reports" / "bench"  # latest.json, history.json, tuning.json
 LATEST = BENCH_DIR / "latest.json"
-
-Levels = dict[str, "Level"]  # concurrency (as a JSON key) -> figures
 
 
 @dataclass
@@ -90,17 +87,23 @@ class Level:
 
 
 @dataclass
-class Server:
-    """One server's start, answer, memory and levels."""
+class Served:
+    """What every measured server has: its start, memory and levels (by concurrency as a JSON key)."""
 
     label: str
     ready_s: float
     processes: int
-    distances: list[float | None]
-    most_similar: str | None
     rss_after_warmup_mb: float
     peak_rss_mb: float
-    levels: Levels
+    levels: dict[str, Level]
+
+
+@dataclass
+class Server(Served):
+    """A face server, with the distances and choice of its answer to the triplet."""
+
+    distances: list[float | None]
+    most_similar: str | None
 
 
 @dataclass
@@ -112,16 +115,10 @@ class Answer:
 
 
 @dataclass
-class KindServer:
-    """One server of a classifier kind: its start, its answer to each request, memory and levels."""
+class KindServer(Served):
+    """A server of a classifier kind, with its answer to each request of the workload, in order."""
 
-    label: str
-    ready_s: float
-    processes: int
-    answers: list[Answer]  # one per request of the workload, in order
-    rss_after_warmup_mb: float
-    peak_rss_mb: float
-    levels: Levels
+    answers: list[Answer]
 
 
 @dataclass
@@ -169,11 +166,7 @@ class Tuning:
 
 @dataclass(kw_only=True)
 class Results:
-    """Everything one `make bench` measured; the headline ratios come first in the JSON.
-
-    Keyword-only, so that figures added later (with a default: absent from older files) can stand
-    beside their kin.
-    """
+    """Everything one `make bench` measured; the headline ratios come first in the JSON."""
 
     ratio_p50_c1_vs_inprocess: float | None
     ratio_throughput_c16_vs_naive: float | None

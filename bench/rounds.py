@@ -1,6 +1,7 @@
 """Interleaved rounds: every server started once, then in each round each level on each server.
 
-Interleaving spreads whatever else runs on the machine over all servers alike.
+Interleaving spreads whatever else runs on the machine over all servers alike. A progress bar
+estimates the time left on a terminal; elsewhere (CI, a log file) only the plain lines are printed.
 """
 
 from __future__ import annotations
@@ -10,12 +11,20 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
 
 from bench import procstats
 from bench.loadgen import Payload
 from bench.procstats import TreeStats
-from bench.results import Level
+from bench.results import Answer, KindServer, Level, Server
 from bench.servers import ServerSpec, Slice, Started, measure_level, merge_levels, start_server
+
+
+def log(message: str) -> None:
+    """A plain progress line, printed above the progress bar when there is one."""
+    tqdm.write(f"bench: {message}")
 
 
 @dataclass(frozen=True)
@@ -36,59 +45,67 @@ class Measured:
     levels: dict[str, Level]
     final: TreeStats
 
+    def face_server(self) -> Server:
+        """As a face server: the distances and choice of its answer to the triplet."""
+        answer = self.started.answers[0]
+        scores = answer.get("scores", {})
+        distances = [scores.get(k, {}).get("distance") for k in ("img1", "img2")]
+        return Server(
+            **self._served(), distances=distances, most_similar=answer.get("most_similar")
+        )
 
-@dataclass(frozen=True)
-class Schedule:
-    """How long each slice runs."""
+    def kind_server(self) -> KindServer:
+        """As a classifier: each answer's first prediction (a table's answer lists its rows)."""
+        firsts = [a["predictions"][0] if "predictions" in a else a for a in self.started.answers]
+        answers = [Answer(a["label"], a["probabilities"]) for a in firsts]
+        return KindServer(**self._served(), answers=answers)
 
-    rounds: int
-    duration_s: float  # per level and server, over all rounds
-    warmup_s: float
+    def _served(self) -> dict[str, Any]:
+        started = self.started
+        return {"label": started.spec.label, "ready_s": round(started.ready_s, 3),
+                "processes": len(started.warm.pids), "rss_after_warmup_mb": started.warm.rss_mb,
+                "peak_rss_mb": self.final.hwm_mb, "levels": self.levels}  # fmt: skip
 
 
 def measure_rounds(
     contestants: list[Contestant],
-    schedule: Schedule,
+    rounds: int,
+    duration_s: float,  # per level and server, over all rounds
+    warmup_s: float,
     workdir: Path,
-    *,
     before_round: Callable[[int], None] = lambda _: None,
 ) -> tuple[dict[str, Measured], dict[str, str]]:
     """Each contestant by its spec's name, and why those that did not start did not."""
     failed: dict[str, str] = {}
     parts: dict[tuple[str, int], list[Slice]] = defaultdict(list)
-    levels = sorted({level for c in contestants for level in c.levels})
     with ExitStack() as stack:
         started: dict[str, tuple[Contestant, Started]] = {}
-        for contestant in contestants:
-            spec = contestant.spec
-            print(f"bench: starting {spec.name}: {spec.label}", flush=True)
+        for c in contestants:
+            log(f"starting {c.spec.name}: {c.spec.label}")
             try:
-                started[spec.name] = (
-                    contestant,
-                    start_server(spec, contestant.payloads, workdir, stack),
-                )
+                started[c.spec.name] = c, start_server(c.spec, c.payloads, workdir, stack)
             except RuntimeError as exc:
-                if contestant.required:
+                if c.required:
                     raise
-                failed[spec.name] = f"failed to start: {exc}"[:1000]
-        for round_ in range(schedule.rounds):
-            before_round(round_)
-            for concurrency in levels:
-                print(f"bench: round {round_ + 1}/{schedule.rounds}: concurrency {concurrency}",
-                      flush=True)  # fmt: skip
-                for name, (contestant, server) in started.items():
-                    if concurrency in contestant.levels:
-                        parts[name, concurrency].append(measure_level(
-                            server, contestant.payloads, concurrency,
-                            duration=schedule.duration_s / schedule.rounds, warmup=schedule.warmup_s,
-                        ))  # fmt: skip
+                failed[c.spec.name] = f"failed to start: {exc}"[:1000]
+        levels = sorted({level for c, _ in started.values() for level in c.levels})
+        slices = rounds * sum(len(c.levels) for c, _ in started.values())
+        with tqdm(total=slices, desc="bench", unit="slice", disable=None) as bar:
+            for round_ in range(rounds):
+                before_round(round_)
+                for concurrency in levels:
+                    log(f"round {round_ + 1}/{rounds}: concurrency {concurrency}")
+                    for name, (c, server) in started.items():
+                        if concurrency in c.levels:
+                            parts[name, concurrency].append(measure_level(
+                                server, c.payloads, concurrency,
+                                duration=duration_s / rounds, warmup=warmup_s,
+                            ))  # fmt: skip
+                            bar.update()
         finals = {name: procstats.snapshot(server.pid) for name, (_, server) in started.items()}
-    measured = {
+    return {
         name: Measured(
-            server,
-            {str(c): merge_levels(parts[name, c]) for c in contestant.levels},
-            finals[name],
+            server, {str(n): merge_levels(parts[name, n]) for n in c.levels}, finals[name]
         )
-        for name, (contestant, server) in started.items()
-    }
-    return measured, failed
+        for name, (c, server) in started.items()
+    }, failed

@@ -1,43 +1,35 @@
-"""One benchmark run: the limit, the servers in interleaved rounds, start-up; JSON and tables."""
+"""One benchmark run: the limit, the servers in interleaved rounds, start-up; JSON, tables, plot."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import shutil
-import subprocess
-import sys
 import time
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import procstats, tables
+from bench import plot, procstats, tables
 from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
-from bench.figures import TARGETS, derived, headline, verdicts
-from bench.inputs import Triplet, load_triplet
+from bench.figures import TARGETS, derived, headline, kind_ratios, merge_timings, verdicts
+from bench.inprocess import measure as measure_limit
+from bench.inputs import load_triplet
 from bench.kinds import (
     KIND_LEVELS,
     KIND_MODELS,
     KindWorkload,
     kind_contestants,
-    kind_ratios,
     kind_results,
     kind_workloads,
+    manifest_keys,
 )
-from bench.results import (
-    LATEST,
-    InProcess,
-    KindsRun,
-    Results,
-    Stages,
-    load,
-    save,
-)
-from bench.rounds import Contestant, Measured, Schedule, measure_rounds
-from bench.servers import ServerSpec, bentoml_spec, facesim_spec, peer_specs, summarize_server
+from bench.results import LATEST, InProcess, KindsRun, Results, Stages, Timing, save
+from bench.rounds import Contestant, Measured, log, measure_rounds
+from bench.servers import face_specs
 from bench.startup import measure_startup
-from bench.stats import merge_timings
 from bench.tuning import read_tuning
 from service.paths import REPO_ROOT, repo_relative
 
@@ -58,93 +50,19 @@ class BenchConfig:
     startup_runs: int = 3
     rounds: int = 5  # levels are measured in this many interleaved slices per server
     bentoml: bool = True
-    allow_fallback_images: bool = False
     service_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = REPO_ROOT / ".cache" / "bench" / "run"
     out_json: Path = LATEST
     out_md: Path | None = REPO_ROOT / "docs" / "BENCHMARKS.md"
     command: str = "make bench"
 
-
-def run_inprocess(config: BenchConfig, images_dir: Path, tag: str) -> InProcess:
-    """The limit, in its own process so its TensorFlow threads match a server's."""
-    out = config.workdir / f"inprocess{tag}.json"
-    subprocess.run(
-        [sys.executable, "-m", "bench.inprocess", "--model", str(config.model), "--images", str(images_dir),
-         "--seconds", str(config.inprocess_s / config.rounds), "--out", str(out)],
-        cwd=REPO_ROOT, check=True,
-    )  # fmt: skip
-    result: InProcess = load(out, InProcess)
-    return result
-
-
-def merge_inprocess(parts: list[InProcess]) -> InProcess:
-    """The in-process rounds as one set of figures (a figure a model does not have stays None)."""
-    first, stages = parts[0], [p.stages for p in parts if p.stages]
-    pauses = [p.gc_pause_ms for p in parts if p.gc_pause_ms]
-    timings = {
-        key: merge_timings([getattr(p, key) for p in parts]) if getattr(first, key) else None
-        for key in ("forward_b1", "pipeline", "pipeline_sequential", "predict_b1", "detect_3",
-                    "detect_3_single_pass", "dlib_descriptor_3")
-    }  # fmt: skip
-    mean_stages = Stages(
-        {k: round(sum(s.cpu_ms[k] for s in stages) / len(stages), 2) for k in stages[0].cpu_ms},
-        stages[0].images_reaching_pass,
-    ) if stages else None  # fmt: skip
-    median_pause = (
-        {k: round(sorted(p[k] for p in pauses)[len(pauses) // 2], 2) for k in pauses[0]}
-        if pauses
-        else None
-    )
-    return InProcess(**timings, stages=mean_stages, gc_pause_ms=median_pause,  # type: ignore[arg-type]
-                     distances=first.distances, tf_threads=first.tf_threads)  # fmt: skip
-
-
-def schedule(config: BenchConfig) -> Schedule:
-    """How long each slice of the run lasts."""
-    return Schedule(config.rounds, config.duration_s, config.warmup_s)
-
-
-def measure_all(
-    config: BenchConfig,
-    specs: list[ServerSpec],
-    triplet: Triplet,
-    kinds: list[Contestant],
-    images_dir: Path,
-) -> tuple[InProcess, dict[str, Measured], dict[str, str]]:
-    """The face servers and the kinds' servers in the same interleaved rounds, each round after
-    the in-process limit."""
-    inprocess: list[InProcess] = []
-
-    def limit(round_: int) -> None:
-        print(f"bench: round {round_ + 1}/{config.rounds}: in-process limit", flush=True)
-        inprocess.append(run_inprocess(config, images_dir, f"-r{round_}"))
-
-    face = [
-        Contestant(spec, [triplet.multipart()], config.levels, required=spec.name == "facesim")
-        for spec in specs
-    ]
-    measured, failed = measure_rounds(
-        [*face, *kinds], schedule(config), config.workdir, before_round=limit
-    )
-    return merge_inprocess(inprocess), measured, failed
-
-
-def server_specs(config: BenchConfig, skipped: dict[str, str]) -> list[ServerSpec]:
-    """facesim, the naive peer, the face_recognition way and (when it can be installed) BentoML."""
-    specs = [
-        facesim_spec(config.model, config.workdir / "model-cache", config.service_env),
-        *peer_specs(config.model),
-    ]
-    if not config.bentoml:
-        skipped["bentoml"] = "skipped on request (--no-bentoml)"
-        return specs
-    try:
-        executable = ensure_bentoml(log=config.workdir / "bentoml-install.log")
-    except BentoUnavailable as exc:
-        skipped["bentoml"] = f"cannot install {BENTOML} here: {exc}"
-        return specs
-    return [*specs, bentoml_spec(config.model, executable, config.workdir / "bentoml-home")]
+    def settings(self) -> dict[str, Any]:
+        """The configuration as JSON, paths relative to the repository."""
+        found = {
+            k: v for k, v in asdict(self).items() if k not in ("workdir", "out_json", "out_md")
+        }
+        found["kind_models"] = {k: repo_relative(v) for k, v in self.kind_models.items()}
+        return found | {"model": repo_relative(self.model)}
 
 
 @dataclass
@@ -156,6 +74,7 @@ class Start:
     machine: dict[str, Any]
     skipped: dict[str, str]
     workloads: list[KindWorkload]
+    kinds: list[Contestant]
 
     def seconds(self) -> float:
         """Wall time since the start."""
@@ -164,55 +83,87 @@ class Start:
 
 def begin(config: BenchConfig) -> Start:
     """An empty work folder, the machine as it is now, and the kinds whose models are here."""
-    clock = time.perf_counter()
+    clock, skipped = time.perf_counter(), dict[str, str]()
     shutil.rmtree(config.workdir, ignore_errors=True)
     config.workdir.mkdir(parents=True)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
-    skipped: dict[str, str] = {}
-    workloads = kind_workloads(
-        config.kind_models, allow_fallback=config.allow_fallback_images, skipped=skipped
-    )
-    return Start(clock, generated_at, procstats.machine_info(), skipped, workloads)
+    workloads = kind_workloads(config.kind_models, skipped)
+    cache, env = config.workdir / "model-cache", config.service_env
+    kinds = kind_contestants(workloads, config.kind_levels, cache, env)
+    return Start(clock, generated_at, procstats.machine("start"), skipped, workloads, kinds)
 
 
-def machine_at_end() -> dict[str, Any]:
-    """The load the run ended under."""
-    return {
-        "load_average_at_end": procstats.load_average(),
-        "training_running_at_end": procstats.busy_processes(),
-        "other_cpu_users_at_end": procstats.cpu_hogs(),
-    }
+def run_inprocess(config: BenchConfig, images: dict[str, bytes], round_: int) -> InProcess:
+    """The limit, in a fresh process of its own so that its TensorFlow threads match a server's."""
+    log(f"round {round_ + 1}/{config.rounds}: in-process limit")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        seconds = config.inprocess_s / config.rounds
+        return pool.submit(measure_limit, config.model, images, seconds).result()
+
+
+def merge_inprocess(parts: list[InProcess]) -> InProcess:
+    """The in-process rounds as one set of figures (a figure a model does not have stays None)."""
+    first, merged = parts[0], dict[str, Any]()
+    for f in fields(InProcess):
+        if isinstance(getattr(first, f.name), Timing):
+            merged[f.name] = merge_timings([getattr(p, f.name) for p in parts])
+    if stages := [p.stages for p in parts if p.stages]:
+        cpu = {
+            k: round(sum(s.cpu_ms[k] for s in stages) / len(stages), 2) for k in stages[0].cpu_ms
+        }
+        merged["stages"] = Stages(cpu, stages[0].images_reaching_pass)
+    if pauses := [p.gc_pause_ms for p in parts if p.gc_pause_ms]:
+        merged["gc_pause_ms"] = {
+            k: round(sorted(p[k] for p in pauses)[len(pauses) // 2], 2) for k in pauses[0]
+        }
+    return replace(first, **merged)
+
+
+def bentoml_executable(config: BenchConfig, skipped: dict[str, str]) -> Path | None:
+    """BentoML's `bentoml` when it is wanted and can be installed; why not, in `skipped`."""
+    if not config.bentoml:
+        skipped["bentoml"] = "skipped on request (--no-bentoml)"
+        return None
+    try:
+        return ensure_bentoml(log=config.workdir / "bentoml-install.log")
+    except BentoUnavailable as exc:
+        skipped["bentoml"] = f"cannot install {BENTOML} here: {exc}"
+        return None
 
 
 def run(config: BenchConfig) -> Results:
-    """Measure everything once and write the results."""
+    """Measure everything once and write the results, the tables and the plot."""
     start = begin(config)
-    machine, skipped, workloads = start.machine, start.skipped, start.workloads
-    triplet = load_triplet(allow_fallback=config.allow_fallback_images)
-    images_dir = triplet.write(config.workdir / "images")
-    inprocess, measured, failed = measure_all(
-        config, server_specs(config, skipped), triplet, kind_stage(config, workloads), images_dir
+    triplet = load_triplet()
+    specs = face_specs(
+        config.model, config.workdir, config.service_env, bentoml_executable(config, start.skipped)
     )
-    servers = {
-        name: summarize_server(m.started, m.levels, m.final)
-        for name, m in measured.items()
-        if name in FACE_SERVERS
-    }
-    kinds = kind_results(workloads, measured, failed, skipped)
-    print(f"bench: start-up from S3 (moto), {config.startup_runs} run(s)", flush=True)
+    face = [
+        Contestant(spec, [triplet.multipart()], config.levels, required=spec.ours) for spec in specs
+    ]
+    parts: list[InProcess] = []
+    measured, failed = measure_rounds(
+        [*face, *start.kinds], config.rounds, config.duration_s, config.warmup_s, config.workdir,
+        before_round=lambda round_: parts.append(run_inprocess(config, triplet.images, round_)),
+    )  # fmt: skip
+    inprocess = merge_inprocess(parts)
+    servers = {name: m.face_server() for name, m in measured.items() if name in FACE_SERVERS}
+    kinds = kind_results(start.workloads, measured, failed, start.skipped)
+    log(f"start-up from S3 (moto), {config.startup_runs} run(s)")
     startup = measure_startup(config.model, runs=config.startup_runs, workdir=config.workdir)
-    machine |= machine_at_end()
+    machine = start.machine | procstats.machine("end")
     figures = headline(inprocess, servers, startup) | kind_ratios(kinds)
+    manifest = manifest_keys(config.model, "name", "version", "sha256", "input_shape", "threshold")
     results = Results(
         **figures,
         targets=verdicts(figures),
         generated_at=start.generated_at,
         command=config.command,
-        config=settings(config),
+        config=config.settings(),
         machine=machine,
-        model={"path": repo_relative(config.model), "manifest": _manifest(config.model)},
+        model={"path": repo_relative(config.model), "manifest": manifest},
         inputs=triplet.source,
-        skipped=skipped | {k: v for k, v in failed.items() if k in FACE_SERVERS},
+        skipped=start.skipped | {k: v for k, v in failed.items() if k in FACE_SERVERS},
         inprocess=inprocess,
         servers=servers,
         kinds=kinds,
@@ -225,30 +176,30 @@ def run(config: BenchConfig) -> Results:
     results.history = append_history(config.out_json.parent / "history.json", results)
     save(config.out_json, results)
     if config.out_md is not None:
-        tables.update(config.out_md, results)
+        report(results, config.out_md)
     return results
 
 
-def kind_stage(config: BenchConfig, workloads: list[KindWorkload]) -> list[Contestant]:
-    """Our service and the naive peer on each kind's model, with the run's service settings."""
-    return kind_contestants(
-        workloads, config.kind_levels, config.workdir / "model-cache", config.service_env
-    )
+def report(results: Results, markdown: Path) -> None:
+    """The document's tables, and the plot beside it (from the results alone: no measuring)."""
+    tables.update(markdown, results)
+    plot.servers(results, markdown.with_name(plot.FILE))
 
 
 def run_kinds_only(config: BenchConfig) -> KindsRun:
     """The classifier kinds alone (no face servers, limit or start-up); written to out_json."""
     start = begin(config)
+    measured: dict[str, Measured]
     measured, failed = measure_rounds(
-        kind_stage(config, start.workloads), schedule(config), config.workdir
+        start.kinds, config.rounds, config.duration_s, config.warmup_s, config.workdir
     )
     kinds = kind_results(start.workloads, measured, failed, start.skipped)
     results = KindsRun(
         **kind_ratios(kinds),
         generated_at=start.generated_at,
         command=config.command,
-        config=settings(config),
-        machine=start.machine | machine_at_end(),
+        config=config.settings(),
+        machine=start.machine | procstats.machine("end"),
         skipped=start.skipped,
         kinds=kinds,
         wall_seconds=start.seconds(),
@@ -257,37 +208,14 @@ def run_kinds_only(config: BenchConfig) -> KindsRun:
     return results
 
 
-def settings(config: BenchConfig) -> dict[str, Any]:
-    """The run's configuration as JSON, paths relative to the repository."""
-    found = asdict(config)
-    for name in ("workdir", "out_json", "out_md"):
-        del found[name]
-    found["model"] = repo_relative(config.model)
-    found["kind_models"] = {k: repo_relative(v) for k, v in config.kind_models.items()}
-    return found
-
-
 def append_history(path: Path, results: Results) -> list[dict[str, Any]]:
     """Add this run's headline figures to the runs before it (run-to-run variation is a figure too)."""
     history: list[dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else []
-    history.append(
-        {
-            "generated_at": results.generated_at,
-            "config": {k: results.config[k] for k in ("levels", "duration_s", "rounds")},
-            "load_average_at_start": results.machine["load_average_at_start"],
-            **{k: getattr(results, k) for k in TARGETS},
-        }
-    )
+    history.append({
+        "generated_at": results.generated_at,
+        "config": {k: results.config[k] for k in ("levels", "duration_s", "rounds")},
+        "load_average_at_start": results.machine["load_average_at_start"],
+        **{k: getattr(results, k) for k in TARGETS},
+    })  # fmt: skip
     path.write_text(json.dumps(history, indent=2) + "\n")
     return history
-
-
-def _manifest(model: Path) -> dict[str, Any]:
-    """The model's manifest, without bulky training details."""
-    try:
-        data: dict[str, Any] = json.loads(model.with_suffix(".json").read_text())
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return {
-        k: data[k] for k in ("name", "version", "sha256", "input_shape", "threshold") if k in data
-    }

@@ -11,8 +11,9 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from bench.results import Results
+from bench.results import Level, Results
 
 FARGATE_2VCPU_MEMORY_MIB = tuple(range(4096, 16384 + 1, 1024))
 NGINX_SIDECAR_MIB = 64  # nginx container's reservation in the task
@@ -50,16 +51,20 @@ def targets(r: Results) -> str:
     return table(["figure", "target", "measured", "met"], rows, numeric_from=2)
 
 
+LEVEL_HEADER = ["concurrency", "p50 ms", "p95 ms", "p99 ms", "req/s", "errors", "server CPU (cores)",
+                "CPU ms/req", "batch", "peak RSS MiB"]  # fmt: skip
+
+
+def level_row(lv: Level) -> list[object]:
+    """One server at one level, as LEVEL_HEADER's cells."""
+    return [lv.concurrency, fmt(lv.p50_ms), fmt(lv.p95_ms), fmt(lv.p99_ms), fmt(lv.throughput_rps, 2),
+            lv.error_count, fmt(lv.server_cpu_cores, 2), fmt(lv.server_cpu_ms_per_request),
+            fmt(lv.mean_batch_size, 2), fmt(lv.server_peak_rss_mb, 0)]  # fmt: skip
+
+
 def servers(r: Results) -> str:
-    header = ["server", "concurrency", "p50 ms", "p95 ms", "p99 ms", "req/s", "errors",
-              "server CPU (cores)", "CPU ms/req", "batch", "peak RSS MiB"]  # fmt: skip
-    rows = [
-        [s.label, lv.concurrency, fmt(lv.p50_ms), fmt(lv.p95_ms), fmt(lv.p99_ms), fmt(lv.throughput_rps, 2),
-         lv.error_count, fmt(lv.server_cpu_cores, 2), fmt(lv.server_cpu_ms_per_request),
-         fmt(lv.mean_batch_size, 2), fmt(lv.server_peak_rss_mb, 0)]
-        for s in r.servers.values() for lv in s.levels.values()
-    ]  # fmt: skip
-    return table(header, rows)
+    rows = [[s.label, *level_row(lv)] for s in r.servers.values() for lv in s.levels.values()]
+    return table(["server", *LEVEL_HEADER], rows)
 
 
 def kinds(r: Results) -> str:
@@ -67,22 +72,18 @@ def kinds(r: Results) -> str:
     if not r.kinds:
         reasons = "; ".join(f"{k}: {v}" for k, v in r.skipped.items() if " kind" in k)
         return f"No classifier kind was measured in this run{': ' + reasons if reasons else '.'}"
-    header = ["kind", "server", "concurrency", "p50 ms", "p99 ms", "req/s", "errors", "CPU ms/req",
-              "batch", "peak RSS MiB", "ours / naive req/s"]  # fmt: skip
     rows = [
-        [name, s.label, lv.concurrency, fmt(lv.p50_ms), fmt(lv.p99_ms), fmt(lv.throughput_rps, 2),
-         lv.error_count, fmt(lv.server_cpu_ms_per_request), fmt(lv.mean_batch_size, 2),
-         fmt(lv.server_peak_rss_mb, 0),
+        [name, s.label, *level_row(lv),
          fmt(k.ratio_throughput_c16_vs_naive, 2) if role == "ours" and lv.concurrency == 16 else ""]
         for name, k in r.kinds.items() for role, s in k.servers.items() for lv in s.levels.values()
     ]  # fmt: skip
-    return table(header, rows, numeric_from=2)
+    return table(["kind", "server", *LEVEL_HEADER, "ours / naive req/s"], rows, numeric_from=2)
 
 
 def limit(r: Results) -> str:
-    found = {label: getattr(r.inprocess, key) for key, label in IN_PROCESS.items()}
+    found = [(label, getattr(r.inprocess, key)) for key, label in IN_PROCESS.items()]
     rows = [[label, fmt(t.p50_ms, 2), fmt(t.p99_ms, 2), fmt(t.throughput_rps), fmt(t.cpu_ms_per_call)]
-            for label, t in found.items() if t is not None]  # fmt: skip
+            for label, t in found if t is not None]  # fmt: skip
     return table(["in-process", "p50 ms", "p99 ms", "calls/s", "CPU ms/call"], rows)
 
 
@@ -91,10 +92,9 @@ def stages(r: Results) -> str:
     if r.inprocess.stages is None:
         return "No stage profile: the model's crop recipe has no detection cascade."
     cpu, reaching = r.inprocess.stages.cpu_ms, r.inprocess.stages.images_reaching_pass
-    http = r.derived.get("http_cpu_ms_per_request")
     parts = {f"{n}: {reaching[n]} of 3 images" if n in reaching else n: v for n, v in cpu.items()}
     parts |= {f"{n}: 0 of 3 images": 0.0 for n in reaching if n not in cpu}
-    if http is not None:
+    if (http := r.derived.get("http_cpu_ms_per_request")) is not None:
         parts["HTTP, multipart, JSON, the event loop"] = http
     total = sum(max(0.0, v) for v in parts.values())
     rows = [[name, fmt(v, 2), f"{100 * max(0.0, v) / total:.0f} %"] for name, v in parts.items()]
@@ -138,17 +138,17 @@ def tuning(r: Results) -> str:
 
 def sizing(r: Results) -> str:
     """Fargate memory and tasks from the measured peak memory and throughput at concurrency 16."""
-    ours = r.servers["facesim"].levels
-    c16 = ours.get("16") or list(ours.values())[-1]
+    ours = r.servers["facesim"]
+    c16 = ours.levels.get("16") or list(ours.levels.values())[-1]
     need = r.rss_mb_per_worker * HEADROOM + NGINX_SIDECAR_MIB
     memory = next((m for m in FARGATE_2VCPU_MEMORY_MIB if m >= need), FARGATE_2VCPU_MEMORY_MIB[-1])
-    rps, cores = fmt(c16.throughput_rps), fmt(c16.server_cpu_cores, 2)
     rows: list[list[object]] = [
         ["memory per worker after warm-up / peak (MiB)",
-         f"{fmt(r.servers['facesim'].rss_after_warmup_mb, 0)} / {fmt(r.rss_mb_per_worker, 0)}"],
+         f"{fmt(ours.rss_after_warmup_mb, 0)} / {fmt(r.rss_mb_per_worker, 0)}"],
         [f"task memory needed ({HEADROOM}x peak + nginx {NGINX_SIDECAR_MIB} MiB)", f"{need:.0f}"],
         ["smallest 2-vCPU Fargate memory that fits (MiB)", memory],
-        ["requests/s at concurrency 16 (cores used)", f"{rps} ({cores})"],
+        ["requests/s at concurrency 16 (cores used)",
+         f"{fmt(c16.throughput_rps)} ({fmt(c16.server_cpu_cores, 2)})"],
         ["requests/s of 2 vCPUs to itself (2 x 1000 / CPU ms per request)",
          f"{2 * 1000.0 / c16.server_cpu_ms_per_request:.1f}"],
         [f"plan per task ({int(TARGET_UTILISATION * 100)} % of measured)",
@@ -164,18 +164,16 @@ def history(r: Results) -> str:
     return table(["run", "load avg", *(f"`{k}`" for k in keys)], rows)
 
 
+def _hogs(found: list[dict[str, Any]] | None) -> str:
+    """Other processes using the CPU, as a cell."""
+    cells = [
+        f"`{' '.join(str(h['command']).split())[:70]}` ({h['cores']} cores)" for h in found or []
+    ]
+    return "; ".join(cells) or "none"
+
+
 def machine(r: Results) -> str:
     m, rounds = r.machine, r.config["rounds"]
-
-    def hogs(found: list[dict[str, object]] | None) -> str:
-        return (
-            "; ".join(
-                f"`{' '.join(str(h['command']).split())[:70]}` ({h['cores']} cores)"
-                for h in found or []
-            )
-            or "none"
-        )
-
     rows = [
         ["generated", f"`{r.command}` at {r.generated_at} ({r.wall_seconds:.0f} s)"],
         ["measured", f"{rounds} round(s) of {r.config['duration_s'] / rounds:.1f} s per level and server, "
@@ -186,7 +184,7 @@ def machine(r: Results) -> str:
         ["load average at start / end", f"{m['load_average_at_start']} / {m.get('load_average_at_end')}"],
         ["model training or evaluation running", "; ".join(m["training_running"]) or "no"],
         ["other CPU users at start / end",
-         f"{hogs(m.get('other_cpu_users_at_start'))} / {hogs(m.get('other_cpu_users_at_end'))}"],
+         f"{_hogs(m.get('other_cpu_users_at_start'))} / {_hogs(m.get('other_cpu_users_at_end'))}"],
         ["model", f"`models/{Path(r.model['path']).name}` {r.model['manifest']}"],
         *([f"{name} kind", f"`{k.model['path']}` ({k.model['name']} {k.model['version']}); "
                            f"requests: {k.inputs}"] for name, k in r.kinds.items()),
@@ -209,5 +207,4 @@ def update(path: Path, results: Results) -> None:
             f"## {name}\n\n<!-- bench:table {name} -->\n<!-- /bench:table -->\n" for name in TABLES
         ]
         path.write_text("# Benchmarks\n\n" + "\n".join(skeleton))
-    text = BLOCK.sub(lambda m: f"{m[1]}{TABLES[m[2]](results)}\n{m[3]}", path.read_text())
-    path.write_text(text)
+    path.write_text(BLOCK.sub(lambda m: f"{m[1]}{TABLES[m[2]](results)}\n{m[3]}", path.read_text()))

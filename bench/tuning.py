@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 from contextlib import ExitStack
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,61 +17,48 @@ from typing import Any
 from bench.inputs import load_triplet
 from bench.procstats import cpu_hogs, load_average
 from bench.results import Tuning, load
-from bench.servers import facesim_spec, measure_level, slice_figures, start_server
+from bench.rounds import log
+from bench.servers import measure_level, merge_levels, service_spec, start_server
 from service.paths import repo_relative
 
+FIGURES = ("p50_ms", "p99_ms", "throughput_rps", "server_cpu_ms_per_request", "mean_batch_size")
 
-def run_ab(
-    model: Path,
-    variants: dict[str, dict[str, str]],
-    *,
-    levels: tuple[int, ...],
-    duration: float,
-    repeats: int,
-    workdir: Path,
-    out: Path,
-) -> None:
+
+def run_ab(model: Path, variants: dict[str, dict[str, str]], *, levels: tuple[int, ...],
+           duration: float, repeats: int, workdir: Path, out: Path) -> None:  # fmt: skip
     """Each variant `repeats` times at each level; medians per variant and level."""
     workdir.mkdir(parents=True, exist_ok=True)
-    payloads, hogs = [load_triplet().multipart()], cpu_hogs()
-    runs: list[dict[str, Any]] = []
+    payloads, hogs, runs = [load_triplet().multipart()], cpu_hogs(), list[dict[str, Any]]()
     for repeat in range(repeats):
         for name, env in variants.items():
-            print(f"tuning: {name} {env} (repeat {repeat + 1}/{repeats})", flush=True)
+            log(f"tuning: {name} {env} (repeat {repeat + 1}/{repeats})")
+            spec = service_spec("facesim", "facesim", model, workdir / "model-cache", env)
             with ExitStack() as stack:
-                server = start_server(
-                    facesim_spec(model, workdir / "model-cache", env), payloads, workdir, stack
-                )
-                for concurrency in levels:
-                    part = measure_level(
-                        server, payloads, concurrency, duration=duration, warmup=2.0
+                server = start_server(spec, payloads, workdir, stack)
+                for n in levels:
+                    level = asdict(
+                        merge_levels(
+                            [measure_level(server, payloads, n, duration=duration, warmup=2.0)]
+                        )
                     )
                     runs.append(
-                        {"variant": name, "repeat": repeat, "concurrency": concurrency}
-                        | slice_figures(part)
+                        {"variant": name, "repeat": repeat, "concurrency": n}
+                        | {k: level[k] for k in FIGURES}
                     )
     medians = {}
     for name in variants:
-        for concurrency in levels:
-            rows = [r for r in runs if r["variant"] == name and r["concurrency"] == concurrency]
-            medians[f"{name} c{concurrency}"] = {
-                k: round(statistics.median(v for r in rows if (v := r[k]) is not None), 2)
-                for k in rows[0]
-                if k not in ("variant", "repeat", "concurrency")
-                and any(r[k] is not None for r in rows)
+        for n in levels:
+            rows = [r for r in runs if r["variant"] == name and r["concurrency"] == n]
+            found = {k: [v for r in rows if (v := r[k]) is not None] for k in FIGURES}
+            medians[f"{name} c{n}"] = {
+                k: round(statistics.median(v), 2) for k, v in found.items() if v
             }
-    report = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": repo_relative(model),
-        "variants": variants,
-        "levels": list(levels),
-        "duration_s": duration,
-        "repeats": repeats,
-        "load_average_at_end": load_average(),
-        "other_cpu_users_at_start": hogs,
-        "medians": medians,
-        "runs": runs,
-    }
+    report: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "model": repo_relative(model),
+        "variants": variants, "levels": list(levels), "duration_s": duration, "repeats": repeats,
+        "load_average_at_end": load_average(), "other_cpu_users_at_start": hogs,
+        "medians": medians, "runs": runs,
+    }  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -163,16 +164,15 @@ def running(
     name: str,
     argv: Sequence[str],
     *,
-    log_path: Path | None,
-    env: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
     ready_url: str | None = None,
     timeout: float = 180.0,
+    **spawn_options: Any,
 ) -> Iterator[psutil.Popen]:
-    """spawn() for the length of a `with` block, once ready_url answers 200; stopped after it."""
-    proc, record = spawn(name, argv, log_path=log_path, env=env, cwd=cwd)
+    """spawn() (with its log_path, env, cwd) for a `with` block, once ready_url answers 200."""
+    proc, record = spawn(name, argv, **spawn_options)
     try:
         if ready_url is not None:
+            log_path = spawn_options.get("log_path")
             wait_for(ready_url, timeout=timeout, proc=proc, log_path=log_path, interval=0.02)
         yield proc
     finally:

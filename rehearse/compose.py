@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -196,16 +197,11 @@ def _podman_compose(*args: str, env: Mapping[str, str], timeout: float) -> str:
 
 def _start_order(services: dict[str, Any]) -> list[str]:
     """Dependencies before dependents (network_mode service:X counts as one)."""
-    order: list[str] = []
-    pending = dict(services)
-    while pending:
-        ready = [n for n, s in pending.items() if set(s.get("depends_on", {})) <= set(order)]
-        if not ready:
-            raise EngineError(f"dependency cycle among {sorted(pending)}")
-        order += sorted(ready)
-        for name in ready:
-            del pending[name]
-    return order
+    graph = {name: set(service.get("depends_on", {})) for name, service in services.items()}
+    try:
+        return [name for name in TopologicalSorter(graph).static_order() if name in services]
+    except CycleError as exc:
+        raise EngineError(f"dependency cycle among {sorted(set(exc.args[1]))}") from exc
 
 
 def seconds(duration: str | int) -> int:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import tables
 from bench.kinds import KIND_MODELS
 from bench.results import BENCH_DIR, load, save
-from bench.run import BenchConfig, run, run_kinds_only
+from bench.run import BenchConfig, report, run, run_kinds_only
 from bench.tuning import read_tuning, run_ab
 from service.config import DEFAULT_MODEL
 from service.paths import REPO_ROOT as ROOT
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--render",
         action="store_true",
-        help="only rewrite the report's tables (and the A/B figures in the JSON) from --out",
+        help="only rewrite the report's tables and plot (and the A/B figures in the JSON) from --out",
     )
     args = parser.parse_args(argv)
     out = args.out or (KINDS_ONLY_OUT if args.kinds_only else BenchConfig.out_json)
@@ -74,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         results = load(out)
         results.tuning = read_tuning(out.parent / "tuning.json")
         save(out, results)
-        tables.update(args.markdown, results)
+        report(results, args.markdown)
         return 0
     if not args.model.is_file() and not args.kinds_only:
         parser.error(f"model {args.model} not found (build it with `make port` or pass --model)")
@@ -105,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         startup_runs=1 if quick else 3,
         rounds=1 if quick else 5,
         bentoml=not args.no_bentoml,
-        allow_fallback_images=quick,
         service_env=dict(item.split("=", 1) for item in args.service_env),
         workdir=args.workdir,
         out_json=out,

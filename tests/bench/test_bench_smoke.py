@@ -1,5 +1,8 @@
 """`scripts/bench.py --quick` end to end on the tiny models: it runs and writes every figure.
 
+It sends what the full bench sends (three LFW photos, MNIST digits drawn as the page does): the data
+sets are needed (a skip without them here, a failure under CI).
+
 A benchmark is not a test: nothing here asserts a timing or a sentence, only that every figure
 exists and is sane, the servers agree, and the report has every table.
 """
@@ -16,8 +19,10 @@ from typing import Any
 
 import pytest
 
+from bench.plot import FILE
 from bench.tables import TABLES
 from service.paths import REPO_ROOT as REPO
+from tests.support import needs
 from tests.support.tiny_model import write_image_model, write_tabular_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -35,6 +40,13 @@ HEADLINE = (
 def sane(value: object) -> bool:
     """A positive, finite number."""
     return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def data_sets() -> None:
+    """LFW and the example data sets, which the bench's requests are made from."""
+    needs.lfw()
+    needs.example_data()
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +134,8 @@ def test_quick_bench_writes_every_figure(
     assert set(blocks) == set(TABLES)
     for name in ("targets", "servers", "kinds", "limit", "startup", "sizing", "history", "machine"):
         assert blocks[name].startswith("| "), (name, blocks[name])
+    # ...and the plot beside it, drawn from the same results.
+    assert (tmp_path / FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_kinds_only_measures_the_kinds_whose_models_are_here(

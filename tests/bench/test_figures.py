@@ -7,15 +7,24 @@ from dataclasses import replace
 
 import pytest
 
-from bench.figures import headline, verdicts
-from bench.results import LATEST, InProcess, Level, Results, Server, Startup, load
-from bench.stats import percentile, timing
+from bench.figures import headline, kind_ratios, merge_timings, summarize_ms, timing, verdicts
+from bench.results import LATEST, InProcess, KindResult, Level, Results, Server, Startup, load
 
 
-def test_percentile_interpolates() -> None:
-    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == pytest.approx(2.5)
-    assert percentile([5.0], 99) == 5.0
-    assert math.isnan(percentile([], 50))
+def test_percentiles_interpolate_between_closest_ranks() -> None:
+    found = summarize_ms([4.0, 1.0, 3.0, 2.0])
+    assert found["p50_ms"] == pytest.approx(2.5) and found["p99_ms"] == pytest.approx(3.97)
+    assert found["mean_ms"] == 2.5 and found["max_ms"] == 4.0
+    assert summarize_ms([5.0])["p99_ms"] == 5.0
+    assert all(math.isnan(v) for v in summarize_ms([]).values())
+
+
+def test_merged_timings_pool_the_rounds_calls_and_cpu() -> None:
+    merged = merge_timings([timing([10.0, 30.0], cpu_s=0.04), timing([20.0], cpu_s=0.02)])
+    assert merged.n == 3 and merged.rounds == 2 and merged.p50_ms == 20.0
+    assert merged.cpu_ms_per_call == pytest.approx(20.0) and merged.throughput_rps == pytest.approx(
+        50.0
+    )
 
 
 def _level(base: Level, p50: float, p99: float, rps: float) -> Level:
@@ -31,7 +40,8 @@ def test_headline_ratios_and_verdicts() -> None:
         "1": _level(some_level, 44.0, 50.0, 20.0),
         "16": _level(some_level, 600.0, 780.0, 27.0),
     }
-    facesim = Server("facesim", 1.0, 1, [0.1, 0.9], "img1", 650.0, 700.0, levels)
+    facesim = Server(label="facesim", ready_s=1.0, processes=1, rss_after_warmup_mb=650.0,
+                     peak_rss_mb=700.0, levels=levels, distances=[0.1, 0.9], most_similar="img1")  # fmt: skip
     naive = replace(facesim, levels={"16": _level(some_level, 1800.0, 2000.0, 9.0)})
     startup = Startup("s3://b/k.h5", [], 6.0, {})
     figures = headline(inprocess, {"facesim": facesim, "naive": naive}, startup)
@@ -44,3 +54,12 @@ def test_headline_ratios_and_verdicts() -> None:
     assert judged["ready_seconds"].met is True
     assert judged["ratio_p99_vs_p50_c16"].met is True
     assert judged["ratio_throughput_c16_vs_bentoml"].met is None
+    assert verdicts(figures | {"ready_seconds": 9.0})["ready_seconds"].met is False
+
+
+def test_kind_ratios_name_every_kind_and_none_for_one_not_measured() -> None:
+    tabular = KindResult("tabular-classification", {}, "rows", [], 3.0, {})
+    assert kind_ratios({"tabular": tabular}) == {
+        "ratio_throughput_c16_vs_naive_image": None,
+        "ratio_throughput_c16_vs_naive_tabular": 3.0,
+    }

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench import tables
-from bench.kind_inputs import SPREAD_ROWS, Requests, row_requests, spread_row
-from bench.kinds import KindWorkload, answer_of, kind_ratios, kind_results
+from bench.inputs import SPREAD_ROWS, Requests, row_requests, spread_row
+from bench.kinds import KindWorkload, kind_results
 from bench.procstats import TreeStats
 from bench.results import LATEST, Results, load
 from bench.rounds import Measured
@@ -49,18 +50,20 @@ def test_spread_rows_stay_within_bounds_and_whole_when_the_bounds_are() -> None:
     assert all(isinstance(n, int) and 1 <= n <= 99 for n in ns)
 
 
-def test_answer_of_reads_an_image_answer_and_the_first_row_of_a_table_answer() -> None:
+def test_a_classifier_answer_is_an_image_answer_or_the_first_row_of_a_table_answer() -> None:
     image = {"label": "7", "probabilities": {"7": 0.9, "1": 0.1}, "model": {}}
     rows = {"predictions": [{"label": "no", "probabilities": {"no": 0.6, "yes": 0.4}}]}
-    assert answer_of(image).label == "7" and answer_of(rows).probabilities["yes"] == 0.4
+    found = _measured("x", 1.0, answers=[image, rows]).kind_server().answers
+    assert found[0].label == "7" and found[1].probabilities["yes"] == 0.4
 
 
-def _measured(name: str, rps_c16: float) -> Measured:
+def _measured(name: str, rps_c16: float, answers: list[dict[str, Any]] | None = None) -> Measured:
     recorded: Results = load(LATEST)
     some = recorded.servers["facesim"].levels["16"]
     spec = ServerSpec(name, f"{name} label", ("true",))
     answer = {"predictions": [{"label": "no", "probabilities": {"no": 0.6, "yes": 0.4}}]}
-    started = Started(spec, "http://x", 1, 2.0, [answer], TreeStats((1,), 1.0, 300.0, 310.0))
+    warm = TreeStats((1,), 1.0, 300.0, 310.0)
+    started = Started(spec, "http://x", 1, 2.0, answers or [answer], warm)
     levels = {"1": replace(some, concurrency=1), "16": replace(some, throughput_rps=rps_c16)}
     return Measured(started, levels, TreeStats((1,), 2.0, 300.0, 320.0))
 
@@ -84,11 +87,6 @@ def test_kind_results_give_the_ratio_at_16_and_record_a_peer_that_did_not_start(
     assert found["image"].ratio_throughput_c16_vs_naive is None
     assert set(found["image"].servers) == {"ours"}
     assert skipped == {"image-naive": "failed to start: boom"}
-    assert kind_ratios(found) == {
-        "ratio_throughput_c16_vs_naive_image": None,
-        "ratio_throughput_c16_vs_naive_tabular": pytest.approx(3.0),
-    }
-    assert kind_ratios({}) == dict.fromkeys(kind_ratios(found))
 
 
 def test_the_kinds_table_has_a_row_per_server_and_level_and_the_ratio_on_ours_at_16(
@@ -112,5 +110,5 @@ def test_the_kinds_table_has_a_row_per_server_and_level_and_the_ratio_on_ours_at
 def test_the_kinds_table_says_why_no_kind_was_measured() -> None:
     skipped = {"image kind": "model x.h5 not found"}
     results: Results = replace(load(LATEST), kinds={}, skipped=skipped)
-    said = "No classifier kind was measured in this run: image kind: model x.h5 not found"
-    assert tables.kinds(results) == said
+    said = tables.kinds(results)
+    assert "model x.h5 not found" in said and "|" not in said  # the reason, and no empty table

@@ -45,15 +45,19 @@ def server() -> Iterator[str]:
 
 
 def test_every_answer_in_the_window_is_a_latency(server: str) -> None:
-    run = run_level(f"{server}/ok", TEXT, concurrency=3, duration=0.5, warmup=0.2)
-    assert run.errors == {} and len(run.latencies_ms) > 10
-    assert run.completed_total > len(run.latencies_ms)  # the warm-up's answers are not measured
-    assert run.warmup_s >= 0.2 and run.sample_response == '{"most_similar": "img1"}'
+    tally = run_level(f"{server}/ok", TEXT, concurrency=3, duration=0.5, warmup=0.2)
+    latencies, errors = tally.measured()
+    assert errors == {} and len(latencies) > 10
+    assert len(tally.events) > len(latencies)  # the warm-up's answers are not measured
+    assert tally.window()[0] - tally.begin >= 0.2 and tally.sample == '{"most_similar": "img1"}'
+    assert tally.cpu_s > 0
 
 
 def test_refusals_are_counted_by_status_not_measured(server: str) -> None:
-    run = run_level(f"{server}/busy", TEXT, concurrency=2, duration=0.3, warmup=0.1)
-    assert run.latencies_ms == [] and run.errors["503"] > 0
+    latencies, errors = run_level(
+        f"{server}/busy", TEXT, concurrency=2, duration=0.3, warmup=0.1
+    ).measured()
+    assert latencies == [] and errors["503"] > 0
 
 
 def test_clients_send_every_payload_in_turn_with_its_content_type(server: str) -> None:
@@ -76,8 +80,8 @@ def test_clients_send_every_payload_in_turn_with_its_content_type(server: str) -
 
 def test_nothing_listening_is_an_error_not_a_crash(server: str) -> None:
     dead = server.rsplit(":", 1)[0] + ":9"
-    run = run_level(dead, TEXT, concurrency=1, duration=0.2, warmup=0.0)
-    assert run.latencies_ms == [] and set(run.errors) == {"ConnectError"}
+    latencies, errors = run_level(dead, TEXT, concurrency=1, duration=0.2, warmup=0.0).measured()
+    assert latencies == [] and set(errors) == {"ConnectError"}
 
 
 def test_tally_window_opens_after_warmup_and_every_first_answer() -> None:
@@ -91,7 +95,7 @@ def test_tally_window_opens_after_warmup_and_every_first_answer() -> None:
     tally.record(1, 4.0, 6.0, "503", b"")
     tally.record(0, 13.0, 15.0, "200", b"")  # finished after the window
     latencies, errors = tally.measured()
-    assert latencies == [4.0, 2.0] and errors == {"503": 1}
+    assert latencies == [4000.0, 2000.0] and errors == {"503": 1}
     assert len(tally.events) == 6 and tally.sample == "first"
 
 

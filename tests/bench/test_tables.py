@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from bench import tables
+from bench import plot, tables
+from bench.plot import FILE, curves
 from bench.results import LATEST, Results, load, save
 from service.paths import REPO_ROOT
 
@@ -58,3 +59,14 @@ def test_a_new_document_gets_every_table(tmp_path: Path) -> None:
     assert {name for name, _ in blocks} == set(tables.TABLES)
     # The recorded run predates the classifier kinds: their block says so in a sentence.
     assert all(body.startswith("|") for name, body in blocks if name != "kinds")
+
+
+def test_the_plot_has_a_curve_per_server_by_ascending_concurrency(tmp_path: Path) -> None:
+    results: Results = load(LATEST)
+    found = curves(results)
+    assert set(found) == {server.label for server in results.servers.values()}
+    facesim = found[results.servers["facesim"].label]
+    assert facesim["clients"] == sorted(facesim["clients"]) and len(facesim["clients"]) == 4
+    assert facesim["rps"][2] == results.servers["facesim"].levels["16"].throughput_rps
+    plot.servers(results, tmp_path / FILE)
+    assert (tmp_path / FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
