@@ -4,14 +4,16 @@ A request takes a place before its body is read (MAX_QUEUE places: a full servic
 once, having read nothing), then waits in line for one of MAX_ACTIVE turns, in which it is decoded,
 cropped and sent to the model. A request that would wait longer than QUEUE_TIMEOUT for its turn is
 answered 503 at once (the wait is estimated from how long recent turns took), or when the wait
-runs out. So the work in progress, and the memory it holds, stay the same however many clients
-come, and every answered request was served in time.
+runs out; Retry-After says about when the work queued now will be done. So the work in progress,
+and the memory it holds, stay the same however many clients come, and every answered request was
+served in time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -58,15 +60,17 @@ class Admission:
     @contextlib.asynccontextmanager
     async def place(self) -> AsyncIterator[None]:
         """A place in the service, or 503 at once when all are taken or the wait would be too long."""
+        wait = self.expected_wait()
         if self._placed >= self.max_queue:
             raise Overloaded(
-                f"the service is at capacity ({self.max_queue} requests in progress); retry shortly"
+                f"the service is at capacity ({self.max_queue} requests in progress); retry shortly",
+                retry_after=math.ceil(wait),
             )
-        wait = self.expected_wait()
         if wait > self.queue_timeout:
             raise Overloaded(
                 f"the service is at capacity (about {wait:.1f} s of work queued, more than "
-                f"{self.queue_timeout:g} s); retry shortly"
+                f"{self.queue_timeout:g} s); retry shortly",
+                retry_after=math.ceil(wait),
             )
         self._placed += 1  # the event loop's thread only: no lock needed
         try:
@@ -99,7 +103,8 @@ class Admission:
             self._leave(ticket)
             raise Overloaded(
                 f"the service is at capacity (no turn within {self.queue_timeout:g} s); "
-                "retry shortly"
+                "retry shortly",
+                retry_after=math.ceil(self.expected_wait()),
             ) from None
         except asyncio.CancelledError:  # the client went away
             if ticket.done() and not ticket.cancelled():  # a turn had just been handed over

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
         3.0,
         gt=0,
         description="seconds a request may wait in line for its turn; one expected to wait "
-        "longer is answered 503 overloaded at once (Retry-After: 1)",
+        "longer is answered 503 overloaded at once (Retry-After: its expected wait)",
     )
     # One: the decode threads already fill the cores, and a single-threaded forward pass cost 6 %
     # less CPU per request and gave 7 % more throughput on 2 vCPUs (docs/BENCHMARKS.md).

@@ -125,7 +125,9 @@ def test_a_newcomer_is_refused_at_once_when_the_line_would_outlast_the_timeout()
             task = asyncio.create_task(hold_turn(admission, entered, k, release))
             await settle()
             if task.done():
-                assert isinstance(task.exception(), Overloaded)
+                error = task.exception()
+                assert isinstance(error, Overloaded)
+                assert error.headers() == {"Retry-After": "4"}, "a line of 7 is 3.5 s of work"
                 refused += 1
             else:
                 tasks.append(task)
