@@ -52,13 +52,15 @@ def test_a_full_service_refuses_at_once_and_takes_requests_again_when_one_leaves
     async def scenario() -> None:
         release, entered = asyncio.Event(), list[int]()
         held = [asyncio.create_task(hold_turn(admission, entered, k, release)) for k in range(2)]
-        await settle()
-        with pytest.raises(Overloaded, match="2 requests in progress") as refused:
-            async with admission.place():
-                pass
-        assert refused.value.status_code == 503
-        assert refused.value.headers() == {"Retry-After": "1"}
-        release.set()
+        try:
+            await settle()
+            with pytest.raises(Overloaded, match="2 requests in progress") as refused:
+                async with admission.place():
+                    pass
+            assert refused.value.status_code == 503
+            assert refused.value.headers() == {"Retry-After": "1"}
+        finally:
+            release.set()  # a failed test must not leave tasks holding turns
         await asyncio.gather(*held)
         async with admission.place(), admission.turn():
             pass
@@ -96,12 +98,14 @@ def test_a_request_that_gets_no_turn_in_time_is_refused_and_leaves_the_line() ->
     async def scenario() -> None:
         release, entered = asyncio.Event(), list[int]()
         first = asyncio.create_task(hold_turn(admission, entered, 0, release))
-        await settle()
-        with pytest.raises(Overloaded, match=r"no turn within 0\.05 s"):
-            async with admission.place(), admission.turn():
-                pass
-        assert admission.waiting == 0
-        release.set()
+        try:
+            await settle()
+            with pytest.raises(Overloaded, match=r"no turn within 0\.05 s"):
+                async with admission.place(), admission.turn():
+                    pass
+            assert admission.waiting == 0
+        finally:
+            release.set()
         await first
         async with admission.place(), admission.turn():  # the turn it gave up is not lost
             pass
@@ -118,21 +122,22 @@ def test_a_newcomer_is_refused_at_once_when_the_line_would_outlast_the_timeout()
             clock.now += 1.0
         assert admission.mean_turn == pytest.approx(1.0)
         release, entered = asyncio.Event(), list[int]()
-        tasks = []
-        # Two served at a time, 1 s each: the k-th in line waits about (k + 1) / 2 s.
-        refused = 0
-        for k in range(12):
-            task = asyncio.create_task(hold_turn(admission, entered, k, release))
-            await settle()
-            if task.done():
-                error = task.exception()
-                assert isinstance(error, Overloaded)
-                assert error.headers() == {"Retry-After": "4"}, "a line of 7 is 3.5 s of work"
-                refused += 1
-            else:
-                tasks.append(task)
-        release.set()  # before asserting: a failed test must not leave tasks holding turns
-        assert admission.waiting == 6, "the 6th in line waits 3 s; a 7th would wait 3.5 s"
+        tasks, refused = [], 0
+        try:
+            # Two served at a time, 1 s each: the k-th in line waits about (k + 1) / 2 s.
+            for k in range(12):
+                task = asyncio.create_task(hold_turn(admission, entered, k, release))
+                await settle()
+                if task.done():
+                    error = task.exception()
+                    assert isinstance(error, Overloaded)
+                    assert error.headers() == {"Retry-After": "4"}, "a line of 7 is 3.5 s of work"
+                    refused += 1
+                else:
+                    tasks.append(task)
+            assert admission.waiting == 6, "the 6th in line waits 3 s; a 7th would wait 3.5 s"
+        finally:
+            release.set()  # a failed test must not leave tasks holding turns
         await asyncio.gather(*tasks)
         return refused
 
@@ -148,11 +153,13 @@ def test_a_client_that_leaves_the_line_hands_its_turn_on() -> None:
         await settle()
         leaving = asyncio.create_task(hold_turn(admission, entered, 1, release))
         staying = asyncio.create_task(hold_turn(admission, entered, 2, release))
-        await settle()
-        leaving.cancel()
-        await settle()
-        assert admission.waiting == 1, "the client that left is out of the line"
-        release.set()
+        try:
+            await settle()
+            leaving.cancel()
+            await settle()
+            assert admission.waiting == 1, "the client that left is out of the line"
+        finally:
+            release.set()
         await asyncio.gather(first, staying)
         assert leaving.cancelled()
         return entered
