@@ -1,11 +1,12 @@
 """A/B of the face pipeline's stages on the phone photos, variants interleaved in one process.
 
-  python -m scripts.phone_ab [--rounds 3] [--seconds 1]
+  python -m scripts.phone_ab [--rounds 3] [--seconds 1] [--repeats 15]
 
 Variants: "full decode" (no JPEG draft: the 12 MP pixels), "pillow array" (draft at 1/2, Pillow's
 decode, exif_transpose and array export: the code before service/jpeg.py) and "now" (draft at 1/2,
 OpenCV writes the array). Prints CPU ms per request (three photos) of each stage, the median over
-rounds, and each variant's distances beside the small photos' (the answers must not move).
+rounds (bench.stages.profile), then decode and decode + crop with the variants alternated call by
+call, and each variant's distances beside the small photos' (the answers must not move).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bench.stages import profile
 from service import images as images_module
 from service import jpeg
 from service.config import DEFAULT_MODEL, Settings
-from service.images import ImageLimits
+from service.images import ImageLimits, decode_image
 from service.inference import BatchFunction
 from service.kinds.face.align import ChipAligner
 from service.kinds.face.model import FaceModel, open_local
@@ -47,14 +48,26 @@ def variant(name: str) -> Iterator[None]:
         yield
 
 
-def request_cpu_ms(triplet: Triplet, face: FaceModel, limits: ImageLimits, repeats: int) -> float:
-    """CPU ms of decode + crop of the three photos, as prepare_one runs them (one thread)."""
-    prepare = [prepare_one(triplet.images[n], n, face.cropper, limits) for n in FIELDS]
-    started = time.process_time()
+def interleaved_cpu_ms(
+    triplet: Triplet, face: FaceModel, limits: ImageLimits, repeats: int
+) -> dict[str, dict[str, float]]:
+    """Median CPU ms of decode alone and of decode + crop of the three photos, variants alternated
+    call by call (the fairest comparison on a shared machine)."""
+    runs: dict[str, dict[str, list[float]]] = {
+        v: {"decode": [], "decode + crop": []} for v in VARIANTS
+    }
     for _ in range(repeats):
-        prepare = [prepare_one(triplet.images[n], n, face.cropper, limits) for n in FIELDS]
-    assert prepare
-    return (time.process_time() - started) * 1000.0 / repeats
+        for name in VARIANTS:
+            with variant(name):
+                started = time.process_time()
+                for n in FIELDS:
+                    decode_image(triplet.images[n], field=n, limits=limits)
+                decoded = time.process_time()
+                for n in FIELDS:
+                    prepare_one(triplet.images[n], n, face.cropper, limits)
+                runs[name]["decode"].append((decoded - started) * 1000.0)
+                runs[name]["decode + crop"].append((time.process_time() - decoded) * 1000.0)
+    return {v: {k: statistics.median(ms) for k, ms in r.items()} for v, r in runs.items()}
 
 
 def distances(
@@ -70,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=1.0, help="per stage and round")
+    parser.add_argument("--repeats", type=int, default=15, help="alternated requests per variant")
     args = parser.parse_args(argv)
     settings = Settings()
     face, dist = open_local(DEFAULT_MODEL, settings)
@@ -83,9 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         for name in VARIANTS:
             with variant(name):
                 measured = profile(phone.images, aligner, dist, limits, args.seconds).cpu_ms
-                measured["decode + crop, 3 photos"] = request_cpu_ms(phone, face, limits, 3)
             for stage, ms in measured.items():
                 stages[name].setdefault(stage, []).append(ms)
+    alternated = interleaved_cpu_ms(phone, face, limits, args.repeats)
+    for name in VARIANTS:
+        for stage, ms in alternated[name].items():
+            stages[name][f"{stage}, call by call"] = [ms]
     names = list(stages["now"])
     print("| stage (CPU ms per request) | " + " | ".join(VARIANTS) + " |")
     print("| --- |" + " --- |" * len(VARIANTS))
