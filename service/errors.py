@@ -93,14 +93,18 @@ class ModelNotReady(ApiError):
 
 
 class Overloaded(ApiError):
-    """The inference queue is full; shed load instead of growing latency."""
+    """The service is at capacity; shed load instead of growing latency."""
 
     status_code = 503
     code = "overloaded"
 
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
     def headers(self) -> dict[str, str] | None:
-        """Tell clients and proxies when to try again."""
-        return {"Retry-After": "1"}
+        """Tell clients and proxies when to try again: about when the work queued now is done."""
+        return {"Retry-After": str(self.retry_after)}
 
 
 class ModelError(Exception):

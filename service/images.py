@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from service import jpeg
 from service.errors import InvalidImage, PayloadTooLarge, UnsupportedMediaType
 
 RGBImage = NDArray[np.uint8]
@@ -23,6 +24,7 @@ Image.MAX_IMAGE_PIXELS = None
 
 # Decode big JPEGs at a reduced DCT scale: the face crop ends up far smaller than this anyway.
 JPEG_DRAFT_SIDE = 1280
+EXIF_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)
@@ -118,14 +120,14 @@ def decode_upright(data: bytes, *, field: str, limits: ImageLimits) -> Decoded:
         if width < 1 or height < 1:
             raise InvalidImage(f"'{field}' has no pixels", field=field)
         try:
-            return _to_rgb(img, fmt)
+            return _to_rgb(img, fmt, data)
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
             raise InvalidImage(
                 f"'{field}' is a damaged or truncated {fmt} file ({exc})", field=field
             ) from exc
 
 
-def _to_rgb(img: Image.Image, fmt: str) -> Decoded:
+def _to_rgb(img: Image.Image, fmt: str, data: bytes) -> Decoded:
     """Decode the first frame, apply EXIF orientation, and convert any mode to 8-bit RGB."""
     width, height = img.size
     scale = 1.0
@@ -135,6 +137,13 @@ def _to_rgb(img: Image.Image, fmt: str) -> Decoded:
         drafted = img.draft("RGB", (JPEG_DRAFT_SIDE, JPEG_DRAFT_SIDE))
         if drafted is not None and drafted[1][2]:
             scale = width / drafted[1][2]
+        if img.mode == "RGB":  # colour: the decoder writes the array (greyscale, CMYK: Pillow)
+            pixels = jpeg.decode_colour(data, round(scale), img.size)
+            if pixels is not None:
+                orientation = img.getexif().get(EXIF_ORIENTATION, 1)
+                if orientation in (5, 6, 7, 8):  # these swap the axes
+                    width, height = height, width
+                return Decoded(jpeg.orient(pixels, orientation), width, height, scale)
     img.seek(0)
     img.load()
     decoded_size = img.size

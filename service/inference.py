@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +38,7 @@ class InferenceQueue:
     """Serialises model calls on one thread; whatever queued while the model ran becomes one batch.
 
     There is no waiting for a batch to fill, so a lone request pays nothing; under load the batch
-    grows up to max_batch. At most max_queue requests are admitted (being decoded or waiting for
-    the model); the next one is answered 503 at once instead of letting latency grow.
+    grows up to max_batch. At most max_queue requests wait (service.admission lets fewer in).
     """
 
     def __init__(
@@ -56,8 +55,6 @@ class InferenceQueue:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         self._observe = observe
         self._worker: asyncio.Task[None] | None = None
-        self._max_queue = max_queue
-        self._admitted = 0
 
     def start(self) -> None:
         """Start the batching loop on the running event loop."""
@@ -75,23 +72,6 @@ class InferenceQueue:
     def depth(self) -> int:
         """Requests waiting for the model."""
         return self._queue.qsize()
-
-    @contextlib.asynccontextmanager
-    async def admitted(self) -> AsyncIterator[None]:
-        """Hold one of max_queue places from decoding to the answer; 503 at once when none is free.
-
-        Decoding and face detection cost more than a forward pass, so the bound covers them too:
-        counting only the requests waiting for the model let latency grow with concurrency.
-        """
-        if self._admitted >= self._max_queue:
-            raise Overloaded(
-                f"the service is at capacity ({self._max_queue} requests in progress); retry shortly"
-            )
-        self._admitted += 1  # the event loop's thread only: no lock needed
-        try:
-            yield
-        finally:
-            self._admitted -= 1
 
     async def run(self, *inputs: Array) -> NDArray[np.float64]:
         """Queue one request's inputs (rows on axis 0) and wait for its rows of the answer."""

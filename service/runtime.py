@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from service.admission import Admission
 from service.config import Settings
 from service.errors import ModelError, ModelNotReady
 from service.inference import BatchFunction, InferenceQueue
@@ -35,7 +36,7 @@ class LoadedModel:
 
 
 class Runtime:
-    """Owns start-up, readiness and the inference queue of one process."""
+    """Owns start-up, readiness, admission and the inference queue of one process."""
 
     def __init__(self, settings: Settings, metrics: Metrics, kind: Kind) -> None:
         self.settings = settings
@@ -46,6 +47,11 @@ class Runtime:
         self.fatal_error: str | None = None
         self.stopping = False
         self._task: asyncio.Task[None] | None = None
+        self.admission = Admission(
+            max_queue=settings.max_queue,
+            max_active=settings.active_requests,
+            queue_timeout=settings.queue_timeout,
+        )
         self.preprocess_pool = ThreadPoolExecutor(
             settings.preprocess_workers, thread_name_prefix="preprocess"
         )

@@ -43,15 +43,19 @@ async def _run(
     metrics: Metrics,
     fields: tuple[str, ...],
 ) -> tuple[LoadedModel, dict[str, Prepared], tuple[float, float]]:
-    """Read and crop the fields, then one model call; two fields are compared as (img1, img2, img2)."""
+    """Read (once placed) and crop (in turn) the fields, then one model call.
+
+    Two fields are compared as (img1, img2, img2).
+    """
     loaded, queue = runtime.require_ready()
-    images = await read_images(request, fields, settings.max_request_bytes)
-    async with queue.admitted():
-        faces = await prepare_faces(
-            images, face.cropper, settings, metrics, runtime.preprocess_pool
-        )
-        chips = (faces[n].crop.pixels[np.newaxis] for n in (fields[0], fields[1], fields[-1]))
-        row = (await queue.run(*chips))[0]
+    async with runtime.admission.place():
+        images = await read_images(request, fields, settings.max_request_bytes)
+        async with runtime.admission.turn():
+            faces = await prepare_faces(
+                images, face.cropper, settings, metrics, runtime.preprocess_pool
+            )
+            chips = (faces[n].crop.pixels[np.newaxis] for n in (fields[0], fields[1], fields[-1]))
+            row = (await queue.run(*chips))[0]
     return loaded, faces, (float(row[0]), float(row[1]))
 
 

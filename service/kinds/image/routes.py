@@ -77,15 +77,16 @@ async def predict(
 ) -> ImagePrediction:
     """The image's most likely label and every label's probability."""
     loaded, queue = runtime.require_ready()
-    images = await read_images(request, (FIELD,), settings.max_request_bytes)
     limits = ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
-    async with queue.admitted():
-        started = time.perf_counter()
-        pixels = await asyncio.get_running_loop().run_in_executor(
-            runtime.preprocess_pool, model_pixels, images[FIELD], manifest, limits
-        )
-        metrics.preprocess.observe(time.perf_counter() - started)
-        rows = await queue.run(pixels[np.newaxis].astype(np.float32))
+    async with runtime.admission.place():
+        images = await read_images(request, (FIELD,), settings.max_request_bytes)
+        async with runtime.admission.turn():
+            started = time.perf_counter()
+            pixels = await asyncio.get_running_loop().run_in_executor(
+                runtime.preprocess_pool, model_pixels, images[FIELD], manifest, limits
+            )
+            metrics.preprocess.observe(time.perf_counter() - started)
+            rows = await queue.run(pixels[np.newaxis].astype(np.float32))
     answer = predictions(rows, manifest.labels)[0]
     return ImagePrediction(
         label=answer.label,

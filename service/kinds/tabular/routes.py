@@ -54,10 +54,10 @@ async def predict(
     if media != b"application/json":
         shown = request.headers.get("content-type") or "none"
         raise UnsupportedMediaType(f"send the rows as application/json, not {shown}")
-    body = await read_body(request, settings.max_request_bytes)
-    rows = model.parse(body)
-    async with queue.admitted():
-        answer = await queue.run(*model.encode(rows))
+    async with runtime.admission.place():
+        rows = model.parse(await read_body(request, settings.max_request_bytes))
+        async with runtime.admission.turn():
+            answer = await queue.run(*model.encode(rows))
     return TabularPredictions(
         predictions=predictions(answer, model.manifest.labels),
         model=model_ref(loaded.manifest.name, loaded.manifest.version),
