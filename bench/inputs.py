@@ -26,6 +26,7 @@ LFW_MEMBERS = {
     "img1": "lfw-deepfunneled/Padraig_Harrington/Padraig_Harrington_0002.jpg",
     "img2": "lfw-deepfunneled/Hal_Sutton/Hal_Sutton_0001.jpg",
 }
+FIELDS = tuple(LFW_MEMBERS)  # the face kind's request fields, in order
 MNIST = EXAMPLES_DIR / "mnist"
 SPREAD_ROWS = 7  # rows beside the example, spread over every feature's range and categories
 
