@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.results import InProcess, KindResult, Level, Server, Startup, Timing, Verdict
 
+WORKLOADS = ("small", "phone")  # three 250x250 LFW photos; the same faces in 12 MP phone photos
 TARGETS = {
     "ratio_p50_c1_vs_inprocess": ("<=", 1.15),
     "ratio_throughput_c16_vs_naive": (">=", 3.0),
@@ -18,6 +19,20 @@ TARGETS = {
     "ratio_throughput_c16_vs_face_recognition": (">=", 5.0),
     "ratio_p99_vs_p50_c16": ("<=", 1.5),
     "ready_seconds": ("<=", 8.0),
+    # The same faces as 12 MP phone photos, and every level against BentoML and under overload.
+    "phone_ratio_p50_c1_vs_inprocess": ("<=", 1.15),
+    "phone_ratio_throughput_c16_vs_face_recognition": (">=", 10.0),
+    "phone_ratio_throughput_c16_vs_bentoml": (">=", 1.2),
+    "phone_same_winner": (">=", 1.0),
+    "phone_max_distance_change": ("<=", 0.02),
+    **{
+        f"min_ratio_vs_bentoml_{what}_{w}": (">=", 1.0)
+        for what in ("throughput", "p50")
+        for w in WORKLOADS
+    },
+    **{f"overload_ratio_throughput_c64_vs_c16_{w}": (">=", 0.95) for w in WORKLOADS},
+    **{f"overload_ratio_p99_c64_vs_c16_{w}": ("<=", 2.0) for w in WORKLOADS},
+    **{f"limit_fraction_{w}": (">=", 0.85) for w in WORKLOADS},
 }
 KINDS = ("image", "tabular")
 
@@ -123,6 +138,54 @@ def derived(inprocess: InProcess, servers: dict[str, Server], cpus: int) -> dict
     for name in ("naive", "bentoml", "face_recognition"):
         if peer := at(levels.get(name), 16):
             out[f"{name}_cpu_ms_per_request_c16"] = peer.server_cpu_ms_per_request
+    return out
+
+
+def workload_figures(
+    inprocess: InProcess, small: dict[str, Server], phone: dict[str, Server], cpus: int
+) -> dict[str, float | None]:
+    """Per workload: ours against BentoML at every level, 64 clients against 16, the share of the
+    cores used at 16; and the phone photos' own ratios, answers and memory."""
+    out: dict[str, float | None] = {}
+    for workload, servers in zip(WORKLOADS, (small, phone), strict=True):
+        ours, bento = (servers[n].levels if n in servers else {} for n in ("facesim", "bentoml"))
+        c16, c64 = at(ours, 16), at(ours, 64)
+        pairs = [(lv, bento[n]) for n, lv in ours.items() if n in bento]
+        throughputs = [ratio(o.throughput_rps, b.throughput_rps) for o, b in pairs]
+        p50s = [ratio(b.p50_ms, o.p50_ms) for o, b in pairs]  # BentoML's p50 over ours
+        for what, found in (("throughput", throughputs), ("p50", p50s)):
+            known = [v for v in found if v is not None]
+            out[f"min_ratio_vs_bentoml_{what}_{workload}"] = min(known) if known else None
+        if c16 and c64:
+            out[f"overload_ratio_throughput_c64_vs_c16_{workload}"] = ratio(
+                c64.throughput_rps, c16.throughput_rps
+            )
+            out[f"overload_ratio_p99_c64_vs_c16_{workload}"] = ratio(c64.p99_ms, c16.p99_ms)
+        out[f"limit_fraction_{workload}"] = round(c16.server_cpu_cores / cpus, 3) if c16 else None
+    if (ours_phone := phone.get("facesim")) is None:
+        return out
+    c1, c16 = at(ours_phone.levels, 1), at(ours_phone.levels, 16)
+    pipeline = inprocess.phone_pipeline
+    out["phone_ratio_p50_c1_vs_inprocess"] = (
+        ratio(c1.p50_ms, pipeline.p50_ms) if c1 and pipeline else None
+    )
+    for peer in ("naive", "bentoml", "face_recognition"):
+        out[f"phone_ratio_throughput_c16_vs_{peer}"] = ratio(
+            c16_rps(ours_phone.levels), c16_rps(phone[peer].levels if peer in phone else None)
+        )
+    out["phone_ratio_p99_vs_p50_c16"] = ratio(c16.p99_ms, c16.p50_ms) if c16 else None
+    out["phone_http_cpu_ms_per_request"] = (
+        round(c16.server_cpu_ms_per_request - pipeline.cpu_ms_per_call, 2)
+        if c16 and pipeline
+        else None
+    )
+    if (ours_small := small.get("facesim")) is not None:
+        out["phone_same_winner"] = float(ours_phone.most_similar == ours_small.most_similar)
+        changes = [abs(p - s) for p, s in zip(ours_phone.distances, ours_small.distances, strict=True)
+                   if p is not None and s is not None]  # fmt: skip
+        out["phone_max_distance_change"] = round(max(changes), 4) if changes else None
+    c64 = at(ours_phone.levels, 64)
+    out["phone_peak_rss_mb_c64"] = c64.server_peak_rss_mb if c64 else None
     return out
 
 

@@ -90,8 +90,14 @@ def profile(
     return Stages(stages, reaching)
 
 
-def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InProcess:
-    """Forward pass alone, the in-process pipeline (parallel and sequential), and predict()."""
+def measure(
+    model_path: Path,
+    images: dict[str, bytes],
+    seconds: float,
+    phone: dict[str, bytes] | None = None,
+) -> InProcess:
+    """Forward pass alone, the in-process pipeline (parallel and sequential), and predict(); the
+    pipeline and its stages again on the phone photos when given (the same faces, 12 MP)."""
     settings = Settings(model_uri=str(model_path))
     face, distances_of = open_local(model_path, settings)
     aligner = cast(ChipAligner, face.cropper)  # the dlib recipe: its stages are timed one by one
@@ -120,12 +126,19 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InPro
         dlib_descriptor = timed_loop(
             lambda: [net.compute_face_descriptor(c.pixels) for c in crops], seconds / 2
         )
+
+    def stages_of(photos: dict[str, bytes]) -> Stages:
+        decode_ms = timed_loop(
+            lambda: [decode_image(d, field=n, limits=limits) for n, d in photos.items()],
+            seconds / 4,
+        )
+        decoded = {n: decode_image(data, field=n, limits=limits) for n, data in photos.items()}
+        found = profile(decoded, aligner, distances_of, seconds / 4)
+        found.cpu_ms = {"decode": round(decode_ms.cpu_ms_per_call, 2)} | found.cpu_ms
+        return found
+
+    stages = stages_of(images)
     decoded = {n: decode_image(data, field=n, limits=limits) for n, data in images.items()}
-    decode_ms = timed_loop(
-        lambda: [decode_image(d, field=n, limits=limits) for n, d in images.items()], seconds / 4
-    )
-    stages = profile(decoded, aligner, distances_of, seconds / 4)
-    stages.cpu_ms = {"decode": round(decode_ms.cpu_ms_per_call, 2)} | stages.cpu_ms
     import dlib
 
     hog = dlib.get_frontal_face_detector()
@@ -136,13 +149,15 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InPro
         ThreadPoolExecutor(settings.preprocess_workers),
     )  # as the service sizes it
 
-    def pipeline() -> object:
+    def pipeline(photos: dict[str, bytes] = images) -> object:
         faces = loop.run_until_complete(
-            prepare_faces(images, face.cropper, settings, Metrics(), pool)
+            prepare_faces(photos, face.cropper, settings, Metrics(), pool)
         )
-        return distances_of(crops_of([faces[n].crop for n in images]))
+        return distances_of(crops_of([faces[n].crop for n in photos]))
 
     in_pipeline, in_sequence = timed_loop(pipeline, seconds), timed_loop(sequential, seconds / 2)
+    in_phone = timed_loop(lambda: pipeline(phone), seconds) if phone else None
+    phone_stages = stages_of(phone) if phone else None
     loop.close()
     pool.shutdown()
     import keras  # predict() as the naive peer calls it (TensorFlow is loaded by open_local already)
@@ -158,6 +173,8 @@ def measure(model_path: Path, images: dict[str, bytes], seconds: float) -> InPro
         detect_3_single_pass=detect_single,
         dlib_descriptor_3=dlib_descriptor,
         stages=stages,
+        phone_pipeline=in_phone,
+        phone_stages=phone_stages,
         gc_pause_ms=gc_pause,
         distances=[float(v) for v in distances_of(crops_of(crops))[0]],
         tf_threads=settings.tf_threads,

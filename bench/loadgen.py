@@ -102,6 +102,11 @@ async def _drive(url: str, payloads: Sequence[Payload], tally: Tally) -> None:
                 tally.record(
                     conn, started, time.perf_counter(), str(answer.status_code), answer.content
                 )
+                if answer.status_code == 503 and "Retry-After" in answer.headers:
+                    # A well-behaved client waits as told; sending again at once would only
+                    # measure how fast a full server can say no.
+                    wait = float(answer.headers["Retry-After"])
+                    await asyncio.sleep(max(0.0, min(wait, tally.stop_at - time.perf_counter())))
             except httpx.HTTPError as exc:
                 tally.record(conn, started, time.perf_counter(), type(exc).__name__, b"")
                 await asyncio.sleep(0.05)

@@ -14,11 +14,12 @@ Curve = dict[str, list[float]]  # "clients", "rps", "p99_ms", each by ascending 
 
 
 def curves(results: Results) -> dict[str, Curve]:
-    """Each face server's throughput and p99 at each concurrency it was measured at."""
+    """Each face server's throughput and p99 at each concurrency it was measured at, per workload."""
     found = {}
-    for server in results.servers.values():
+    phone = {f"{s.label}, phone photos": s for s in results.phone_servers.values()}
+    for label, server in ({s.label: s for s in results.servers.values()} | phone).items():
         levels = sorted(server.levels.values(), key=lambda level: level.concurrency)
-        found[server.label] = {"clients": [float(lv.concurrency) for lv in levels],
+        found[label] = {"clients": [float(lv.concurrency) for lv in levels],
                                "rps": [lv.throughput_rps for lv in levels],
                                "p99_ms": [lv.p99_ms for lv in levels]}  # fmt: skip
     return found
@@ -29,8 +30,9 @@ def servers(results: Results, out: Path) -> None:
     figure = Figure(figsize=(11, 4.2), layout="constrained")
     rps, p99 = figure.subplots(1, 2)
     for label, curve in curves(results).items():
-        rps.plot(curve["clients"], curve["rps"], marker="o", label=label)
-        p99.plot(curve["clients"], curve["p99_ms"], marker="o")
+        style = {"marker": "o", "linestyle": "--" if label.endswith("phone photos") else "-"}
+        rps.plot(curve["clients"], curve["rps"], label=label, **style)
+        p99.plot(curve["clients"], curve["p99_ms"], **style)
     ticks = sorted({n for curve in curves(results).values() for n in curve["clients"]})
     for axes, what in ((rps, "requests/s"), (p99, "p99 latency, ms (log)")):
         axes.set(xscale="log", xlabel="concurrent clients", ylabel=what)

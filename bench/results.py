@@ -54,6 +54,8 @@ class InProcess:
     gc_pause_ms: dict[str, float] | None
     distances: list[float]
     tf_threads: int
+    phone_pipeline: Timing | None = None  # the pipeline on the phone photos (same faces, 12 MP)
+    phone_stages: Stages | None = None
 
 
 @dataclass
@@ -176,6 +178,27 @@ class Results:
     ratio_throughput_c16_vs_face_recognition: float | None
     ratio_p99_vs_p50_c16: float | None
     ready_seconds: float
+    # The phone-photo workload, BentoML at every level, overload and the share of the cores
+    # (bench/figures.py workload_figures; None: not measured).
+    phone_ratio_p50_c1_vs_inprocess: float | None = None
+    phone_ratio_throughput_c16_vs_naive: float | None = None
+    phone_ratio_throughput_c16_vs_bentoml: float | None = None
+    phone_ratio_throughput_c16_vs_face_recognition: float | None = None
+    phone_ratio_p99_vs_p50_c16: float | None = None
+    phone_http_cpu_ms_per_request: float | None = None
+    phone_same_winner: float | None = None
+    phone_max_distance_change: float | None = None
+    phone_peak_rss_mb_c64: float | None = None
+    min_ratio_vs_bentoml_throughput_small: float | None = None
+    min_ratio_vs_bentoml_throughput_phone: float | None = None
+    min_ratio_vs_bentoml_p50_small: float | None = None
+    min_ratio_vs_bentoml_p50_phone: float | None = None
+    overload_ratio_throughput_c64_vs_c16_small: float | None = None
+    overload_ratio_throughput_c64_vs_c16_phone: float | None = None
+    overload_ratio_p99_c64_vs_c16_small: float | None = None
+    overload_ratio_p99_c64_vs_c16_phone: float | None = None
+    limit_fraction_small: float | None = None
+    limit_fraction_phone: float | None = None
     forward_ms_per_face: float | None
     dlib_forward_ms_per_face: float | None
     rss_mb_per_worker: float
@@ -189,6 +212,7 @@ class Results:
     skipped: dict[str, str]
     inprocess: InProcess
     servers: dict[str, Server]
+    phone_servers: dict[str, Server] = field(default_factory=dict)  # the same servers, phone photos
     kinds: dict[str, KindResult] = field(default_factory=dict)  # "image", "tabular"
     startup: Startup
     tuning: Tuning | None

@@ -14,9 +14,17 @@ from typing import Any
 
 from bench import plot, procstats, tables
 from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
-from bench.figures import TARGETS, derived, headline, kind_ratios, merge_timings, verdicts
+from bench.figures import (
+    TARGETS,
+    derived,
+    headline,
+    kind_ratios,
+    merge_timings,
+    verdicts,
+    workload_figures,
+)
 from bench.inprocess import measure as measure_limit
-from bench.inputs import load_triplet
+from bench.inputs import Triplet, load_triplet
 from bench.kinds import (
     KIND_LEVELS,
     KIND_MODELS,
@@ -26,14 +34,16 @@ from bench.kinds import (
     kind_workloads,
     manifest_keys,
 )
-from bench.results import LATEST, InProcess, KindsRun, Results, Stages, Timing, save
+from bench.phone_photos import phone_triplet
+from bench.results import LATEST, InProcess, KindsRun, Results, Server, Stages, Timing, save
 from bench.rounds import Contestant, Measured, log, measure_rounds
-from bench.servers import face_specs
+from bench.servers import ServerSpec, face_specs
 from bench.startup import measure_startup
 from bench.tuning import read_tuning
 from service.paths import REPO_ROOT, repo_relative
 
 FACE_SERVERS = ("facesim", "naive", "face_recognition", "bentoml")
+PHONE = "_phone"  # a face server sent the phone photos is named NAME_phone
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,11 @@ class BenchConfig:
     startup_runs: int = 3
     rounds: int = 5  # levels are measured in this many interleaved slices per server
     bentoml: bool = True
+    phone: bool = (
+        True  # the same faces as 12 MP phone photos (bench/phone_photos.py), beside the small ones
+    )
+    # The peers that take seconds per phone photo are measured where their ratio is read.
+    phone_peer_levels: tuple[int, ...] = (16,)
     service_env: dict[str, str] = field(default_factory=dict)
     workdir: Path = REPO_ROOT / ".cache" / "bench" / "run"
     out_json: Path = LATEST
@@ -93,25 +108,44 @@ def begin(config: BenchConfig) -> Start:
     return Start(clock, generated_at, procstats.machine("start"), skipped, workloads, kinds)
 
 
-def run_inprocess(config: BenchConfig, images: dict[str, bytes], round_: int) -> InProcess:
+def run_inprocess(
+    config: BenchConfig, small: Triplet, phone: Triplet | None, round_: int
+) -> InProcess:
     """The limit, in a fresh process of its own so that its TensorFlow threads match a server's."""
     log(f"round {round_ + 1}/{config.rounds}: in-process limit")
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        seconds = config.inprocess_s / config.rounds
-        return pool.submit(measure_limit, config.model, images, seconds).result()
+        seconds, photos = config.inprocess_s / config.rounds, phone.images if phone else None
+        return pool.submit(measure_limit, config.model, small.images, seconds, photos).result()
+
+
+def face_contestants(
+    config: BenchConfig, specs: list[ServerSpec], small: Triplet, phone: Triplet | None
+) -> list[Contestant]:
+    """Each face server on the small photos and, given them, on the phone photos (its own process)."""
+    found = [
+        Contestant(spec, [small.multipart()], config.levels, required=spec.ours) for spec in specs
+    ]
+    if phone is None:
+        return found
+    for spec in specs:
+        levels = config.levels if spec.ours or spec.name == "bentoml" else config.phone_peer_levels
+        renamed = replace(spec, name=spec.name + PHONE)
+        found.append(Contestant(renamed, [phone.multipart()], levels, required=spec.ours))
+    return found
 
 
 def merge_inprocess(parts: list[InProcess]) -> InProcess:
     """The in-process rounds as one set of figures (a figure a model does not have stays None)."""
     first, merged = parts[0], dict[str, Any]()
     for f in fields(InProcess):
-        if isinstance(getattr(first, f.name), Timing):
-            merged[f.name] = merge_timings([getattr(p, f.name) for p in parts])
-    if stages := [p.stages for p in parts if p.stages]:
-        cpu = {
-            k: round(sum(s.cpu_ms[k] for s in stages) / len(stages), 2) for k in stages[0].cpu_ms
-        }
-        merged["stages"] = Stages(cpu, stages[0].images_reaching_pass)
+        found = [getattr(p, f.name) for p in parts]
+        if all(isinstance(v, Timing) for v in found):
+            merged[f.name] = merge_timings(found)
+        elif all(isinstance(v, Stages) for v in found):
+            cpu = {
+                k: round(sum(s.cpu_ms[k] for s in found) / len(found), 2) for k in found[0].cpu_ms
+            }
+            merged[f.name] = Stages(cpu, found[0].images_reaching_pass)
     if pauses := [p.gc_pause_ms for p in parts if p.gc_pause_ms]:
         merged["gc_pause_ms"] = {
             k: round(sorted(p[k] for p in pauses)[len(pauses) // 2], 2) for k in pauses[0]
@@ -135,24 +169,30 @@ def run(config: BenchConfig) -> Results:
     """Measure everything once and write the results, the tables and the plot."""
     start = begin(config)
     triplet = load_triplet()
+    phone = phone_triplet(triplet) if config.phone else None
     specs = face_specs(
         config.model, config.workdir, config.service_env, bentoml_executable(config, start.skipped)
     )
-    face = [
-        Contestant(spec, [triplet.multipart()], config.levels, required=spec.ours) for spec in specs
-    ]
     parts: list[InProcess] = []
     measured, failed = measure_rounds(
-        [*face, *start.kinds], config.rounds, config.duration_s, config.warmup_s, config.workdir,
-        before_round=lambda round_: parts.append(run_inprocess(config, triplet.images, round_)),
+        [*face_contestants(config, specs, triplet, phone), *start.kinds], config.rounds,
+        config.duration_s, config.warmup_s, config.workdir,
+        before_round=lambda round_: parts.append(run_inprocess(config, triplet, phone, round_)),
     )  # fmt: skip
     inprocess = merge_inprocess(parts)
     servers = {name: m.face_server() for name, m in measured.items() if name in FACE_SERVERS}
+    phone_servers: dict[str, Server] = {
+        name.removesuffix(PHONE): m.face_server()
+        for name, m in measured.items()
+        if name.endswith(PHONE)
+    }
     kinds = kind_results(start.workloads, measured, failed, start.skipped)
     log(f"start-up from S3 (moto), {config.startup_runs} run(s)")
     startup = measure_startup(config.model, runs=config.startup_runs, workdir=config.workdir)
     machine = start.machine | procstats.machine("end")
+    cpus = machine["cpu_count"] or 1
     figures = headline(inprocess, servers, startup) | kind_ratios(kinds)
+    figures |= workload_figures(inprocess, servers, phone_servers, cpus)
     manifest = manifest_keys(config.model, "name", "version", "sha256", "input_shape", "threshold")
     results = Results(
         **figures,
@@ -162,15 +202,17 @@ def run(config: BenchConfig) -> Results:
         config=config.settings(),
         machine=machine,
         model={"path": repo_relative(config.model), "manifest": manifest},
-        inputs=triplet.source,
-        skipped=start.skipped | {k: v for k, v in failed.items() if k in FACE_SERVERS},
+        inputs=triplet.source + (f"; phone photos: {phone.source}" if phone else ""),
+        skipped=start.skipped
+        | {k: v for k, v in failed.items() if k.removesuffix(PHONE) in FACE_SERVERS},
         inprocess=inprocess,
         servers=servers,
+        phone_servers=phone_servers,
         kinds=kinds,
         startup=startup,
         tuning=read_tuning(config.out_json.parent / "tuning.json"),
         wall_seconds=start.seconds(),
-        derived=derived(inprocess, servers, machine["cpu_count"] or 1),
+        derived=derived(inprocess, servers, cpus),
         history=[],
     )
     results.history = append_history(config.out_json.parent / "history.json", results)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bench.results import Level, Results
+from bench.results import Level, Results, Stages
 
 FARGATE_2VCPU_MEMORY_MIB = tuple(range(4096, 16384 + 1, 1024))
 NGINX_SIDECAR_MIB = 64  # nginx container's reservation in the task
@@ -28,6 +29,7 @@ IN_PROCESS = {
     "detect_3": "face detection, 3 images, coarse to fine (the recipe)",
     "detect_3_single_pass": "face detection, 3 images, one full-resolution pass",
     "dlib_descriptor_3": "dlib-bin's `compute_face_descriptor` on the same 3 chips (dlib's C++ network)",
+    "phone_pipeline": "decode + crop + forward of the same faces as 12 MP phone photos, no HTTP",
 }
 
 
@@ -67,6 +69,13 @@ def servers(r: Results) -> str:
     return table(["server", *LEVEL_HEADER], rows)
 
 
+def phone(r: Results) -> str:
+    """The same servers sent the phone photos (the same faces, 12 MP, EXIF-turned)."""
+    if not r.phone_servers:
+        return "No phone-photo workload in this run (`scripts/bench.py --no-phone`, or before it existed)."
+    return servers(replace(r, servers=r.phone_servers))
+
+
 def kinds(r: Results) -> str:
     """Our service and the naive peer on each classifier kind, with their ratio at 16 clients."""
     if not r.kinds:
@@ -89,12 +98,23 @@ def limit(r: Results) -> str:
 
 def stages(r: Results) -> str:
     """CPU per request by stage, with HTTP as what the server spends at c16 beyond the pipeline."""
-    if r.inprocess.stages is None:
-        return "No stage profile: the model's crop recipe has no detection cascade."
-    cpu, reaching = r.inprocess.stages.cpu_ms, r.inprocess.stages.images_reaching_pass
+    return _stages(r.inprocess.stages, r.derived.get("http_cpu_ms_per_request"))
+
+
+def phone_stages(r: Results) -> str:
+    """The same on the phone photos."""
+    return _stages(r.inprocess.phone_stages, r.phone_http_cpu_ms_per_request)
+
+
+def _stages(found: Stages | None, http: float | None) -> str:
+    if found is None:
+        return (
+            "No stage profile: not measured, or the model's crop recipe has no detection cascade."
+        )
+    cpu, reaching = found.cpu_ms, found.images_reaching_pass
     parts = {f"{n}: {reaching[n]} of 3 images" if n in reaching else n: v for n, v in cpu.items()}
     parts |= {f"{n}: 0 of 3 images": 0.0 for n in reaching if n not in cpu}
-    if (http := r.derived.get("http_cpu_ms_per_request")) is not None:
+    if http is not None:
         parts["HTTP, multipart, JSON, the event loop"] = http
     total = sum(max(0.0, v) for v in parts.values())
     rows = [[name, fmt(v, 2), f"{100 * max(0.0, v) / total:.0f} %"] for name, v in parts.items()]
@@ -194,7 +214,8 @@ def machine(r: Results) -> str:
 
 
 TABLES: dict[str, Callable[[Results], str]] = {
-    "targets": targets, "servers": servers, "kinds": kinds, "limit": limit, "stages": stages,
+    "targets": targets, "servers": servers, "phone": phone, "kinds": kinds, "limit": limit,
+    "stages": stages, "phone_stages": phone_stages,
     "derived": derived, "startup": startup, "tuning": tuning, "sizing": sizing, "history": history,
     "machine": machine,
 }  # fmt: skip

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-bentoml", action="store_true", help="skip the BentoML peer")
     parser.add_argument(
+        "--no-phone", action="store_true", help="skip the phone-photo workload (12 MP photos)"
+    )
+    parser.add_argument(
         "--kinds-only", action="store_true",
         help="only the classifier kinds (ours and the naive peer), written to --out "
         f"(default {KINDS_ONLY_OUT.relative_to(ROOT)}); no report",
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         startup_runs=1 if quick else 3,
         rounds=1 if quick else 5,
         bentoml=not args.no_bentoml,
+        phone=not args.no_phone,
         service_env=dict(item.split("=", 1) for item in args.service_env),
         workdir=args.workdir,
         out_json=out,

@@ -117,6 +117,24 @@ def test_quick_bench_writes_every_figure(
     assert results["servers"]["facesim"]["distances"] == pytest.approx(
         results["servers"]["naive"]["distances"], abs=1e-4
     )
+    # The same faces as phone photos, sent to the same servers in the same run.
+    for name, levels in (
+        ("facesim", ("1", "16")),
+        ("naive", ("16",)),
+        ("face_recognition", ("16",)),
+    ):
+        assert list(results["phone_servers"][name]["levels"]) == list(levels), name
+        for level in levels:
+            figures = results["phone_servers"][name]["levels"][level]
+            assert figures["error_count"] == 0 and sane(figures["throughput_rps"]), (name, level)
+    for key in ("phone_ratio_p50_c1_vs_inprocess", "phone_ratio_throughput_c16_vs_face_recognition",
+                "limit_fraction_small", "limit_fraction_phone"):  # fmt: skip
+        assert sane(results[key]) and results["targets"][key]["value"] == results[key], key
+    assert results["phone_same_winner"] in (0.0, 1.0) and results["phone_max_distance_change"] >= 0
+    assert sane(results["inprocess"]["phone_pipeline"]["p50_ms"])
+    # Not measured in a quick run (no 64 clients, no BentoML): said, not guessed.
+    for key in ("overload_ratio_throughput_c64_vs_c16_small", "min_ratio_vs_bentoml_p50_phone"):
+        assert results[key] is None and results["targets"][key]["met"] is None, key
     # dlib's own pipeline answers the same question about the same three photos.
     assert results["servers"]["face_recognition"]["most_similar"] == "img1"
     for key in ("forward_b1", "pipeline", "predict_b1", "detect_3", "detect_3_single_pass"):
@@ -132,7 +150,17 @@ def test_quick_bench_writes_every_figure(
         )
     )
     assert set(blocks) == set(TABLES)
-    for name in ("targets", "servers", "kinds", "limit", "startup", "sizing", "history", "machine"):
+    for name in (
+        "targets",
+        "servers",
+        "phone",
+        "kinds",
+        "limit",
+        "startup",
+        "sizing",
+        "history",
+        "machine",
+    ):
         assert blocks[name].startswith("| "), (name, blocks[name])
     # ...and the plot beside it, drawn from the same results.
     assert (tmp_path / FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

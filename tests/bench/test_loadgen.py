@@ -29,6 +29,8 @@ class Answers(BaseHTTPRequestHandler):
         Answers.received.append((body, self.headers["Content-Type"]))
         body = b'{"most_similar": "img1"}'
         self.send_response(200 if self.path == "/ok" else 503)
+        if self.path == "/busy-wait-1s":
+            self.send_header("Retry-After", "1")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -104,3 +106,10 @@ def test_tally_without_steady_state_falls_back_to_the_warmup() -> None:
     tally.record(0, 0.0, 2.0, "ConnectionRefusedError", b"")
     assert tally.window() == (1.0, 6.0)
     assert tally.measured() == ([], {"ConnectionRefusedError": 1})
+
+
+def test_a_client_told_to_retry_after_a_second_waits_before_sending_again(server: str) -> None:
+    told = run_level(f"{server}/busy-wait-1s", TEXT, concurrency=2, duration=0.5, warmup=0.1)
+    untold = run_level(f"{server}/busy", TEXT, concurrency=2, duration=0.5, warmup=0.1)
+    assert len(told.events) == 2  # one refusal each: the wait outlasts the measured window
+    assert len(untold.events) > 8

@@ -5,14 +5,22 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bench.inputs import FIELDS, load_triplet
 from bench.phone_photos import EXIF_ORIENTATION, PHONE_SIZE, SCENES, phone_triplet
+from tests.support import needs
+
+
+@pytest.fixture(autouse=True)
+def lfw() -> None:
+    """The photos are built from the bench's three LFW faces."""
+    needs.lfw()
 
 
 def test_phone_photos_are_12_megapixel_jpegs_stored_as_a_phone_stores_them(tmp_path: Path) -> None:
-    phone = phone_triplet(load_triplet(allow_fallback=True), tmp_path)
+    phone = phone_triplet(load_triplet(), tmp_path)
     orientations = []
     for name in FIELDS:
         with Image.open(io.BytesIO(phone.images[name])) as photo:
@@ -24,7 +32,7 @@ def test_phone_photos_are_12_megapixel_jpegs_stored_as_a_phone_stores_them(tmp_p
 
 
 def test_the_recipe_builds_the_same_bytes_again(tmp_path: Path) -> None:
-    small = load_triplet(allow_fallback=True)
+    small = load_triplet()
     first = phone_triplet(small, tmp_path / "a")
     again = phone_triplet(small, tmp_path / "b")
     assert first.images == again.images
