@@ -55,6 +55,19 @@ def _row(name: str, s: dict[str, Any]) -> str:
     )
 
 
+def calibration_formula(cal: dict[str, Any]) -> str:
+    """The fitted logistic as the card writes it (older runs fitted a free intercept)."""
+    fit = cal["fit"]
+    if "intercept" in fit:
+        return (
+            f"p(same) = 1 / (1 + exp(-({fit['intercept']:.3f} + ({fit['slope']:.3f}) * distance)))"
+        )
+    return (
+        f"p(same) = 1 / (1 + exp(-({fit['slope']:.3f}) * (distance - threshold))), one half at the "
+        f"threshold ({cal['at_threshold']:.4f}) so that the verdict and the probability agree"
+    )
+
+
 def evaluation_markdown(results: dict[str, Any]) -> str:
     """The card's numbers from scripts/evaluate.py's JSON: ours beside dlib's, folds, calibration, slices."""
     ours, ref = results["ours"], results.get("reference")
@@ -95,8 +108,7 @@ def evaluation_markdown(results: dict[str, Any]) -> str:
     rel = cal["reliability_cross_validated"]
     lines += [
         "",
-        f"Calibration: p(same) = 1 / (1 + exp(-({cal['fit']['intercept']:.3f} + "
-        f"({cal['fit']['slope']:.3f}) * distance))), fitted on {cal['pairs']} pairs. Reliability of "
+        f"Calibration: {calibration_formula(cal)}, fitted on {cal['pairs']} pairs. Reliability of "
         f"probabilities from fits on the other nine folds: expected calibration error {rel['ece']:.4f}, "
         f"Brier score {rel['brier']:.4f}, log loss {rel['log_loss']:.4f}.",
         "",
