@@ -14,7 +14,7 @@ from service.cpus import available_cpus
 from service.manifest import KindName
 from service.paths import REPO_ROOT as REPO_ROOT
 
-DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.1.h5"
+DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.2.h5"
 DEFAULT_FACE_ASSETS = REPO_ROOT / "models" / "dlib"
 MIB = 1024 * 1024
 # Container secrets as files named after their setting (compose.yaml mounts /run/secrets/api_keys);
