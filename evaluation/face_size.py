@@ -18,7 +18,7 @@ import json
 import sys
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +62,7 @@ class Sweep:
     one: NDArray[np.float64]  # (conditions, pairs): the first degraded, the second original
     width1: NDArray[np.int64]  # (conditions, pairs): first photo's face width as sent
     width2: NDArray[np.int64]  # (conditions, pairs): second photo's face width as sent
+    commit: str = ""  # the commit the distances were measured on
 
 
 def send(data: bytes, spec: CropSpec, field: str) -> Sent:
@@ -152,13 +153,28 @@ def run(
     if path.is_file():
         with np.load(path) as saved:
             return Sweep(
-                conditions, pairs, saved["both"], saved["one"], saved["width1"], saved["width2"]
+                conditions,
+                pairs,
+                saved["both"],
+                saved["one"],
+                saved["width1"],
+                saved["width2"],
+                str(saved["commit"]),
             )
+    measured_at = face_size_report.commit()  # before the run: later edits are not what it measured
     # The crop workers are forked before TensorFlow starts its threads in this process.
     with ProcessPoolExecutor(max_workers=workers) as pool:
         sweep = measure(model, settings, images_dir, pairs, conditions, spec, pool)
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, both=sweep.both, one=sweep.one, width1=sweep.width1, width2=sweep.width2)
+    sweep = replace(sweep, commit=measured_at)
+    np.savez(
+        path,
+        both=sweep.both,
+        one=sweep.one,
+        width1=sweep.width1,
+        width2=sweep.width2,
+        commit=np.array(sweep.commit),
+    )
     return sweep
 
 

@@ -169,7 +169,8 @@ def report(sweep: Sweep, manifest: FaceManifest, *, model_file: Path, data: Path
             "calibration_slope": manifest.calibration.slope if manifest.calibration else None,
             "min_face_px": manifest.min_face_px,
         },
-        "commit": commit(),
+        "commit": sweep.commit,
+        "judged_at_commit": commit(),
         "data": {
             "path": repo_path(data),
             "pairs": len(sweep.pairs),
