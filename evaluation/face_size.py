@@ -35,7 +35,7 @@ from service.kinds.face.manifest import read_face_manifest
 from service.manifest import manifest_path_for
 from service.paths import REPO_ROOT
 
-SIZES = (40, 50, 60, 70, 80, 90, 100, 120, 140, 160)
+SIZES = (50, 60, 70, 80, 100, 120, 140, 160)
 JPEG_QUALITIES = (15,)
 WEBP_QUALITIES = (15, 80)  # 80 is Pillow's default, the "saved as WebP"
 PAIRS_PER_FOLD = 30  # same and different each: 600 pairs over the ten folds
