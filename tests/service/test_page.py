@@ -182,12 +182,12 @@ def test_errors_name_fields_as_the_page_labels_them(desktop: Any, tmp_path: Path
 
 
 def test_a_face_too_small_to_trust_is_explained_not_judged(desktop: Any, tmp_path: Path) -> None:
-    """The issue's case: the anchor shrunk to 160 px against another person got 'Both candidates
-    are the same person'; the bundled model now refuses the small face and the page says why."""
+    """The issue's case: the anchor shrunk to 100 px (a 43 px face) against another person got 'Both
+    candidates are the same person'; the bundled model now refuses the small face and says why."""
     from PIL import Image
 
-    small = tmp_path / "a1-160px.png"
-    Image.open(FACES / "a1.jpg").resize((160, 160), Image.LANCZOS).save(small)
+    small = tmp_path / "a1-100px.png"
+    Image.open(FACES / "a1.jpg").resize((100, 100), Image.LANCZOS).save(small)
     choose(desktop, "a1.jpg", "b1.jpg", "a2.jpg")
     desktop.set_input_files("[data-testid=file-anchor]", str(small))
     desktop.wait_for_selector("#compare:not([disabled])")
@@ -202,7 +202,8 @@ def test_a_face_too_small_to_trust_is_explained_not_judged(desktop: Any, tmp_pat
     assert f"{error['face_width_px']} px wide" in status and f"{error['min_face_px']} px" in status
     assert desktop.is_hidden("#result"), "no verdict is shown for a face too small to trust"
     desktop.screenshot(path=str(tmp_path / "desktop-face-too-small.png"), full_page=True)
-    assert desktop.errors == []
+    # The browser logs the 422 itself; nothing else may fail on the page.
+    assert [e for e in desktop.errors if "status of 422" not in e] == []
 
 
 def test_phone_stacks_the_slots_and_brings_the_result_into_view(phone: Any, tmp_path: Path) -> None:
