@@ -25,9 +25,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from evaluation import degrade, face_size_report, lfw
+from evaluation.cli import repo_path
 from evaluation.crops import CropSpec, crop_code_digest, process_cropper
 from evaluation.dataset import first_pairs
 from evaluation.progress import progress
+from evaluation.report import update_card
 from service.config import DEFAULT_MODEL, Settings
 from service.images import ImageLimits, decode_upright
 from service.kinds.face.faces import NoFaceFound
@@ -40,6 +42,8 @@ JPEG_QUALITIES = (15,)
 WEBP_QUALITIES = (15, 80)  # 80 is Pillow's default, the "saved as WebP"
 PAIRS_PER_FOLD = 30  # same and different each: 600 pairs over the ten folds
 DEFAULT_OUT = REPO_ROOT / "reports" / "evaluation" / "face_size.json"
+DOCS = REPO_ROOT / "docs" / "MODEL.md"
+DOCS_BLOCK = "FACE-SIZE"
 CACHE_FORMAT = 1
 BATCH = 32
 
@@ -240,6 +244,9 @@ def parser() -> argparse.ArgumentParser:
     )
     out.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="face widths, px")
     out.add_argument("--workers", type=int, default=2, help="crop processes")
+    out.add_argument(
+        "--docs", type=Path, default=DOCS, help="the doc whose FACE-SIZE block gets the table"
+    )
     return out
 
 
@@ -252,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     manifest = read_face_manifest(manifest_path_for(args.model))
     report = face_size_report.report(sweep, manifest, model_file=args.model, data=args.data)
     face_size_report.write(report, args.out)
+    if args.docs is not None and update_card(
+        args.docs, DOCS_BLOCK, face_size_report.markdown(report)
+    ):
+        print(f"updated the table in {repo_path(args.docs)}")
     print(face_size_report.summary_line(report))
 
 

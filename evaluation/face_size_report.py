@@ -191,6 +191,41 @@ def report(sweep: Sweep, manifest: FaceManifest, *, model_file: Path, data: Path
     }
 
 
+def _pct(value: float | None) -> str:
+    """A share as the docs print it."""
+    return "n/a" if value is None else f"{100 * value:.2f} %"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The docs' table: every condition, both modes, and the share the chosen minimum refuses."""
+    gated = {row["condition"]: row for row in result["gated"]}
+    lines = [
+        f"Measured at commit {result['commit']} on {result['data']['pairs']} pairs "
+        f"({result['data']['subset']}), {result['model']['name']} {result['model']['version']}; "
+        f"chosen minimum: **{result['chosen_min_face_px']} px**. Confident false 'same': a "
+        f"different-person pair answered `same_person: true` with probability >= "
+        f"{result['confident']}, of all different-person pairs.",
+        "",
+        "| condition | face width (median) | accuracy, one photo degraded | accuracy, both "
+        "| confident false 'same' (one / both) | no face (one / both) | refused at the minimum "
+        "(one / both) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in result["ungated"]:
+        one, both = row["one"], row["both"]
+        refused = gated[row["condition"]]
+        width = one["face_width_median"]
+        lines.append(
+            f"| {row['condition']} | {'n/a' if width is None else f'{width:.0f} px'} "
+            f"| {_pct(one['accuracy'])} | {_pct(both['accuracy'])} "
+            f"| {_pct(one['confident_false_same'])} / {_pct(both['confident_false_same'])} "
+            f"| {_pct(one['no_face'])} / {_pct(both['no_face'])} "
+            f"| {_pct(refused['one']['refused_too_small'])} / "
+            f"{_pct(refused['both']['refused_too_small'])} |"
+        )
+    return "\n".join(lines)
+
+
 def summary_line(result: dict[str, Any]) -> str:
     """One line for the terminal."""
     original = result["ungated"][0]["one"]
