@@ -141,5 +141,6 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
 def write_card(results: dict[str, Any], log: Callable[[str], None]) -> None:
     """The evaluation's numbers into docs/MODEL_CARD.md, between its markers."""
     report.update_card(CARD, report.HEADLINE_BLOCK, report.headline_markdown(results))
+    report.update_card(CARD, report.CALIBRATION_BLOCK, report.calibration_markdown(results))
     if report.update_card(CARD, report.EVALUATION_BLOCK, report.evaluation_markdown(results)):
         log(f"updated the numbers in {repo_path(CARD)}")
