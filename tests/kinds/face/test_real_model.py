@@ -194,3 +194,22 @@ def test_the_bundled_model_answers_faces_at_its_minimum(
     response = real_client.post("/verify", files=files)
     assert response.status_code == 200, response.text
     assert response.json()["same_person"] is True
+
+
+@pytest.mark.parametrize("side", [24, 64])
+def test_a_photo_shrunk_whole_is_refused_for_too_few_pixels_not_for_its_share(
+    real_client: TestClient, faces: dict[str, bytes], side: int
+) -> None:
+    """Issue 22: a1 shrunk to 24 or 64 px was told its face must be 10 % of the picture (it is 40 %)."""
+    files = {
+        "img1": ("a1.png", shrunk(faces["a1"], side), "image/png"),
+        "img2": ("b1.jpg", faces["b1"], "image/jpeg"),
+    }
+    response = real_client.post("/verify", files=files)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "img1" and "10%" not in error["message"]
+    if error["code"] == "no_face":
+        assert "too few pixels" in error["message"]
+    else:
+        assert error["code"] == "face_too_small" and error["face_width_px"] < 50
