@@ -1,8 +1,11 @@
 """A same-person probability from a distance: logistic (Platt) calibration and how reliable it is.
 
-p(same | d) = 1 / (1 + exp(-(intercept + slope * d))), fitted by maximum likelihood on labelled
+The shipped form is p(same | d) = 1 / (1 + exp(-slope * (d - threshold))): the logistic's 0.5 point
+is the threshold itself, so "same person" (d <= threshold) and "probability >= 0.5" are one
+comparison and can never disagree. Only the slope is fitted, by maximum likelihood on labelled
 pairs. It is calibrated at the prior of the pairs it was fitted on (LFW View 2: half the pairs are
-the same person); reliability is measured on pairs the fit never saw (one fold out at a time).
+the same person); reliability is measured on pairs the fit never saw (one fold out at a time, each
+fold centred on its own threshold, chosen on the other nine folds).
 """
 
 from __future__ import annotations
@@ -28,9 +31,14 @@ class Logistic:
         z = self.intercept + self.slope * np.asarray(distances, dtype=np.float64)
         return np.asarray(np.exp(-np.logaddexp(0.0, -z)), dtype=np.float64)
 
+    @property
+    def midpoint(self) -> float:
+        """The distance at which the probability is one half."""
+        return -self.intercept / self.slope
+
     def as_manifest(self) -> dict[str, Any]:
-        """The form the service reads (service.kinds.face.manifest.Calibration)."""
-        return {"method": "logistic", "intercept": self.intercept, "slope": self.slope}
+        """The form the service reads (service.kinds.face.manifest.Calibration): centred on the threshold."""
+        return {"method": "logistic-at-threshold", "slope": self.slope}
 
 
 def fit_logistic(
@@ -53,6 +61,30 @@ def fit_logistic(
         if np.abs(step).max() < 1e-10:
             break
     return Logistic(float(w[0]), float(w[1]))
+
+
+def fit_at_threshold(
+    distances: NDArray[np.floating],
+    same: NDArray[np.bool_],
+    threshold: float,
+    *,
+    iterations: int = 50,
+) -> Logistic:
+    """The slope of a logistic whose 0.5 point is the threshold (Newton-Raphson, tiny ridge)."""
+    x = np.asarray(distances, dtype=np.float64) - threshold
+    y = np.asarray(same, dtype=np.float64)
+    if x.size == 0 or y.min() == y.max():
+        raise ValueError("calibration needs both same-person and different-person pairs")
+    slope = 0.0
+    for _ in range(iterations):
+        p = np.exp(-np.logaddexp(0.0, -(slope * x)))
+        gradient = float(x @ (y - p)) - 1e-6 * slope
+        hessian = float((x * x) @ (p * (1.0 - p))) + 1e-6
+        step = gradient / hessian
+        slope += step
+        if abs(step) < 1e-10:
+            break
+    return Logistic(-slope * threshold, slope)
 
 
 def reliability(
@@ -88,12 +120,16 @@ def reliability(
 
 
 def cross_validated(
-    distances: NDArray[np.floating], same: NDArray[np.bool_], folds: NDArray[np.integer]
+    distances: NDArray[np.floating],
+    same: NDArray[np.bool_],
+    folds: NDArray[np.integer],
+    thresholds: dict[int, float],
 ) -> FloatArray:
-    """Each pair's probability from a fit on the other folds only."""
+    """Each pair's probability from a fit on the other folds only, centred on its fold's threshold."""
     d = np.asarray(distances, dtype=np.float64)
     out = np.empty_like(d)
     for fold in np.unique(folds):
         test = folds == fold
-        out[test] = fit_logistic(d[~test], same[~test]).probability(d[test])
+        fit = fit_at_threshold(d[~test], same[~test], thresholds[int(fold)])
+        out[test] = fit.probability(d[test])
     return out

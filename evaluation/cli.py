@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dlib_port import release
-from evaluation import lfw, model_eval, report
+from evaluation import lfw, model_eval, plots, report
 from evaluation.crops import CropSpec
 from evaluation.dataset import DataSource, load_dataset
 from service.config import DEFAULT_MODEL, Settings
@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         results = run(args, log)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")
+        plots.roc_and_reliability(results, args.out.with_suffix(".png"))
         acc = results["ours"]["summary"]["accuracy"]
         log(f"wrote {repo_path(args.out)}: accuracy {acc['mean']:.4f} +/- {acc['std']:.4f}")
         if not args.no_attach:
@@ -140,5 +141,6 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
 def write_card(results: dict[str, Any], log: Callable[[str], None]) -> None:
     """The evaluation's numbers into docs/MODEL_CARD.md, between its markers."""
     report.update_card(CARD, report.HEADLINE_BLOCK, report.headline_markdown(results))
+    report.update_card(CARD, report.CALIBRATION_BLOCK, report.calibration_markdown(results))
     if report.update_card(CARD, report.EVALUATION_BLOCK, report.evaluation_markdown(results)):
         log(f"updated the numbers in {repo_path(CARD)}")

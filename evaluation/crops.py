@@ -23,6 +23,7 @@ import service.kinds.face.align
 import service.kinds.face.crop
 import service.kinds.face.detect
 import service.kinds.face.faces
+from evaluation.progress import progress
 from service.images import ImageLimits, decode_image
 from service.kinds.face.crop import CropRecipe, FaceCropper, cropper_for
 from service.kinds.face.faces import NoFaceFound
@@ -175,7 +176,7 @@ def load_or_build(
             results.extend(_crop_chunk(job))
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for part in pool.map(_crop_chunk, jobs):
+            for part in progress(pool.map(_crop_chunk, jobs), total=len(jobs), what="crop"):
                 results.extend(part)
     crops = CropSet(
         list(keys),

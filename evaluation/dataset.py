@@ -44,7 +44,7 @@ def load_dataset(source: DataSource, log: Logger = print, *, workers: int | None
     lfw.people_by_fold(pairs)  # refuses a pairs.txt that puts one person in two folds
     people = lfw.list_images(images_dir)
     if source.pairs_per_fold is not None:
-        pairs = _first_pairs(pairs, source.pairs_per_fold)
+        pairs = first_pairs(pairs, source.pairs_per_fold)
         named = {n for p in pairs for n in (p.name1, p.name2)}
         people = {n: keys for n, keys in people.items() if n in named}
     if source.images_per_person is not None:
@@ -57,7 +57,7 @@ def load_dataset(source: DataSource, log: Logger = print, *, workers: int | None
     return Dataset(source, images_dir, pairs, crops)
 
 
-def _first_pairs(pairs: list[lfw.Pair], n: int) -> list[lfw.Pair]:
+def first_pairs(pairs: list[lfw.Pair], n: int) -> list[lfw.Pair]:
     """The first n same and n different pairs of every fold (tiny runs for tests)."""
     kept: list[lfw.Pair] = []
     for fold in range(lfw.N_FOLDS):

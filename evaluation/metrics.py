@@ -47,6 +47,19 @@ def roc_auc(distances: FloatArray, same: BoolArray) -> float:
     return float((ranks[s].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
+def roc_curve(distances: FloatArray, same: BoolArray, points: int = 120) -> dict[str, list[float]]:
+    """(FAR, TAR) at thresholds on the different pairs' distances, log-spaced in FAR (a plot's worth)."""
+    d = np.asarray(distances, dtype=np.float64)
+    s = np.asarray(same, dtype=bool)
+    negatives = np.sort(d[~s])
+    positives = np.sort(d[s])
+    far = np.arange(1, negatives.size + 1) / negatives.size
+    tar = np.searchsorted(positives, negatives, side="right") / positives.size
+    wanted = np.geomspace(far[0], 1.0, points)
+    take = np.unique(np.clip(np.searchsorted(far, wanted), 0, far.size - 1))
+    return {"far": far[take].tolist(), "tar": tar[take].tolist()}
+
+
 def _average_ranks(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """1-based ranks with ties given their average rank (the Mann-Whitney convention)."""
     order = np.argsort(values, kind="stable")

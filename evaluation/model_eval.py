@@ -23,6 +23,7 @@ from evaluation import protocol as ten_folds
 from evaluation.crops import CropSet
 from evaluation.dataset import Dataset
 from evaluation.dlib_reference import descriptor_ms, run_reference
+from evaluation.progress import progress
 from service.inference import BatchFunction
 from service.kinds.face.crop import FaceCropper
 
@@ -39,7 +40,9 @@ PROTOCOL = (
 )
 
 
-def served_distances(distances: BatchFunction, crops: CropSet) -> ten_folds.TripletDistances:
+def served_distances(
+    distances: BatchFunction, crops: CropSet, log: Logger = print
+) -> ten_folds.TripletDistances:
     """The served model's answers for triplets of cached chips; NaN where a chip has no face.
 
     A candidate without a face is replaced by the anchor's chip for the call (each distance depends
@@ -56,7 +59,8 @@ def served_distances(distances: BatchFunction, crops: CropSet) -> ten_folds.Trip
         s = np.where(found_s, s, a)
         out = np.full((len(a), 2), np.nan, dtype=np.float64)
         asked = np.flatnonzero(found_a)
-        for start in range(0, len(asked), BATCH):
+        batches = range(0, len(asked), BATCH)
+        for start in progress(batches, total=len(batches), what="served model", log=log):
             take = asked[start : start + BATCH]
             out[take] = distances(
                 [crops.pixels[a[take]], crops.pixels[f[take]], crops.pixels[s[take]]]
@@ -83,18 +87,22 @@ def verification(held: ten_folds.HeldOut) -> dict[str, Any]:
         "summary": {**ten_folds.summarise(rows), "pooled": pooled},
         "folds": rows,
         "threshold": ten_folds.pooled_threshold(held),
+        "roc": metrics.roc_curve(held.distances[answered], same[answered]),
     }
 
 
-def calibrate(held: ten_folds.HeldOut) -> dict[str, Any]:
-    """The shipped logistic fit (all pairs) and its reliability on folds it did not see."""
+def calibrate(held: ten_folds.HeldOut, ours: dict[str, Any]) -> dict[str, Any]:
+    """The shipped fit (all pairs, 0.5 at the shipped threshold) and its reliability on unseen folds."""
     answered = np.isfinite(held.distances)
     same = np.array([p.same for p in held.pairs])[answered]
     folds = np.array([p.fold for p in held.pairs])[answered]
     distances = held.distances[answered]
-    out_of_fold = calibration.cross_validated(distances, same, folds)
+    fold_thresholds = {int(r["fold"]) - 1: float(r["threshold"]) for r in ours["folds"]}
+    out_of_fold = calibration.cross_validated(distances, same, folds, fold_thresholds)
+    fit = calibration.fit_at_threshold(distances, same, float(ours["threshold"]))
     return {
-        "fit": calibration.fit_logistic(distances, same).as_manifest(),
+        "fit": fit.as_manifest(),
+        "at_threshold": float(ours["threshold"]),
         "reliability_cross_validated": calibration.reliability(out_of_fold, same),
         "pairs": int(answered.sum()),
     }
@@ -192,7 +200,7 @@ def evaluate(
     """The whole evaluation: ours, calibration, detection, the no-face set, dlib's pipeline, timing."""
     started = time.perf_counter()
     held = ten_folds.held_out_distances(
-        dataset.pairs, seed, served_distances(distances, dataset.crops)
+        dataset.pairs, seed, served_distances(distances, dataset.crops, log)
     )
     log(
         f"{len(held.pairs)} pairs and {len(held.triplet_folds)} triplets through the served model "
@@ -201,7 +209,7 @@ def evaluate(
     ours = verification(held)
     results: dict[str, Any] = {
         "ours": ours,
-        "calibration": calibrate(held),
+        "calibration": calibrate(held, ours),
         "detection": detection_rate(dataset),
         "no_face_set": no_face.accepted(cropper.crop, all_variants=all_no_face_variants),
     }

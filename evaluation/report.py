@@ -9,6 +9,7 @@ from typing import Any
 # The card's generated blocks: between <!-- NAME --> and <!-- /NAME --> in docs/MODEL_CARD.md.
 HEADLINE_BLOCK = "RESNET-HEADLINE"
 EVALUATION_BLOCK = "RESNET-EVALUATION"
+CALIBRATION_BLOCK = "RESNET-CALIBRATION"
 
 
 def _pct(value: float) -> str:
@@ -55,6 +56,39 @@ def _row(name: str, s: dict[str, Any]) -> str:
     )
 
 
+def calibration_formula(cal: dict[str, Any]) -> str:
+    """The fitted logistic as the card writes it (older runs fitted a free intercept)."""
+    fit = cal["fit"]
+    if "intercept" in fit:
+        return (
+            f"p(same) = 1 / (1 + exp(-({fit['intercept']:.3f} + ({fit['slope']:.3f}) * distance)))"
+        )
+    return (
+        f"p(same) = 1 / (1 + exp(-({fit['slope']:.3f}) * (distance - threshold))), one half at the "
+        f"threshold ({cal['at_threshold']:.4f}) so that the verdict and the probability agree"
+    )
+
+
+def calibration_markdown(results: dict[str, Any]) -> str:
+    """The card's calibration paragraph and reliability table from scripts/evaluate.py's JSON."""
+    cal = results["calibration"]
+    rel = cal["reliability_cross_validated"]
+    lines = [
+        f"Calibration: {calibration_formula(cal)}, fitted on {cal['pairs']} pairs. Reliability of "
+        f"probabilities from fits on the other nine folds: expected calibration error {rel['ece']:.4f}, "
+        f"Brier score {rel['brier']:.4f}, log loss {rel['log_loss']:.4f}.",
+        "",
+        "| predicted probability | pairs | mean predicted | share that are the same person |",
+        "| --- | --- | --- | --- |",
+    ]
+    for b in rel["bins"]:
+        lines.append(
+            f"| {b['from']:.1f}-{b['to']:.1f} | {b['pairs']} | {b['mean_probability']:.3f} | "
+            f"{b['same_share']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def evaluation_markdown(results: dict[str, Any]) -> str:
     """The card's numbers from scripts/evaluate.py's JSON: ours beside dlib's, folds, calibration, slices."""
     ours, ref = results["ours"], results.get("reference")
@@ -90,23 +124,6 @@ def evaluation_markdown(results: dict[str, Any]) -> str:
         theirs = _pct2(ref_folds[row["fold"]]["accuracy"]) if row["fold"] in ref_folds else "n/a"
         lines.append(
             f"| {row['fold']} | {row['threshold']:.4f} | {_pct2(row['accuracy'])} | {theirs} |"
-        )
-    cal = results["calibration"]
-    rel = cal["reliability_cross_validated"]
-    lines += [
-        "",
-        f"Calibration: p(same) = 1 / (1 + exp(-({cal['fit']['intercept']:.3f} + "
-        f"({cal['fit']['slope']:.3f}) * distance))), fitted on {cal['pairs']} pairs. Reliability of "
-        f"probabilities from fits on the other nine folds: expected calibration error {rel['ece']:.4f}, "
-        f"Brier score {rel['brier']:.4f}, log loss {rel['log_loss']:.4f}.",
-        "",
-        "| predicted probability | pairs | mean predicted | share that are the same person |",
-        "| --- | --- | --- | --- |",
-    ]
-    for b in rel["bins"]:
-        lines.append(
-            f"| {b['from']:.1f}-{b['to']:.1f} | {b['pairs']} | {b['mean_probability']:.3f} | "
-            f"{b['same_share']:.3f} |"
         )
     det, nf = results["detection"], results["no_face_set"]
     lines += [

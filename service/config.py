@@ -14,7 +14,7 @@ from service.cpus import available_cpus
 from service.manifest import KindName
 from service.paths import REPO_ROOT as REPO_ROOT
 
-DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.1.h5"
+DEFAULT_MODEL = REPO_ROOT / "models" / "facesim-resnet-2.0.2.h5"
 DEFAULT_FACE_ASSETS = REPO_ROOT / "models" / "dlib"
 MIB = 1024 * 1024
 # Container secrets as files named after their setting (compose.yaml mounts /run/secrets/api_keys);
@@ -60,7 +60,8 @@ class Settings(BaseSettings):
         None,
         ge=0.0,
         description="face models: override the manifest's same-person threshold, in the model's "
-        "distance (lower it where a false 'same person' costs more than a miss)",
+        "distance (lower it where a false 'same person' costs more than a miss); the probability "
+        "0.5 moves with it, so verdict and probability still agree",
     )
     max_upload_bytes: int = Field(8 * MIB, gt=0, description="per image, bytes")
     max_request_bytes: int = Field(

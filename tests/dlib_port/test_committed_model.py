@@ -33,7 +33,7 @@ print(json.dumps({
 
 
 def test_the_release_is_the_bundled_models_network() -> None:
-    """make port builds 2.0.0; the bundled 2.0.1 is the same .h5 with its calibration refitted."""
+    """make port builds 2.0.0; the bundled 2.0.2 is the same .h5, recalibrated and with a minimum face."""
     assert H5.is_file() and MANIFEST.is_file()
     assert sha256_of(DEFAULT_MODEL) == sha256_of(H5)
 

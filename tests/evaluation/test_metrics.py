@@ -73,3 +73,17 @@ def test_mean_std_uses_sample_std() -> None:
     assert mean == pytest.approx(0.9)
     assert std == pytest.approx(0.1)
     assert metrics.mean_std([0.7]) == (0.7, 0.0)
+
+
+def test_the_roc_curve_reaches_every_far_and_tar_rises_with_it() -> None:
+    rng = np.random.default_rng(7)
+    d = np.concatenate([rng.normal(0.4, 0.08, 3000), rng.normal(0.8, 0.08, 3000)])
+    same = np.arange(6000) < 3000
+    roc = metrics.roc_curve(d, same)
+    far, tar = np.array(roc["far"]), np.array(roc["tar"])
+    assert far[0] == pytest.approx(1 / 3000) and far[-1] == 1.0 and tar[-1] == 1.0
+    assert np.all(np.diff(far) > 0) and np.all(np.diff(tar) >= 0)
+    # At FAR 1 % the curve says what tar_at_far says.
+    k = int(np.searchsorted(far, 0.01))
+    assert tar[k] == pytest.approx(metrics.tar_at_far(d, same, 0.01), abs=0.01)
+    assert 50 < len(far) <= 120

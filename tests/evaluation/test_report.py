@@ -6,12 +6,18 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from evaluation import report
 from service.paths import REPO_ROOT
 
 CARD = REPO_ROOT / "docs" / "MODEL_CARD.md"
 COMMITTED = json.loads(
     (REPO_ROOT / "reports" / "evaluation" / "model_eval_resnet.json").read_text()
+)
+# The calibration of the default model (2.0.2), from its own make evaluate run.
+CALIBRATED = json.loads(
+    (REPO_ROOT / "reports" / "evaluation" / "model_eval_resnet_2.0.2.json").read_text()
 )
 
 
@@ -26,6 +32,16 @@ def test_the_committed_card_is_what_the_committed_evaluation_renders() -> None:
     card = CARD.read_text()
     assert block(card, report.HEADLINE_BLOCK) == report.headline_markdown(COMMITTED)
     assert block(card, report.EVALUATION_BLOCK) == report.evaluation_markdown(COMMITTED)
+    assert block(card, report.CALIBRATION_BLOCK) == report.calibration_markdown(CALIBRATED)
+
+
+def test_the_card_states_the_calibration_the_default_manifest_serves() -> None:
+    manifest = json.loads((REPO_ROOT / "models" / "facesim-resnet-2.0.2.json").read_text())
+    assert CALIBRATED["calibration"]["fit"]["slope"] == manifest["calibration"]["slope"]
+    assert CALIBRATED["calibration"]["at_threshold"] == pytest.approx(
+        manifest["threshold"], abs=1e-6
+    )
+    assert "one half at the threshold" in report.calibration_markdown(CALIBRATED)
 
 
 def test_card_blocks_are_replaced_and_the_rest_kept(tmp_path: Path) -> None:

@@ -181,6 +181,31 @@ def test_errors_name_fields_as_the_page_labels_them(desktop: Any, tmp_path: Path
     assert "Candidate 2" in desktop.inner_text("#status")
 
 
+def test_a_face_too_small_to_trust_is_explained_not_judged(desktop: Any, tmp_path: Path) -> None:
+    """The issue's case: the anchor shrunk to 100 px (a 43 px face) against another person got 'Both
+    candidates are the same person'; the bundled model now refuses the small face and says why."""
+    from PIL import Image
+
+    small = tmp_path / "a1-100px.png"
+    Image.open(FACES / "a1.jpg").resize((100, 100), Image.LANCZOS).save(small)
+    choose(desktop, "a1.jpg", "b1.jpg", "a2.jpg")
+    desktop.set_input_files("[data-testid=file-anchor]", str(small))
+    desktop.wait_for_selector("#compare:not([disabled])")
+    with desktop.expect_response(lambda r: "/predict" in r.url, timeout=90_000) as answer:
+        desktop.click("#compare")
+    error = answer.value.json()["error"]
+    assert answer.value.status == 422 and error["code"] == "face_too_small"
+    assert error["field"] == "anchor"
+    desktop.wait_for_selector(".slot[data-field=anchor].invalid")
+    status = desktop.inner_text("#status")
+    assert "too small to compare reliably" in status and "Anchor" in status
+    assert f"{error['face_width_px']} px wide" in status and f"{error['min_face_px']} px" in status
+    assert desktop.is_hidden("#result"), "no verdict is shown for a face too small to trust"
+    desktop.screenshot(path=str(tmp_path / "desktop-face-too-small.png"), full_page=True)
+    # The browser logs the 422 itself; nothing else may fail on the page.
+    assert [e for e in desktop.errors if "status of 422" not in e] == []
+
+
 def test_phone_stacks_the_slots_and_brings_the_result_into_view(phone: Any, tmp_path: Path) -> None:
     width = phone.evaluate("document.documentElement.clientWidth")
     assert phone.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scroll"

@@ -66,7 +66,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "too_large: an image or the body is over its limit",
         415: "unsupported_media_type: not an accepted image type or content type",
         422: "invalid_request (a missing, repeated or unknown field, a bad row), or the model kind's "
-        "own refusal of a valid input (no_face, blank_image)",
+        "own refusal of a valid input (no_face, face_too_small, blank_image)",
         503: "not_ready or overloaded; see Retry-After",
     }
     return {s: {"model": ErrorResponse, "description": meaning[s]} for s in statuses}

@@ -16,6 +16,7 @@ from service.images import RGBImage
 from service.kinds.face.assets import FaceAssets, per_thread
 from service.kinds.face.cnn_worker import CnnProcess
 from service.kinds.face.detect import (
+    SMALLEST_FACE_PX,
     BoxFinder,
     DetectionPass,
     Found,
@@ -193,8 +194,12 @@ class ChipAligner:
         """The chip of the most prominent face, or 422 no_face naming the field."""
         faces = self.detect(image)
         if not faces:
-            wanted = f"a face at least {self.recipe.min_face_fraction:.0%} of the picture's shorter side wide"
-            raise no_face(image, field, wanted)
+            raise no_face(
+                image,
+                field,
+                min_fraction=self.recipe.min_face_fraction,
+                min_pixels=SMALLEST_FACE_PX,
+            )
         box = faces[0].box()
         points = self.landmarks(image, box)
         pixels, square, angle = self.chip(image, points)

@@ -30,6 +30,9 @@ HOG_TARGET_PX = 96
 # runs last and only looks for big faces, on a copy enlarged at most this much (tight crops).
 CNN_WINDOW_PX = 80
 CNN_MAX_UPSCALE = 2.0
+# The narrowest face any pass can find: HOG's window on a copy upsampled once, the CNN's at its
+# largest enlargement.
+SMALLEST_FACE_PX = round(min(HOG_WINDOW_PX / 2, CNN_WINDOW_PX / CNN_MAX_UPSCALE))
 # A detector: (copy, upsample) -> boxes (left, top, right, bottom) in the copy's pixels.
 BoxFinder = Callable[[RGBImage, int], list[tuple[int, int, int, int]]]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Literal
 
@@ -13,20 +12,20 @@ from service.manifest import ModelManifest, read_manifest, validate_manifest
 
 
 class Calibration(BaseModel):
-    """Same-person probability from a distance: logistic(intercept + slope * distance), fitted on LFW."""
+    """Same-person probability from a distance: logistic(slope * (distance - threshold)).
+
+    The 0.5 point is the threshold in force, so the verdict and the probability are one comparison
+    (service.kinds.face.verdicts). An older manifest's "logistic" fit also carries an intercept,
+    whose 0.5 point was not the threshold: it is read but not used.
+    """
 
     model_config = ConfigDict(extra="allow")
 
-    method: Literal["logistic"] = "logistic"
-    intercept: float
+    method: Literal["logistic-at-threshold", "logistic"] = "logistic-at-threshold"
     slope: float = Field(
         lt=0.0, description="negative: a larger distance is less likely the same person"
     )
-
-    def probability(self, distance: float) -> float:
-        """P(same person | distance), at the prior of the pairs it was fitted on."""
-        z = self.intercept + self.slope * distance
-        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+    intercept: float | None = Field(None, description="older manifests only; not used")
 
 
 class FaceManifest(ModelManifest):
@@ -37,6 +36,12 @@ class FaceManifest(ModelManifest):
     threshold: float = Field(ge=0.0)
     distance: str = "cosine"
     calibration: Calibration | None = None
+    min_face_px: int | None = Field(
+        None,
+        ge=1,
+        description="narrowest face (detector box width, pixels of the decoded picture) the "
+        "verdict is trusted on; a narrower one is refused with 422 face_too_small",
+    )
 
     @model_validator(mode="after")
     def _chip_matches_input(self) -> FaceManifest:

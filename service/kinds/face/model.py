@@ -32,10 +32,11 @@ class FaceModel:
     threshold: float
     threshold_source: Literal["manifest", "DISTANCE_THRESHOLD"]
 
-    def probability(self, distance: float) -> float | None:
-        """The manifest's calibrated same-person probability, if it has a calibration."""
+    @property
+    def slope(self) -> float | None:
+        """The calibration's slope (its 0.5 point is the threshold in force); None without one."""
         calibration = self.manifest.calibration
-        return calibration.probability(distance) if calibration is not None else None
+        return calibration.slope if calibration is not None else None
 
 
 def open_face_model(manifest: ModelManifest, settings: Settings, *, isolate_cnn: bool) -> FaceModel:

@@ -13,7 +13,7 @@ import cv2
 from service.config import Settings
 from service.images import ImageLimits, decode_upright
 from service.kinds.face.crop import FaceCropper
-from service.kinds.face.faces import Box, FaceCrop
+from service.kinds.face.faces import Box, FaceCrop, FaceTooSmall
 from service.kinds.face.schemas import BoxOut, FaceOut
 from service.metrics import Metrics
 
@@ -28,10 +28,23 @@ class Prepared:
     scale: float  # uploaded pixels per decoded pixel (boxes are found on the decoded array)
 
 
-def prepare_one(data: bytes, field: str, cropper: FaceCropper, limits: ImageLimits) -> Prepared:
-    """Decode one upload and crop its face with the model's recipe."""
+def prepare_one(
+    data: bytes,
+    field: str,
+    cropper: FaceCropper,
+    limits: ImageLimits,
+    *,
+    min_face_px: int | None = None,
+) -> Prepared:
+    """Decode one upload and crop its face; 422 face_too_small under the model's minimum face.
+
+    The width compared is the detector's box in the decoded picture, the pixels the chip is cut
+    from (evaluation/face_size.py measured the minimum the same way).
+    """
     image = decode_upright(data, field=field, limits=limits)
     crop = cropper.crop(image.pixels, field=field)
+    if min_face_px is not None and crop.face.w < min_face_px:
+        raise FaceTooSmall(field, crop.face.w, min_face_px)
     return Prepared(crop, image.width, image.height, image.scale)
 
 
@@ -41,6 +54,8 @@ async def prepare_faces(
     settings: Settings,
     metrics: Metrics,
     pool: Executor,
+    *,
+    min_face_px: int | None = None,
 ) -> dict[str, Prepared]:
     """All images on the decode pool's threads; the first user error (in field order) is reported."""
     limits = ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
@@ -48,7 +63,7 @@ async def prepare_faces(
     def timed(data: bytes, field: str) -> Prepared:
         started = time.perf_counter()
         try:
-            return prepare_one(data, field, cropper, limits)
+            return prepare_one(data, field, cropper, limits, min_face_px=min_face_px)
         finally:
             metrics.preprocess.observe(time.perf_counter() - started)
 

@@ -52,7 +52,12 @@ async def _run(
         images = await read_images(request, fields, settings.max_request_bytes)
         async with runtime.admission.turn():
             faces = await prepare_faces(
-                images, face.cropper, settings, metrics, runtime.preprocess_pool
+                images,
+                face.cropper,
+                settings,
+                metrics,
+                runtime.preprocess_pool,
+                min_face_px=face.manifest.min_face_px,
             )
             chips = (faces[n].crop.pixels[np.newaxis] for n in (fields[0], fields[1], fields[-1]))
             row = (await queue.run(*chips))[0]
@@ -90,7 +95,7 @@ async def predict(
 ) -> PredictResponse:
     """Which of img1 and img2 shows the same person as the anchor, with distances and verdicts."""
     loaded, faces, (d1, d2) = await _run(request, runtime, face, settings, metrics, PREDICT_FIELDS)
-    result = compare(d1, d2, face.threshold, face.probability)
+    result = compare(d1, d2, face.threshold, face.slope)
     return PredictResponse(
         most_similar=result.most_similar,
         scores=Scores(img1=_score(result.img1), img2=_score(result.img2)),
@@ -120,7 +125,7 @@ async def verify(
     loaded, faces, (distance, _) = await _run(
         request, runtime, face, settings, metrics, VERIFY_FIELDS
     )
-    verdict = judge(distance, face.threshold, face.probability)
+    verdict = judge(distance, face.threshold, face.slope)
     return VerifyResponse(
         distance=verdict.distance,
         same_person=verdict.same_person,

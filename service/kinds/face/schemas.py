@@ -17,11 +17,16 @@ class Score(BaseModel):
         "more similar",
         examples=[0.3328],
     )
-    same_person: bool = Field(description="distance <= threshold", examples=[True])
+    same_person: bool = Field(
+        description="distance <= threshold; with a calibration exactly when probability >= 0.5",
+        examples=[True],
+    )
     probability: float | None = Field(
         None,
         description="calibrated probability that this is the anchor's person, at the 50 % prior "
-        "of LFW's balanced pairs the model was calibrated on; null when the model has no calibration",
+        "of LFW's balanced pairs the model was calibrated on: 1 / (1 + exp(-slope * (distance - "
+        "threshold))), one half at the threshold, so it never disagrees with same_person; null "
+        "when the model has no calibration",
         examples=[0.99999],
     )
 
@@ -84,7 +89,7 @@ class VerifyResponse(BaseModel):
     """Whether two images show the same person."""
 
     distance: float
-    same_person: bool
+    same_person: bool = Field(description="distance <= threshold (see Score.same_person)")
     probability: float | None = Field(
         None, description="calibrated same-person probability (see Score.probability)"
     )

@@ -22,7 +22,8 @@ from tests.support import large_photos
 from tests.support.tiny_model import write_model
 
 CHIP = json.loads((REPO / "models" / "facesim-resnet-2.0.0.json").read_text())["crop"]
-# Far from slope -1, so a probability that ignored the slope would show.
+# Far from slope -1, so a probability that ignored the slope would show; an older manifest's
+# intercept (whose 0.5 point is not the threshold) must not move the probability off it.
 INTERCEPT, SLOPE = 3.0, -40.0
 
 
@@ -111,18 +112,17 @@ def test_the_probability_is_the_manifests_logistic_of_the_distance(
     }
     response = chip_client.post("/predict", files=files)
     assert response.status_code == 200, response.text
+    body = response.json()
     for name in ("img1", "img2"):
-        score = response.json()["scores"][name]
-        expected = logistic(INTERCEPT + SLOPE * score["distance"])
+        score = body["scores"][name]
+        expected = logistic(SLOPE * (score["distance"] - body["threshold"]))
         assert score["probability"] == pytest.approx(expected, rel=1e-9)
+        assert score["same_person"] == (score["probability"] >= 0.5)
 
 
-def test_calibration_applies_its_slope_and_intercept() -> None:
-    # The 2.0 model's own fit: P = 0.5 where intercept + slope * d = 0.
-    fitted = Calibration(intercept=27.8119116682175, slope=-45.61747045058711)
-    midpoint = -fitted.intercept / fitted.slope
-    assert fitted.probability(midpoint) == pytest.approx(0.5)
-    for distance in (0.0, 0.4, 0.55, 0.7, 1.2):
-        expected = logistic(fitted.intercept + fitted.slope * distance)
-        assert fitted.probability(distance) == pytest.approx(expected, rel=1e-9, abs=1e-300)
-    assert fitted.probability(0.5) > 0.99 > 0.01 > fitted.probability(0.75)
+def test_an_older_manifests_calibration_is_read_for_its_slope() -> None:
+    # 2.0.1's fit: an intercept and a slope; the service uses the slope about the threshold.
+    fitted = Calibration.model_validate(
+        {"method": "logistic", "intercept": 27.8119116682175, "slope": -45.61747045058711}
+    )
+    assert fitted.slope == -45.61747045058711 and fitted.intercept == 27.8119116682175

@@ -31,7 +31,7 @@ def test_the_pool_has_one_thread_per_usable_cpu_unless_set() -> None:
 def test_every_image_is_prepared_on_the_given_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, str] = {}
 
-    def fake_prepare(data: bytes, field: str, model: Any, limits: Any) -> Any:
+    def fake_prepare(data: bytes, field: str, model: Any, limits: Any, **_: Any) -> Any:
         seen[field] = threading.current_thread().name
         return field
 

@@ -15,7 +15,7 @@ from service.metrics import Metrics
 
 
 def test_each_field_gets_the_crop_of_its_own_image(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake_prepare(data: bytes, field: str, model: Any, limits: Any) -> Any:
+    def fake_prepare(data: bytes, field: str, model: Any, limits: Any, **_: Any) -> Any:
         # The first field finishes last: results arrive out of order.
         time.sleep({b"A": 0.06, b"B": 0.03, b"C": 0.0}[data])
         return ("crop of", data)

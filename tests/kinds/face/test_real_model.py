@@ -4,6 +4,7 @@ dlib's network never trained on an LFW person, so these are faces it has not see
 
 from __future__ import annotations
 
+import math
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +14,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scripts.api_example import API_DOC, BLOCK, FACES, README, README_LINE, REQUEST, one_line
-from service.config import Settings
+from service.config import DEFAULT_MODEL, Settings
+from service.kinds.face.manifest import read_face_manifest
 from service.main import create_app
 from tests.conftest import LFW_DIR, wait_ready
+from tests.kinds.face.test_face_quality import shrunk
 from tests.support import needs
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 PAIRS_PER_KIND = 25
+BUNDLED_MIN_FACE_PX = read_face_manifest(DEFAULT_MODEL.with_suffix(".json")).min_face_px
 
 
 def read_pairs(
@@ -108,6 +112,8 @@ def test_lfw_same_and_different_pairs(real_client: TestClient, lfw_pairs) -> Non
     assert same_ok + diff_ok >= total - 2, (
         f"same {same_ok}/{len(same)}, different {diff_ok}/{len(diff)}"
     )
+    for r in same_results + diff_results:
+        assert r["same_person"] == (r["probability"] >= 0.5), r  # type: ignore[index]
     p_same = [r["probability"] for r in same_results]  # type: ignore[index]
     p_diff = [r["probability"] for r in diff_results]  # type: ignore[index]
     assert all(0.0 < p < 1.0 for p in p_same + p_diff)
@@ -152,3 +158,58 @@ def test_the_documented_example_is_what_the_service_answers(real_client: TestCli
     line = README_LINE.search(README.read_text())
     assert line and line.group(0) == one_line(answer)
     assert re.search(r"curl .*a2\.jpg.*b1\.jpg", README.read_text(), re.S)
+
+
+def test_the_issues_shrunk_anchor_gets_no_confident_wrong_verdict(
+    real_client: TestClient, faces: dict[str, bytes]
+) -> None:
+    """Issue 22: a1 shrunk to 100/128/160 px against b1 (another person) got same_person: true at
+    0.96 / 0.85 / 0.78. Its 43 px face (100 px picture) is under the minimum and refused; the
+    52 and 62 px faces are answered, never 'same person' with confidence."""
+    files = {
+        "img1": ("a1.png", shrunk(faces["a1"], 100), "image/png"),
+        "img2": ("b1.jpg", faces["b1"], "image/jpeg"),
+    }
+    response = real_client.post("/verify", files=files)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "face_too_small" and error["field"] == "img1"
+    assert error["face_width_px"] < error["min_face_px"] == BUNDLED_MIN_FACE_PX
+    for side in (128, 160):
+        files["img1"] = ("a1.png", shrunk(faces["a1"], side), "image/png")
+        answer = real_client.post("/verify", files=files).json()
+        assert answer["same_person"] == (answer["probability"] >= 0.5)
+        assert not (answer["same_person"] and answer["probability"] >= 0.9), answer
+
+
+def test_the_bundled_model_answers_faces_at_its_minimum(
+    real_client: TestClient, faces: dict[str, bytes]
+) -> None:
+    """a2 resized so its face is just over the minimum still gets a verdict, and the right one."""
+    side = math.ceil(250 * (BUNDLED_MIN_FACE_PX + 8) / 97)  # a1/a2's face is 97 px of 250
+    files = {
+        "img1": ("a2.png", shrunk(faces["a2"], side), "image/png"),
+        "img2": ("a1.jpg", faces["a1"], "image/jpeg"),
+    }
+    response = real_client.post("/verify", files=files)
+    assert response.status_code == 200, response.text
+    assert response.json()["same_person"] is True
+
+
+@pytest.mark.parametrize("side", [24, 64])
+def test_a_photo_shrunk_whole_is_refused_for_too_few_pixels_not_for_its_share(
+    real_client: TestClient, faces: dict[str, bytes], side: int
+) -> None:
+    """Issue 22: a1 shrunk to 24 or 64 px was told its face must be 10 % of the picture (it is 40 %)."""
+    files = {
+        "img1": ("a1.png", shrunk(faces["a1"], side), "image/png"),
+        "img2": ("b1.jpg", faces["b1"], "image/jpeg"),
+    }
+    response = real_client.post("/verify", files=files)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "img1" and "10%" not in error["message"]
+    if error["code"] == "no_face":
+        assert "too few pixels" in error["message"]
+    else:
+        assert error["code"] == "face_too_small" and error["face_width_px"] < 50

@@ -170,7 +170,14 @@
       return;
     }
     const message = error ? inPageWords(error.message) : `HTTP ${httpStatus}`;
-    if (error && error.field && FIELDS.includes(error.field)) {
+    if (error && error.code === "face_too_small" && FIELDS.includes(error.field)) {
+      // Found, but too few pixels for a verdict worth trusting: say so rather than guess.
+      showFieldError(error.field, message);
+      status.textContent = `The face in the ${LABELS[error.field]} image is too small to compare ` +
+        `reliably (${error.face_width_px} px wide; this model needs at least ${error.min_face_px} px). ` +
+        "Use a larger or closer photo.";
+      slot(error.field).scrollIntoView({ block: "nearest" });
+    } else if (error && error.field && FIELDS.includes(error.field)) {
       showFieldError(error.field, message);
       status.textContent = `Please change the ${LABELS[error.field]} image.`;
       slot(error.field).scrollIntoView({ block: "nearest" });
