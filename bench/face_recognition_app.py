@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from fastapi import FastAPI, HTTPException
-from PIL import Image
+from PIL import Image, ImageOps
 
 from bench.peers import Predict, face_app, serve
 from dlib_port.files import LANDMARKS_FILE, RESNET_FILE, package_models_dir
@@ -33,7 +33,9 @@ def load() -> Predict:
 
     def encoding(data: bytes, name: str) -> np.ndarray[Any, Any]:
         """face_recognition.face_encodings(load_image_file(...))[0]."""
-        image = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        # load_image_file ignores EXIF orientation, so a phone photo stored turned has no upright
+        # face for HOG to find (422); users who send phone photos add this line, and so do we.
+        image = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))
         if not (boxes := detector(image, 1)):
             raise HTTPException(422, f"no face in {name}")
         return np.asarray(encoder.compute_face_descriptor(image, landmarks(image, boxes[0]), 1))

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure  # not pyplot: no display, no global state;
 
 from bench.results import Results
 
-FILE = "benchmarks-servers.png"  # beside the document that links it
+FILE = "servers.png"  # beside the results it is drawn from (reports/bench/)
 Curve = dict[str, list[float]]  # "clients", "rps", "p99_ms", each by ascending concurrency
 
 

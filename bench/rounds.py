@@ -35,6 +35,7 @@ class Contestant:
     payloads: list[Payload]
     levels: tuple[int, ...]
     required: bool = False  # a failed start ends the run (our service); a peer's is recorded
+    duration_s: float | None = None  # per level over all rounds, where the run's is too short
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def measure_rounds(
                         if concurrency in c.levels:
                             parts[name, concurrency].append(measure_level(
                                 server, c.payloads, concurrency,
-                                duration=duration_s / rounds, warmup=warmup_s,
+                                duration=(c.duration_s or duration_s) / rounds, warmup=warmup_s,
                             ))  # fmt: skip
                             bar.update()
         finals = {name: procstats.snapshot(server.pid) for name, (_, server) in started.items()}

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         results = load(out)
         results.tuning = read_tuning(out.parent / "tuning.json")
         save(out, results)
-        report(results, args.markdown)
+        report(results, args.markdown, out)
         return 0
     if not args.model.is_file() and not args.kinds_only:
         parser.error(f"model {args.model} not found (build it with `make port` or pass --model)")
@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         inprocess_s=0.5 if quick else 8.0,
         startup_runs=1 if quick else 3,
         rounds=1 if quick else 5,
+        phone_peer_duration_s=15.0 if quick else BenchConfig.phone_peer_duration_s,
         bentoml=not args.no_bentoml,
         phone=not args.no_phone,
         service_env=dict(item.split("=", 1) for item in args.service_env),
