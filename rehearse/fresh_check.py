@@ -135,7 +135,8 @@ def run_args(
     mounts += [f"{caches / key}:{inside}" for key, inside in CACHES.items()]
     if ca is not None:
         mounts.append(f"{ca}:{CONTAINER_CA}:ro")
-    args = ["run", "-d", "--name", name, "--shm-size=1g"]
+    # --init: a real PID 1 (catatonit) reaps make run's processes once they end.
+    args = ["run", "-d", "--init", "--name", name, "--shm-size=1g"]
     args += [f"--volume={m}" for m in mounts]
     args += [f"--env={k}={v}" for k, v in sorted(env.items())]
     return [*args, f"--workdir={WORK}", BASE, "sleep", "infinity"]

@@ -53,6 +53,19 @@ def test_tarball_is_extracted_into_the_cache_when_no_folder_exists(tmp_path: Pat
     assert lfw.resolve_images_dir(data, tmp_path / "cache") == images  # second call reuses it
 
 
+@pytest.mark.usefixtures("tarfile_of_python_3_11_2")
+def test_the_tarball_extracts_on_debian_12s_python_3_11_2(tmp_path: Path) -> None:
+    source = tmp_path / "src" / lfw.IMAGES_DIRNAME / "Ann"
+    source.mkdir(parents=True)
+    (source / "Ann_0001.jpg").write_bytes(b"\xff\xd8\xff")
+    data = tmp_path / "data"
+    data.mkdir()
+    with tarfile.open(data / lfw.TARBALL_NAME, "w:gz") as archive:
+        archive.add(tmp_path / "src" / lfw.IMAGES_DIRNAME, arcname=lfw.IMAGES_DIRNAME)
+    images = lfw.resolve_images_dir(data, tmp_path / "cache")
+    assert lfw.list_images(images) == {"Ann": ["Ann/Ann_0001.jpg"]}
+
+
 def test_missing_data_says_what_to_download(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="tarball"):
         lfw.resolve_images_dir(tmp_path, tmp_path / "cache")
