@@ -47,7 +47,7 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 
 $(NODE_STAMP): package.json package-lock.json
 	$(WITH_VENV_PATH) $(PYTHON) scripts/check_node.py
-	$(WITH_VENV_PATH) npm ci --no-audit --no-fund --loglevel=error
+	$(WITH_VENV_PATH) npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
 	touch $@
 
 $(SYS_STAMP): scripts/install_system_deps.sh

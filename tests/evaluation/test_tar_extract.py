@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tarfile
 from collections.abc import Callable
@@ -76,8 +77,7 @@ def test_python_3_11_2_refuses_what_the_data_filter_refuses(tmp_path: Path, what
 @pytest.mark.parametrize("what", sorted(UNSAFE))
 def test_where_python_has_the_filter_nothing_lands_outside(tmp_path: Path, what: str) -> None:
     path = archive_with(tmp_path, UNSAFE[what](tmp_path))
-    try:  # the filter refuses, except an absolute name, which it makes relative
+    # The filter refuses, except an absolute name, which it makes relative.
+    with contextlib.suppress(tarfile.FilterError):
         extract(path, tmp_path / "out")
-    except tarfile.FilterError:
-        pass
     assert not (tmp_path / "escaped.txt").exists()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from rehearse import fresh_check as plan
+from rehearse.engine import REPO_ROOT
 from rehearse.step_progress import StepProgress, bar_position
 
 LOG = """\
@@ -99,3 +101,12 @@ def test_plain_progress_prints_one_line_per_step_and_no_bar() -> None:
     progress.close()
     assert result == 42 and seconds >= 0
     assert out.getvalue() == "... git clone (took 3 s last time)\ndone\n"
+
+
+def test_the_readme_asks_for_exactly_what_fresh_check_installs() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    before = readme[readme.index("Before you start") : readme.index("## Run it")]
+    text = " ".join(line.lstrip("> ").strip() for line in before.splitlines())
+    install = re.search(r"`sudo apt-get install ([a-z0-9 .-]+)`", text)
+    assert install is not None, text
+    assert sorted(install[1].split()) == sorted(plan.PREREQUISITES)

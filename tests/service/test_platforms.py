@@ -59,6 +59,7 @@ def test_this_machine_passes() -> None:
         (Machine("linux", "x86_64", (3, 14)), "Python 3.14 is not supported"),
         (Machine("win32", "AMD64", (3, 11)), "WSL 2"),
         (Machine("linux", "riscv64", (3, 11)), "unsupported platform"),
+        (Machine("linux", "x86_64", (3, 11), ensurepip=False), "apt-get install python3-venv"),
     ],
 )
 def test_unsupported_machines_are_named_with_the_reason(machine: Machine, says: str) -> None:
@@ -82,4 +83,4 @@ def test_the_platform_is_checked_before_the_venv_is_made(tmp_path: Path) -> None
         text=True,
         check=True,
     ).stdout.splitlines()
-    assert "check_platform.py" in plan[0] and "-m venv" in plan[1], plan
+    assert "check_platform.py" in plan[0] and "make_venv.py" in plan[1], plan

@@ -50,3 +50,20 @@ def test_the_check_script_refuses_the_node_on_path(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert f"Node.js v18.19.0 at {fake} is too old" in done.stderr
+
+
+def test_make_checks_node_before_npm_ci_with_the_venvs_node_first_on_path() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    plan = subprocess.run(
+        ["make", "-n", "-B", "--no-print-directory", "node-deps"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
+    check = next(i for i, line in enumerate(plan) if "check_node.py" in line)
+    npm = next(i for i, line in enumerate(plan) if "npm ci" in line)
+    assert check < npm
+    assert all(f'PATH="{REPO_ROOT}/.venv/bin:' in plan[i] for i in (check, npm)), plan

@@ -22,9 +22,31 @@ def test_a_failed_venv_leaves_nothing_behind(
     assert list((tmp_path / "project").iterdir()) == []  # neither .venv nor its staging folder
 
 
+# A python3 whose `-m venv DIR` makes a skeleton venv (a python that accepts anything, a pip script).
+FAKE_PYTHON = """#!/bin/sh
+for dir; do :; done
+mkdir -p "$dir/bin"
+printf '#!/bin/sh\\nexit 0\\n' > "$dir/bin/python" && chmod +x "$dir/bin/python"
+printf '#!%s/bin/python\\n' "$dir" > "$dir/bin/pip"
+echo "home = /usr/bin" > "$dir/pyvenv.cfg"
+"""
+
+
+def test_a_finished_venv_is_renamed_into_place_with_its_scripts_pointing_there(
+    tmp_path: Path,
+) -> None:
+    python = tmp_path / "python3"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    target = tmp_path / "project" / ".venv"
+    build(target, python=str(python))
+    assert sorted(p.name for p in target.parent.iterdir()) == [".venv"]
+    assert (target / "bin" / "pip").read_text() == f"#!{target}/bin/python\n"
+
+
 def test_a_leftover_half_made_venv_is_named_not_used(tmp_path: Path) -> None:
     (tmp_path / ".venv" / "lib").mkdir(parents=True)
-    with pytest.raises(VenvError, match="rm -rf .venv"):
+    with pytest.raises(VenvError, match=r"rm -rf \.venv"):
         build(tmp_path / ".venv")
 
 
