@@ -75,9 +75,10 @@ def test_python_3_11_2_refuses_what_the_data_filter_refuses(tmp_path: Path, what
 
 
 @pytest.mark.parametrize("what", sorted(UNSAFE))
-def test_where_python_has_the_filter_nothing_lands_outside(tmp_path: Path, what: str) -> None:
+def test_on_this_python_nothing_lands_outside(tmp_path: Path, what: str) -> None:
     path = archive_with(tmp_path, UNSAFE[what](tmp_path))
-    # The filter refuses, except an absolute name, which it makes relative.
-    with contextlib.suppress(tarfile.FilterError):
+    # Refused (the filter's FilterError where Python has it), or for an absolute name made relative.
+    refusals = (UnsafeArchive, getattr(tarfile, "FilterError", UnsafeArchive))
+    with contextlib.suppress(*refusals):
         extract(path, tmp_path / "out")
     assert not (tmp_path / "escaped.txt").exists()
