@@ -20,7 +20,9 @@ from pathlib import Path
 
 SUITE = "bookworm"
 BASE = f"debian:{SUITE}-slim"
-WORK = "/root/work"  # in the container: the clone and shared/ side by side, as CI lays them out
+WORK = (
+    "/srv/fresh-check"  # in the container: the clone and shared/ side by side, as CI lays them out
+)
 CLONE = f"{WORK}/facesim"
 BUNDLE = "/mnt/facesim.bundle"
 # This machine's CA bundle (its egress proxy inspects TLS), where pip and npm are told to read it.
@@ -30,7 +32,9 @@ PREREQUISITES = ("python3", "python3-venv", "make", "git")
 VENV_PACKAGE = "python3-venv"
 # Host settings a container needs to reach the same package registries (not host paths).
 PASSED_ENV = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_DEFAULT_TIMEOUT", "npm_config_registry")
-CACHES = {"pip": "/root/.cache/pip", "npm": "/root/.npm", "apt": "/var/cache/apt/archives"}
+CACHES = {"pip": "/var/cache/pip", "npm": "/var/cache/npm", "apt": "/var/cache/apt/archives"}
+# Where pip and npm are told to keep their downloads (the volumes above).
+CACHE_ENV = {"PIP_CACHE_DIR": CACHES["pip"], "npm_config_cache": CACHES["npm"]}
 READY_TIMEOUT_S = 1800
 APT = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600"
 _SUMMARY = re.compile(r"^=+ (?P<counts>.*\d+ \w+.*) in [\d.]+s(?: \([\d:]+\))? =+$")
@@ -122,6 +126,7 @@ BASH_PRELUDE = (
 def container_env(host: Mapping[str, str], *, with_ca: bool) -> dict[str, str]:
     """What the container's commands get from this machine: registry settings, the CA, no CI."""
     env = {k: v for k, v in host.items() if k in PASSED_ENV or k.lower().endswith("_proxy")}
+    env |= CACHE_ENV
     if with_ca:
         env |= {"PIP_CERT": CONTAINER_CA, "NODE_EXTRA_CA_CERTS": CONTAINER_CA}
     return env

@@ -68,6 +68,7 @@ def test_the_container_gets_registry_settings_and_the_ca_but_not_ci_or_host_path
         "HTTPS_PROXY": "http://proxy:3128",
         "PIP_CERT": plan.CONTAINER_CA,
         "NODE_EXTRA_CA_CERTS": plan.CONTAINER_CA,
+        **plan.CACHE_ENV,
     }
     assert "PIP_CERT" not in plan.container_env(host, with_ca=False)
 
