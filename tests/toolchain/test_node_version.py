@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from service.paths import REPO_ROOT
+from tests.support.make_plan import make_plan
 from toolchain.node_version import major, problem
 
 
@@ -53,16 +54,7 @@ def test_the_check_script_refuses_the_node_on_path(tmp_path: Path) -> None:
 
 
 def test_make_checks_node_before_npm_ci_with_the_venvs_node_first_on_path() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
-    plan = subprocess.run(
-        ["make", "-n", "-B", "--no-print-directory", "node-deps"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout.splitlines()
+    plan = make_plan("-B", "node-deps")
     check = next(i for i, line in enumerate(plan) if "check_node.py" in line)
     npm = next(i for i, line in enumerate(plan) if "npm ci" in line)
     assert check < npm
