@@ -20,9 +20,10 @@ from pathlib import Path
 
 SUITE = "bookworm"
 BASE = f"debian:{SUITE}-slim"
-WORK = (
-    "/srv/fresh-check"  # in the container: the clone and shared/ side by side, as CI lays them out
-)
+# In the container: the clone and shared/ side by side, as CI lays them out. Named through $HOME, so
+# the container's checkout location never stands in the code it checks (tests/test_repo_paths.py).
+WORK = "$HOME/work"
+SHARED_MOUNT = "/mnt/shared"  # ../shared, read-only; WORK/shared links to it
 CLONE = f"{WORK}/facesim"
 BUNDLE = "/mnt/facesim.bundle"
 # This machine's CA bundle (its egress proxy inspects TLS), where pip and npm are told to read it.
@@ -119,7 +120,8 @@ def _until_ready() -> str:
 # Defined in the container's bash before every step: wait until make run's process group is gone.
 BASH_PRELUDE = (
     "wait_gone() { for _ in $(seq 60); do kill -0 -- -$(cat make-run.pgid) 2>/dev/null || return 0;"
-    " sleep 1; done; return 1; }; set -eo pipefail; cd " + WORK + "; "
+    f" sleep 1; done; return 1; }}; set -eo pipefail; mkdir -p {WORK}; "
+    f"ln -sfn {SHARED_MOUNT} {WORK}/shared; cd {WORK}; "
 )
 
 
@@ -136,7 +138,7 @@ def run_args(
     name: str, *, bundle: Path, shared: Path, caches: Path, ca: Path | None, env: Mapping[str, str]
 ) -> list[str]:
     """`podman run` arguments for the long-lived container the steps are run in with exec."""
-    mounts = [f"{bundle}:{BUNDLE}:ro", f"{shared}:{WORK}/shared:ro"]
+    mounts = [f"{bundle}:{BUNDLE}:ro", f"{shared}:{SHARED_MOUNT}:ro"]
     mounts += [f"{caches / key}:{inside}" for key, inside in CACHES.items()]
     if ca is not None:
         mounts.append(f"{ca}:{CONTAINER_CA}:ro")
@@ -144,7 +146,7 @@ def run_args(
     args = ["run", "-d", "--init", "--name", name, "--shm-size=1g"]
     args += [f"--volume={m}" for m in mounts]
     args += [f"--env={k}={v}" for k, v in sorted(env.items())]
-    return [*args, f"--workdir={WORK}", BASE, "sleep", "infinity"]
+    return [*args, BASE, "sleep", "infinity"]
 
 
 def read_outcome(log: str) -> TestOutcome | None:

@@ -77,7 +77,8 @@ def test_shared_and_the_clone_source_are_mounted_read_only_beside_the_clone(tmp_
     args = plan.run_args(
         "c", bundle=tmp_path / "b", shared=tmp_path / "shared", caches=tmp_path, ca=None, env={}
     )
-    assert f"--volume={tmp_path / 'shared'}:{plan.WORK}/shared:ro" in args
+    assert f"--volume={tmp_path / 'shared'}:{plan.SHARED_MOUNT}:ro" in args
+    assert f"ln -sfn {plan.SHARED_MOUNT} {plan.WORK}/shared;" in plan.BASH_PRELUDE
     assert f"--volume={tmp_path / 'b'}:{plan.BUNDLE}:ro" in args
     assert plan.CLONE.rsplit("/", 1)[0] == plan.WORK
     assert args[-3:] == [plan.BASE, "sleep", "infinity"] and "--init" in args
