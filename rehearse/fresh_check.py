@@ -16,6 +16,7 @@ import shlex
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 
 SUITE = "bookworm"
@@ -40,6 +41,7 @@ READY_TIMEOUT_S = 1800
 APT = "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600"
 _SUMMARY = re.compile(r"^=+ (?P<counts>.*\d+ \w+.*) in [\d.]+s(?: \([\d:]+\))? =+$")
 _COUNT = re.compile(r"(\d+) (\w+)")
+_SUMMARY_ENTRY = re.compile(r"^(?:SKIPPED|FAILED|ERROR|XFAIL|XPASS|=)")
 _SKIPPED = re.compile(r"^SKIPPED \[(?P<n>\d+)\] [^:]+(?::\d+)?: (?P<reason>.*)$")
 
 
@@ -159,9 +161,11 @@ def read_outcome(log: str) -> TestOutcome | None:
     assert counts_text is not None
     counts = {word: int(n) for n, word in _COUNT.findall(counts_text["counts"])}
     skips: Counter[str] = Counter()
-    for line in lines:
+    for number, line in enumerate(lines):
         if skipped := _SKIPPED.match(line):
-            skips[skipped["reason"]] += int(skipped["n"])
+            # A reason may go on for lines (a command's output): up to the next summary line.
+            rest = takewhile(lambda more: not _SUMMARY_ENTRY.match(more), lines[number + 1 :])
+            skips[" ".join([skipped["reason"], *rest])] += int(skipped["n"])
     return TestOutcome(closing, counts, dict(skips))
 
 

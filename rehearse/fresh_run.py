@@ -40,6 +40,7 @@ def main(pytest_args: str = "", *, plain: bool = False) -> int:
     )
     name = f"facesim-fresh-check-{os.getpid()}"
     timings: dict[str, float] = {}
+    test_log = STATE / "no-make-test.log"
     try:
         _, timings["base image"] = progress.step(
             "base image", lambda: ensure_base(engine, plan.BASE, logs=STATE)
@@ -56,13 +57,15 @@ def main(pytest_args: str = "", *, plain: bool = False) -> int:
                 progress.say(_tail(log, 6))
             if not ok:
                 progress.say(f"see {log.relative_to(REPO_ROOT)}:\n{_tail(log)}")
-            if not ok and not step.name.startswith("make test"):
+            if step.name.startswith("make test"):
+                test_log = log
+            elif not ok:
                 return 1
     finally:
         progress.close()
         engine.podman("rm", "--force", "--time=5", name, check=False, timeout=120)
         TIMINGS.write_text(json.dumps(timings, indent=1))
-    return _report(sorted(STATE.glob("*-make-test*.log"))[-1], sum(timings.values()))
+    return _report(test_log, sum(timings.values()))
 
 
 def _start(engine: Engine, name: str) -> None:

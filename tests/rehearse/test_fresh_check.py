@@ -13,9 +13,11 @@ from rehearse.step_progress import StepProgress, bar_position
 LOG = """\
 tests/service/test_platforms.py ....
 =========================== short test summary info ============================
-SKIPPED [12] tests/rehearse/conftest.py:45: podman cannot run containers on this machine: nested
+SKIPPED [12] tests/rehearse/conftest.py:45: podman cannot run containers on this machine: exited 125:
+Error: 'overlay' is not supported over overlayfs
 SKIPPED [1] tests/test_docs.py:10: LFW is not at ../shared/data/lfw
-SKIPPED [2] tests/rehearse/conftest.py:45: podman cannot run containers on this machine: nested
+SKIPPED [2] tests/rehearse/conftest.py:45: podman cannot run containers on this machine: exited 125:
+Error: 'overlay' is not supported over overlayfs
 ================ 1100 passed, 15 skipped, 3 warnings in 1203.55s (0:20:03) =================
 """
 
@@ -26,7 +28,8 @@ def test_the_closing_line_is_read_with_its_counts_and_skips_by_reason() -> None:
     assert outcome.line.startswith("=") and "1100 passed" in outcome.line
     assert outcome.counts == {"passed": 1100, "skipped": 15, "warnings": 3}
     assert outcome.skips == {
-        "podman cannot run containers on this machine: nested": 14,
+        "podman cannot run containers on this machine: exited 125: Error: 'overlay' is not "
+        "supported over overlayfs": 14,
         "LFW is not at ../shared/data/lfw": 1,
     }
     assert outcome.problems() == []
