@@ -107,7 +107,7 @@ rehearse-down: ## stop and remove what make rehearse-up started
 rehearse-clean: ## remove the local stack's images and podman storage (.cache/rehearse)
 	$(BIN)/python scripts/rehearse_task.py clean
 
-fresh-check: $(DEV_STAMP) ## the README's two commands on a new minimal Debian 12 in podman, as a new user would (~35 min; not part of make test)
+fresh-check: $(DEV_STAMP) ## the README's two commands on a new minimal Debian 12 in podman, as a new user would (~25 min; not part of make test)
 	$(BIN)/python scripts/fresh_check.py $(if $(PYTEST_ARGS),--pytest-args "$(PYTEST_ARGS)")
 
 bench: $(DEV_STAMP) ## measure the service against the in-process limit and its peers

@@ -46,6 +46,14 @@ def main(pytest_args: str = "", *, plain: bool = False) -> int:
             "base image", lambda: ensure_base(engine, plan.BASE, logs=STATE)
         )
         progress.say(f"{timings['base image']:7.1f} s  base image {plan.BASE}")
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        if dirty:
+            progress.say("note: uncommitted changes are not checked: the container clones HEAD")
         _start(engine, name)
         for number, step in enumerate(steps, start=1):
             log = STATE / f"{number:02d}-{re.sub(r'[^a-z0-9]+', '-', step.name.lower())[:40]}.log"

@@ -1,7 +1,7 @@
 """make fresh-check: the README's two commands on a new minimal Debian 12 in podman (issue 22).
 
 usage: python scripts/fresh_check.py [--pytest-args "-x tests/service"]
-(~35 min; each step's log in .cache/fresh-check/)
+(~25 min; each step's log in .cache/fresh-check/)
 """
 
 from __future__ import annotations
