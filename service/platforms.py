@@ -8,6 +8,7 @@ this runs on the system Python, before the virtual environment exists.
 
 from __future__ import annotations
 
+import importlib.util
 import platform
 import sys
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ class Machine:
     machine: str  # platform.machine()
     python: tuple[int, int]
     macos: tuple[int, int] | None = None
+    # Debian and Ubuntu split ensurepip off into python3-venv; without it no venv gets pip.
+    ensurepip: bool = True
 
 
 def this_machine() -> Machine:
@@ -46,7 +49,11 @@ def this_machine() -> Machine:
     parts = [int(p) for p in [*release.split("."), "0"][:2]] if release else None
     macos = (parts[0], parts[1]) if parts else None
     return Machine(
-        sys.platform, platform.machine(), (sys.version_info.major, sys.version_info.minor), macos
+        sys.platform,
+        platform.machine(),
+        (sys.version_info.major, sys.version_info.minor),
+        macos,
+        ensurepip=importlib.util.find_spec("ensurepip") is not None,
     )
 
 
@@ -73,5 +80,10 @@ def problems(machine: Machine) -> list[str]:
         found.append(
             f"Python {machine.python[0]}.{machine.python[1]} is not supported: the pinned wheels "
             f"exist for Python {shown} (3.11 is tested). Run with PYTHON=python3.11 make ..."
+        )
+    if not machine.ensurepip:
+        found.append(
+            f"this Python ({sys.executable}) has no ensurepip, so `python -m venv` cannot give the "
+            "venv pip. On Debian/Ubuntu: sudo apt-get install python3-venv; then run make again"
         )
     return found

@@ -39,7 +39,8 @@ def test_people_in_two_folds_are_refused(tmp_path: Path) -> None:
         lfw.people_by_fold(lfw.read_pairs(path))
 
 
-def test_tarball_is_extracted_into_the_cache_when_no_folder_exists(tmp_path: Path) -> None:
+def lfw_tarball(tmp_path: Path) -> Path:
+    """A data folder holding only LFW's tarball, of one photo."""
     source = tmp_path / "src" / lfw.IMAGES_DIRNAME / "Ann"
     source.mkdir(parents=True)
     (source / "Ann_0001.jpg").write_bytes(b"\xff\xd8\xff")
@@ -47,10 +48,21 @@ def test_tarball_is_extracted_into_the_cache_when_no_folder_exists(tmp_path: Pat
     data.mkdir()
     with tarfile.open(data / lfw.TARBALL_NAME, "w:gz") as archive:
         archive.add(tmp_path / "src" / lfw.IMAGES_DIRNAME, arcname=lfw.IMAGES_DIRNAME)
+    return data
+
+
+def test_tarball_is_extracted_into_the_cache_when_no_folder_exists(tmp_path: Path) -> None:
+    data = lfw_tarball(tmp_path)
     images = lfw.resolve_images_dir(data, tmp_path / "cache")
     assert images == tmp_path / "cache" / "lfw" / lfw.IMAGES_DIRNAME
     assert lfw.list_images(images) == {"Ann": ["Ann/Ann_0001.jpg"]}
     assert lfw.resolve_images_dir(data, tmp_path / "cache") == images  # second call reuses it
+
+
+@pytest.mark.usefixtures("tarfile_of_python_3_11_2")
+def test_the_tarball_extracts_on_debian_12s_python_3_11_2(tmp_path: Path) -> None:
+    images = lfw.resolve_images_dir(lfw_tarball(tmp_path), tmp_path / "cache")
+    assert lfw.list_images(images) == {"Ann": ["Ann/Ann_0001.jpg"]}
 
 
 def test_missing_data_says_what_to_download(tmp_path: Path) -> None:

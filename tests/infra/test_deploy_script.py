@@ -177,6 +177,8 @@ def script_copy(tmp_path: Path, text: str | None = None) -> Path:
     (root / "scripts").mkdir(parents=True)
     for name in ("infra", "service", "models", "nginx", "docs", "cdk.json", "package.json"):
         (root / name).symlink_to(REPO / name)
+    (root / "toolchain").symlink_to(REPO / "toolchain")  # scripts/check_node.py's Node check
+    (root / "scripts" / "check_node.py").symlink_to(REPO / "scripts" / "check_node.py")
     for name in (".venv", "node_modules"):
         (root / name).symlink_to(REPO / name)
     script = root / "scripts" / "deploy.sh"

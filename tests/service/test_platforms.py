@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from packaging.requirements import Requirement
 
 from service.paths import REPO_ROOT as REPO
 from service.platforms import SUPPORTED, Machine, problems, this_machine
+from tests.support.make_plan import make_plan
 
 MACHINES = {
     ("linux", "x86_64"): {"platform_system": "Linux"},
@@ -59,6 +58,7 @@ def test_this_machine_passes() -> None:
         (Machine("linux", "x86_64", (3, 14)), "Python 3.14 is not supported"),
         (Machine("win32", "AMD64", (3, 11)), "WSL 2"),
         (Machine("linux", "riscv64", (3, 11)), "unsupported platform"),
+        (Machine("linux", "x86_64", (3, 11), ensurepip=False), "apt-get install python3-venv"),
     ],
 )
 def test_unsupported_machines_are_named_with_the_reason(machine: Machine, says: str) -> None:
@@ -67,19 +67,5 @@ def test_unsupported_machines_are_named_with_the_reason(machine: Machine, says: 
 
 
 def test_the_platform_is_checked_before_the_venv_is_made(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
-    plan = subprocess.run(
-        [
-            "make",
-            "-n",
-            "--no-print-directory",
-            f"{tmp_path}/venv/bin/python",
-            f"VENV={tmp_path}/venv",
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    assert "check_platform.py" in plan[0] and "-m venv" in plan[1], plan
+    plan = make_plan(f"{tmp_path}/venv/bin/python", f"VENV={tmp_path}/venv")
+    assert "check_platform.py" in plan[0] and "make_venv.py" in plan[1], plan
