@@ -98,7 +98,7 @@ def verdicts(page: Any) -> tuple[str, str]:
 def test_one_match_names_both_candidates_and_draws_the_chart(desktop: Any, tmp_path: Path) -> None:
     assert desktop.title().startswith("facesim")
     assert desktop.is_disabled("#compare")
-    choose(desktop, "a1.jpg", "b1.jpg", "a2.jpg")
+    choose(desktop, "a2.jpg", "b1.jpg", "a1.jpg")
     body = compare(desktop)
     assert [body["scores"][f]["same_person"] for f in ("img1", "img2")] == [False, True]
     headline = "Candidate 2 is the same person as the anchor; Candidate 1 is not"
@@ -132,8 +132,21 @@ def test_both_matching_is_said_of_both(desktop: Any, tmp_path: Path) -> None:
     desktop.screenshot(path=str(tmp_path / "desktop-both.png"), full_page=True)
 
 
+def test_a_close_call_is_said_to_be_one(desktop: Any) -> None:
+    """a1 against b1, two people alike (the issue's shrunk-photo pair): the verdict stays, hedged."""
+    choose(desktop, "a1.jpg", "b1.jpg", "a2.jpg")
+    body = compare(desktop)
+    assert 0.1 < body["scores"]["img1"]["probability"] < 0.9 < body["scores"]["img2"]["probability"]
+    assert desktop.inner_text("#verdict") == (
+        "Candidate 2 is the same person as the anchor; Candidate 1 is not. Not sure about "
+        "Candidate 1: a close call (between 10 % and 90 % likely the same); a larger, sharper "
+        "photo would settle it"
+    )
+    assert desktop.errors == []
+
+
 def test_neither_matching_is_said_of_both(desktop: Any, tmp_path: Path) -> None:
-    choose(desktop, "a1.jpg", "b1.jpg", "c1.jpg")
+    choose(desktop, "a2.jpg", "b1.jpg", "c1.jpg")
     body = compare(desktop)
     assert not body["scores"]["img1"]["same_person"] and not body["scores"]["img2"]["same_person"]
     closer = "Candidate 1" if body["most_similar"] == "img1" else "Candidate 2"

@@ -187,8 +187,27 @@
     result.hidden = true;
   }
 
+  // A verdict between these probabilities is a close call (a near threshold distance: a poor
+  // photo, or two people alike): the headline says so rather than state it flatly.
+  const SURE = 0.9;
+
+  function hedged(data, sentence) {
+    const unsure = ["img1", "img2"].filter((f) => {
+      const p = data.scores[f].probability;
+      return typeof p === "number" && p > 1 - SURE && p < SURE;
+    });
+    if (unsure.length === 0) return sentence;
+    const which = unsure.map((f) => LABELS[f]).join(" and ");
+    return `${sentence}. Not sure about ${which}: a close call (between ${Math.round((1 - SURE) * 100)} % and ${Math.round(SURE * 100)} % likely the same); a larger, sharper photo would settle it`;
+  }
+
   // One sentence that gives both candidates' verdicts, whichever way they fall.
   function headline(data) {
+    const { text, kind } = verdictSentence(data);
+    return { text: hedged(data, text), kind };
+  }
+
+  function verdictSentence(data) {
     const closer = LABELS[data.most_similar];
     const same = ["img1", "img2"].filter((f) => data.scores[f].same_person);
     if (same.length === 2) {
