@@ -2,8 +2,10 @@
 
 `bentoml serve bench.bentoml_service:FaceSimBento` with FACESIM_BENCH_MODEL pointing at the .h5.
 Written the way BentoML's docs write a service: settings as constants, the model loaded once in
-__init__, one typed method per API. It uses the service's own decode, crop and compiled forward
-pass, so the comparison measures the serving stack, not the model code.
+__init__, one typed method per API, images taken as BentoML's `PIL.Image.Image` input type (BentoML
+reads the upload, Pillow decodes it whole; EXIF turns it upright, as the face_recognition peer
+does). From the decoded pixels on it runs the service's own crop and compiled forward pass, so the
+comparison measures the serving stack, image decoding included, not the model code.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import bentoml
+import numpy as np
+from PIL import Image, ImageOps
 
 MODEL_PATH = Path(os.environ.get("FACESIM_BENCH_MODEL", "models/facesim-resnet-2.0.0.h5"))
 # Sync APIs run in BentoML's thread pool; its default of 1 serialises requests, so give it a few.
@@ -35,11 +39,18 @@ class FaceSimBento:
         self.distances([self.crop.blank()] * 3)  # warm-up: the first call traces the graph
 
     @bentoml.api  # type: ignore[untyped-decorator]  # bentoml is only in its own venv
-    def predict(self, anchor: Path, img1: Path, img2: Path) -> dict[str, Any]:
+    def predict(self, anchor: Image.Image, img1: Image.Image, img2: Image.Image) -> dict[str, Any]:
         """Which candidate is the same person as the anchor."""
         from bench.face import answer  # already loaded by __init__; deferred for the same reason
 
         uploads = {"anchor": anchor, "img1": img1, "img2": img2}
-        crops = [self.crop(path.read_bytes(), name) for name, path in uploads.items()]
+        crops = [
+            self.crop.cropper.crop(
+                np.asarray(ImageOps.exif_transpose(image).convert("RGB")), field=name
+            )
+            .pixels[None]
+            .astype(np.float32)
+            for name, image in uploads.items()
+        ]
         d1, d2 = (float(v) for v in self.distances(crops)[0])
         return answer(d1, d2)

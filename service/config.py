@@ -118,6 +118,15 @@ class Settings(BaseSettings):
     tf_threads: int = Field(
         1, ge=0, description="TensorFlow intra-op threads; 0 = the CPUs the process may use"
     )
+    # The CPUs: the face model's three towers are independent branches of one graph, so a lone
+    # triplet's forward pass ran in 24 ms instead of 39 ms on 2 vCPUs, a batch of four in 79 ms
+    # instead of 146, for the same CPU per triplet (docs/BENCHMARKS.md).
+    tf_inter_threads: int = Field(
+        0,
+        ge=0,
+        description="TensorFlow inter-op threads, which run independent parts of the model at once; "
+        "0 = the CPUs the process may use",
+    )
     # As many as the CPUs: more threads only interleave requests on the cores (p99 at concurrency
     # 16 was 1.4-1.6x p50 with six threads, 1.1x with two, for 9 % less throughput; docs/BENCHMARKS.md).
     preprocess_threads: int = Field(

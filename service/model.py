@@ -76,18 +76,18 @@ def _tensor(t: Any) -> Tensor:
     return Tensor(name, tuple(t.shape[1:]), str(t.dtype))
 
 
-def configure_threads(intra_op: int) -> None:
-    """Size TensorFlow's thread pools before the first op: TF_THREADS, or the CPUs the task may use.
+def configure_threads(intra_op: int, inter_op: int = 0) -> None:
+    """Size TensorFlow's thread pools before the first op: TF_THREADS and TF_INTER_THREADS, 0 = the
+    CPUs the task may use.
 
     TensorFlow's own default counts the cores it can see, which in a container with a CPU quota
     (docker --cpus, ECS on EC2, fractional Fargate sizes) is more threads than the quota can run.
     """
     import tensorflow as tf
 
-    intra, inter = (intra_op, 1) if intra_op > 0 else (available_cpus(),) * 2
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(intra)
-        tf.config.threading.set_inter_op_parallelism_threads(inter)
+        tf.config.threading.set_intra_op_parallelism_threads(intra_op or available_cpus())
+        tf.config.threading.set_inter_op_parallelism_threads(inter_op or available_cpus())
     except RuntimeError:
         pass  # TensorFlow already ran in this process (tests, several apps): its pools stay
 

@@ -153,7 +153,7 @@ class Runtime:
         # TensorFlow is imported here, off the event loop and after the cheap checks.
         from service import model as model_module
 
-        model_module.configure_threads(s.tf_threads)
+        model_module.configure_threads(s.tf_threads, s.tf_inter_threads)
         phases["import"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         model = model_module.load_keras(fetched.path)

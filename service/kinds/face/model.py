@@ -91,7 +91,7 @@ def open_local(model_path: Path, settings: Settings) -> tuple[FaceModel, BatchFu
     face = open_face_model(
         read_manifest(manifest_path_for(model_path)), settings, isolate_cnn=False
     )
-    model_module.configure_threads(settings.tf_threads)
+    model_module.configure_threads(settings.tf_threads, settings.tf_inter_threads)
     keras_model = model_module.load_keras(model_path)
     distances = siamese_distances(
         keras_model.signature, keras_model.predict, face.manifest.input_shape
