@@ -4,7 +4,9 @@ A request takes a place before its body is read (MAX_QUEUE places: a full servic
 once, having read nothing), then waits in line for one of MAX_ACTIVE turns, in which it is decoded,
 cropped and sent to the model. A request that would wait longer than QUEUE_TIMEOUT for its turn is
 answered 503 at once (the wait is estimated from how long recent turns took), or when the wait
-runs out; Retry-After says about when the work queued now will be done. So the work in progress,
+runs out; Retry-After says about when the work in the service now will be done (a client told
+to come back when a newcomer would merely start would find it full again and resend its upload for
+nothing). So the work in progress,
 and the memory it holds, stay the same however many clients come, and every answered request was
 served in time.
 """
@@ -57,6 +59,12 @@ class Admission:
             return 0.0  # no turn has ended yet: nothing to estimate from
         return (len(self._line) + 1) * self.mean_turn / self.max_active
 
+    def done_in(self) -> float:
+        """Seconds until the requests in the service now are done: all of them, max_active at a time."""
+        if self.mean_turn is None:
+            return 0.0
+        return max(self._placed, self._active + len(self._line)) * self.mean_turn / self.max_active
+
     @contextlib.asynccontextmanager
     async def place(self) -> AsyncIterator[None]:
         """A place in the service, or 503 at once when all are taken or the wait would be too long."""
@@ -64,13 +72,13 @@ class Admission:
         if self._placed >= self.max_queue:
             raise Overloaded(
                 f"the service is at capacity ({self.max_queue} requests in progress); retry shortly",
-                retry_after=math.ceil(wait),
+                retry_after=math.ceil(self.done_in()),
             )
         if wait > self.queue_timeout:
             raise Overloaded(
                 f"the service is at capacity (about {wait:.1f} s of work queued, more than "
                 f"{self.queue_timeout:g} s); retry shortly",
-                retry_after=math.ceil(wait),
+                retry_after=math.ceil(self.done_in()),
             )
         self._placed += 1  # the event loop's thread only: no lock needed
         try:
@@ -104,7 +112,7 @@ class Admission:
             raise Overloaded(
                 f"the service is at capacity (no turn within {self.queue_timeout:g} s); "
                 "retry shortly",
-                retry_after=math.ceil(self.expected_wait()),
+                retry_after=math.ceil(self.done_in()),
             ) from None
         except asyncio.CancelledError:  # the client went away
             if ticket.done() and not ticket.cancelled():  # a turn had just been handed over

@@ -131,7 +131,7 @@ def test_a_newcomer_is_refused_at_once_when_the_line_would_outlast_the_timeout()
                 if task.done():
                     error = task.exception()
                     assert isinstance(error, Overloaded)
-                    assert error.headers() == {"Retry-After": "4"}, "a line of 7 is 3.5 s of work"
+                    assert error.headers() == {"Retry-After": "4"}, "8 in, 2 at a time: 4 s of work"
                     refused += 1
                 else:
                     tasks.append(task)
@@ -165,3 +165,27 @@ def test_a_client_that_leaves_the_line_hands_its_turn_on() -> None:
         return entered
 
     assert run(scenario) == [0, 2]
+
+
+def test_retry_after_is_when_the_work_in_the_service_is_done_not_when_a_newcomer_would_start() -> None:
+    clock = Clock()
+    admission = Admission(max_queue=32, max_active=10, queue_timeout=10.0, clock=clock)
+
+    async def scenario() -> None:
+        async with admission.turn():  # turns of 1 s
+            clock.now += 1.0
+        release, entered = asyncio.Event(), list[int]()
+        held = [asyncio.create_task(hold_turn(admission, entered, k, release)) for k in range(32)]
+        try:
+            await settle()
+            assert (len(entered), admission.waiting) == (10, 22)
+            with pytest.raises(Overloaded) as refused:
+                async with admission.place():
+                    pass
+            # A newcomer would start in (22 + 1) / 10 = 2.3 s; the 32 in the service are done in 3.2 s.
+            assert refused.value.headers() == {"Retry-After": "4"}
+        finally:
+            release.set()
+        await asyncio.gather(*held)
+
+    run(scenario)
