@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack import nginx, processes, state
-from devstack.nginx_config import local_config
+from devstack.nginx import local_config
 from devstack.processes import HOST, ProcessRecord
 from devstack.servers import SERVICE_COMMAND, moto_argv, publish, service_env
 from service.config import DEFAULT_MODEL

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from devstack import processes, state
-from devstack.nginx_config import REPO_ROOT
+from service.paths import REPO_ROOT
 from tests.support import needs
 
 STACK_CLI = REPO_ROOT / "scripts" / "stack.py"
