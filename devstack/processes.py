@@ -30,7 +30,6 @@ class ProcessRecord:
     pid: int
     create_time: float
     stop_signal: int
-    log_path: str
 
 
 def spawn(
@@ -59,7 +58,7 @@ def spawn(
         create_time = proc.create_time()
     except psutil.NoSuchProcess:
         create_time = 0.0  # exited at once; is_running() reports it as gone
-    return proc, ProcessRecord(name, proc.pid, create_time, int(stop_signal), str(log_path or ""))
+    return proc, ProcessRecord(name, proc.pid, create_time, int(stop_signal))
 
 
 def is_running(record: ProcessRecord) -> bool:
@@ -73,7 +72,7 @@ def is_running(record: ProcessRecord) -> bool:
 
 
 def stop(record: ProcessRecord, *, timeout: float = 30.0) -> None:
-    """Stop the recorded process and the session it leads (its workers); nothing else.
+    """Stop the recorded process and the session spawn() made it lead (its workers); nothing else.
 
     Its own stop signal first (nginx: SIGQUIT, graceful), SIGKILL to what is left after `timeout`.
     """
@@ -83,23 +82,16 @@ def stop(record: ProcessRecord, *, timeout: float = 30.0) -> None:
     tree = [leader]
     with contextlib.suppress(psutil.NoSuchProcess):
         tree += leader.children(recursive=True)
-    _signal_session(record.pid, record.stop_signal)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(record.pid, record.stop_signal)  # its session's group id is its pid
     _, alive = psutil.wait_procs(tree, timeout=timeout)  # reaps the ones that are our children
     if alive:
-        _signal_session(record.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(record.pid, signal.SIGKILL)
         for proc in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
                 proc.kill()
         psutil.wait_procs(alive, timeout=5.0)
-
-
-def _signal_session(pid: int, sig: int) -> None:
-    """Signal the session spawn() created (its pgid is the leader's pid); fall back to the pid."""
-    with contextlib.suppress(ProcessLookupError):
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
 
 
 def wait_until(

@@ -76,7 +76,7 @@ def test_failed_start_stops_what_it_started(config: stack.StackConfig) -> None:
 
 
 def test_state_file_round_trips(tmp_path: Path) -> None:
-    record = ProcessRecord("nginx", 123, 1700000000.5, int(signal.SIGQUIT), "/x/nginx.out")
+    record = ProcessRecord("nginx", 123, 1700000000.5, int(signal.SIGQUIT))
     written = stack.StackState([record], {"page": "https://127.0.0.1:8443/"}, "s3://b/k.h5", "/c")
     stack.write_state(tmp_path, written)
     assert stack.read_state(tmp_path) == written
