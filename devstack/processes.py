@@ -114,30 +114,24 @@ def wait_until(
     raise TimeoutError(f"{what}: not ready after {timeout:.0f} s{log_tail(log_path)}")
 
 
-def answers(url: str, status: int = 200, *, cafile: Path | None = None) -> bool:
-    """Whether url answers `status` now (HTTPS verified against cafile when given, else not)."""
+def answers(url: str, *, cafile: Path | None = None) -> bool:
+    """Whether url answers 200 now (HTTPS verified against cafile when given, else not)."""
     verify = ssl.create_default_context(cafile=str(cafile)) if cafile else False
     try:
-        return httpx.get(url, timeout=2.0, verify=verify).status_code == status
+        return httpx.get(url, timeout=2.0, verify=verify).status_code == 200
     except httpx.HTTPError:
         return False
 
 
 def wait_for(
-    url: str,
-    *,
-    status: int = 200,
-    timeout: float = 120.0,
-    proc: psutil.Popen | None = None,
-    log_path: Path | None = None,
-    interval: float = 0.05,
+    url: str, *, timeout: float, proc: psutil.Popen, log_path: Path | None, interval: float = 0.05
 ) -> float:
-    """Poll url until it answers `status`; fail early if proc exited; seconds waited."""
+    """Poll url until it answers 200; fail early if proc exited; seconds waited."""
     return wait_until(
-        lambda: answers(url, status),
+        lambda: answers(url),
         timeout=timeout,
-        what=f"{url} answering {status}",
-        alive=None if proc is None else lambda: proc.poll() is None,
+        what=f"{url} answering 200",
+        alive=lambda: proc.poll() is None,
         log_path=log_path,
         interval=interval,
     )
