@@ -30,7 +30,6 @@ class ProcessRecord:
     pid: int
     create_time: float
     stop_signal: int
-    log_path: str
 
 
 def spawn(
@@ -59,7 +58,7 @@ def spawn(
         create_time = proc.create_time()
     except psutil.NoSuchProcess:
         create_time = 0.0  # exited at once; is_running() reports it as gone
-    return proc, ProcessRecord(name, proc.pid, create_time, int(stop_signal), str(log_path or ""))
+    return proc, ProcessRecord(name, proc.pid, create_time, int(stop_signal))
 
 
 def is_running(record: ProcessRecord) -> bool:
@@ -73,7 +72,7 @@ def is_running(record: ProcessRecord) -> bool:
 
 
 def stop(record: ProcessRecord, *, timeout: float = 30.0) -> None:
-    """Stop the recorded process and the session it leads (its workers); nothing else.
+    """Stop the recorded process and the session spawn() made it lead (its workers); nothing else.
 
     Its own stop signal first (nginx: SIGQUIT, graceful), SIGKILL to what is left after `timeout`.
     """
@@ -83,23 +82,16 @@ def stop(record: ProcessRecord, *, timeout: float = 30.0) -> None:
     tree = [leader]
     with contextlib.suppress(psutil.NoSuchProcess):
         tree += leader.children(recursive=True)
-    _signal_session(record.pid, record.stop_signal)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(record.pid, record.stop_signal)  # its session's group id is its pid
     _, alive = psutil.wait_procs(tree, timeout=timeout)  # reaps the ones that are our children
     if alive:
-        _signal_session(record.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(record.pid, signal.SIGKILL)
         for proc in alive:
             with contextlib.suppress(psutil.NoSuchProcess):
                 proc.kill()
         psutil.wait_procs(alive, timeout=5.0)
-
-
-def _signal_session(pid: int, sig: int) -> None:
-    """Signal the session spawn() created (its pgid is the leader's pid); fall back to the pid."""
-    with contextlib.suppress(ProcessLookupError):
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
 
 
 def wait_until(
@@ -122,30 +114,24 @@ def wait_until(
     raise TimeoutError(f"{what}: not ready after {timeout:.0f} s{log_tail(log_path)}")
 
 
-def answers(url: str, status: int = 200, *, cafile: Path | None = None) -> bool:
-    """Whether url answers `status` now (HTTPS verified against cafile when given, else not)."""
+def answers(url: str, *, cafile: Path | None = None) -> bool:
+    """Whether url answers 200 now (HTTPS verified against cafile when given, else not)."""
     verify = ssl.create_default_context(cafile=str(cafile)) if cafile else False
     try:
-        return httpx.get(url, timeout=2.0, verify=verify).status_code == status
+        return httpx.get(url, timeout=2.0, verify=verify).status_code == 200
     except httpx.HTTPError:
         return False
 
 
 def wait_for(
-    url: str,
-    *,
-    status: int = 200,
-    timeout: float = 120.0,
-    proc: psutil.Popen | None = None,
-    log_path: Path | None = None,
-    interval: float = 0.05,
+    url: str, *, timeout: float, proc: psutil.Popen, log_path: Path | None, interval: float = 0.05
 ) -> float:
-    """Poll url until it answers `status`; fail early if proc exited; seconds waited."""
+    """Poll url until it answers 200; fail early if proc exited; seconds waited."""
     return wait_until(
-        lambda: answers(url, status),
+        lambda: answers(url),
         timeout=timeout,
-        what=f"{url} answering {status}",
-        alive=None if proc is None else lambda: proc.poll() is None,
+        what=f"{url} answering 200",
+        alive=lambda: proc.poll() is None,
         log_path=log_path,
         interval=interval,
     )

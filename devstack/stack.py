@@ -9,11 +9,13 @@ from __future__ import annotations
 import shutil
 import signal
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack import nginx, processes, state
-from devstack.nginx_config import local_config
+from pydantic import TypeAdapter
+
+from devstack import nginx, processes
+from devstack.nginx import local_config
 from devstack.processes import HOST, ProcessRecord
 from devstack.servers import SERVICE_COMMAND, moto_argv, publish, service_env
 from service.config import DEFAULT_MODEL
@@ -22,6 +24,7 @@ from service.paths import REPO_ROOT
 
 # What `up` creates under run_dir (besides the state file); a fresh `up` removes these first.
 RUN_DIR_PARTS = ("logs", "nginx", "model-cache")
+STATE_FILE = "state.json"  # which processes `up` started, so `down` stops exactly those
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,9 +51,41 @@ class StackError(RuntimeError):
     """The stack cannot start (busy port, already running, a part failed); the message says why."""
 
 
-def up(config: StackConfig) -> state.StackState:
+@dataclass
+class StackState:
+    """What one `up` started and where it listens; written after every process start."""
+
+    processes: list[ProcessRecord] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+    model_uri: str = ""
+    cert: str = ""
+
+
+_JSON = TypeAdapter(StackState)
+
+
+def write_state(run_dir: Path, state: StackState) -> None:
+    """Replace the state file atomically: `down` stops exactly what it lists, never half a file."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = run_dir / f".{STATE_FILE}.tmp"
+    tmp.write_bytes(_JSON.dump_json(state, indent=2) + b"\n")
+    tmp.replace(run_dir / STATE_FILE)
+
+
+def read_state(run_dir: Path) -> StackState | None:
+    """The state of the last `up` in run_dir, or None when there is none."""
+    path = run_dir / STATE_FILE
+    return _JSON.validate_json(path.read_bytes()) if path.exists() else None
+
+
+def remove_state(run_dir: Path) -> None:
+    """Forget the stack (after `down`)."""
+    (run_dir / STATE_FILE).unlink(missing_ok=True)
+
+
+def up(config: StackConfig) -> StackState:
     """Start every part, wait until ready, record them; on any failure stop what was started."""
-    previous = state.read(config.run_dir)
+    previous = read_state(config.run_dir)
     if previous and any(processes.is_running(p) for p in previous.processes):
         raise StackError(f"a stack is already running from {config.run_dir}; stop it first")
     ports = (config.s3_port, config.service_port, config.https_port, config.http_port)
@@ -62,30 +97,30 @@ def up(config: StackConfig) -> state.StackState:
     config.run_dir.mkdir(parents=True, exist_ok=True)
     for leftover in RUN_DIR_PARTS:  # only what an earlier `up` made: --run-dir may be any folder
         shutil.rmtree(config.run_dir / leftover, ignore_errors=True)
-    current = state.StackState()
+    current = StackState()
     try:
         _start_all(config, current)
     except BaseException:
         _stop_all(current.processes)
-        state.remove(config.run_dir)
+        remove_state(config.run_dir)
         raise
     return current
 
 
 def down(run_dir: Path) -> list[str]:
     """Stop what the last `up` in run_dir started (if still the same processes); report it."""
-    current = state.read(run_dir)
+    current = read_state(run_dir)
     if current is None:
         return []
     report = _lines(reversed(current.processes), "stopped", "already gone")
     _stop_all(current.processes)
-    state.remove(run_dir)
+    remove_state(run_dir)
     return report
 
 
 def status(run_dir: Path) -> list[str]:
     """One line per recorded process: running or gone."""
-    current = state.read(run_dir)
+    current = read_state(run_dir)
     return _lines(current.processes, "running", "gone") if current else []
 
 
@@ -95,13 +130,13 @@ def _lines(records: Iterable[ProcessRecord], running: str, gone: str) -> list[st
     ]
 
 
-def _start_all(config: StackConfig, current: state.StackState) -> None:
+def _start_all(config: StackConfig, current: StackState) -> None:
     run_dir, logs = config.run_dir, config.run_dir / "logs"
     s3, service = config.url(config.s3_port), config.url(config.service_port)
 
     def started(record: ProcessRecord) -> None:
         current.processes.append(record)
-        state.write(run_dir, current)  # at once, so `down` can clean up a failed start
+        write_state(run_dir, current)  # at once, so `down` can clean up a failed start
 
     def start(name: str, argv: Sequence[str], log: str, ready: str, env: dict[str, str]) -> None:
         """Spawn one part, record it, wait until `ready` answers."""
@@ -150,7 +185,7 @@ def _start_all(config: StackConfig, current: state.StackState) -> None:
         "logs": str(logs),
         "nginx_logs": str(Path(nginx_config.access_log).parent),
     }
-    state.write(run_dir, current)
+    write_state(run_dir, current)
 
 
 def _stop_all(records: list[ProcessRecord]) -> None:

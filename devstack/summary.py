@@ -7,7 +7,7 @@ import os
 import ssl
 from pathlib import Path
 
-from devstack.state import StackState
+from devstack.stack import StackState
 
 
 def _shown(path: str) -> str:

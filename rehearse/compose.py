@@ -14,11 +14,9 @@ A machine with Docker runs `docker compose up` and needs none of this. Ours have
 
 from __future__ import annotations
 
-import os
 import re
 import resource
 import secrets
-import signal
 import sys
 import time
 from collections.abc import Mapping
@@ -141,18 +139,10 @@ class Stack:
             raise EngineError(f"expected one container of {service}, found {ids}")
         return ids[0]
 
-    def inspect(self, service: str, template: str) -> str:
-        """`podman inspect --format template` of the service's container ("{{.RestartCount}}")."""
-        return self.engine.podman("inspect", f"--format={template}", self.container(service)).stdout
-
     def logs(self, service: str) -> str:
         """Both streams of the service's container log, every restart included."""
         out = self.engine.podman("logs", self.container(service), check=False)
         return out.stdout + out.stderr
-
-    def restarts(self, service: str) -> int:
-        """How often the engine restarted the service's container (its restart policy)."""
-        return int(self.inspect(service, "{{.RestartCount}}"))
 
     def healthy(self, service: str) -> bool:
         """Run the service's health check once now (what a systemd timer would do)."""
@@ -178,10 +168,6 @@ class Stack:
                     f"{service} not healthy in {budget:.0f} s:\n{self.logs(service)[-3000:]}"
                 )
             time.sleep(1.0)
-
-    def kill_main_process(self, service: str) -> None:
-        """SIGKILL the container's main process from the host: a crash, not a stop."""
-        os.kill(int(self.inspect(service, "{{.State.Pid}}")), signal.SIGKILL)
 
 
 def read_config(env: Mapping[str, str]) -> dict[str, Any]:

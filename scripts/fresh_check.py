@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from freshcheck.run import main as fresh_check
 from rehearse.engine import EngineUnavailable
-from rehearse.fresh_run import main as fresh_check
 
 
 def main() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import processes, state
+from devstack import processes
 from devstack.processes import ProcessRecord
 
 
@@ -52,12 +51,3 @@ def test_stop_escalates_to_sigkill_when_the_stop_signal_is_ignored(tmp_path: Pat
     processes.stop(record, timeout=1.0)
     assert not processes.is_running(record)
     assert time.monotonic() - started >= 1.0  # SIGTERM was ignored; SIGKILL ended it
-
-
-def test_state_file_round_trips(tmp_path: Path) -> None:
-    record = ProcessRecord("nginx", 123, 1700000000.5, int(signal.SIGQUIT), "/x/nginx.out")
-    written = state.StackState([record], {"page": "https://127.0.0.1:8443/"}, "s3://b/k.h5", "/c")
-    state.write(tmp_path, written)
-    assert state.read(tmp_path) == written
-    state.remove(tmp_path)
-    assert state.read(tmp_path) is None

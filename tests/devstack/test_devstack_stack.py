@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
 from collections.abc import Iterator
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from devstack import processes, stack, state
+from devstack import processes, stack
+from devstack.processes import ProcessRecord
 
 
 @pytest.fixture()
@@ -40,7 +42,7 @@ def test_busy_port_is_refused_before_anything_starts(
     busy = stack.StackConfig(**{**config.__dict__, "https_port": listener})
     with pytest.raises(stack.StackError, match=str(listener)):
         stack.up(busy)
-    assert state.read(busy.run_dir) is None
+    assert stack.read_state(busy.run_dir) is None
 
 
 def test_second_up_is_refused_while_the_first_runs(
@@ -50,7 +52,7 @@ def test_second_up_is_refused_while_the_first_runs(
         "moto-s3", [sys.executable, "-c", "import time; time.sleep(60)"], log_path=tmp_path / "l"
     )
     try:
-        state.write(config.run_dir, state.StackState(processes=[record]))
+        stack.write_state(config.run_dir, stack.StackState(processes=[record]))
         with pytest.raises(stack.StackError, match="already running"):
             stack.up(config)
         assert processes.is_running(record)
@@ -69,5 +71,14 @@ def test_failed_start_stops_what_it_started(config: stack.StackConfig) -> None:
     """moto starts, publishing a model without manifest fails: moto is stopped, no state left."""
     with pytest.raises(stack.StackError, match="publishing"):
         stack.up(config)
-    assert state.read(config.run_dir) is None
+    assert stack.read_state(config.run_dir) is None
     assert not processes.port_accepts("127.0.0.1", config.s3_port)
+
+
+def test_state_file_round_trips(tmp_path: Path) -> None:
+    record = ProcessRecord("nginx", 123, 1700000000.5, int(signal.SIGQUIT))
+    written = stack.StackState([record], {"page": "https://127.0.0.1:8443/"}, "s3://b/k.h5", "/c")
+    stack.write_state(tmp_path, written)
+    assert stack.read_state(tmp_path) == written
+    stack.remove_state(tmp_path)
+    assert stack.read_state(tmp_path) is None

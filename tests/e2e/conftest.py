@@ -23,8 +23,9 @@ from typing import Any
 import httpx
 import pytest
 
-from devstack import processes, state
-from devstack.nginx_config import REPO_ROOT
+from devstack import processes
+from devstack.stack import read_state
+from service.paths import REPO_ROOT
 from tests.support import needs
 
 STACK_CLI = REPO_ROOT / "scripts" / "stack.py"
@@ -99,7 +100,7 @@ def running_stack(model: Path, *extra: str) -> Iterator[Stack]:
         stack_cli("down", run_dir, timeout=120)
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
-    recorded = state.read(run_dir)
+    recorded = read_state(run_dir)
     assert recorded is not None
     yield Stack(
         run_dir=run_dir,

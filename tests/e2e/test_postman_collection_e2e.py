@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from devstack.nginx_config import REPO_ROOT
+from service.paths import REPO_ROOT
 from tests.e2e.conftest import FACES, Stack, running_stack
 
 COLLECTION = REPO_ROOT / "docs" / "postman_collection.json"

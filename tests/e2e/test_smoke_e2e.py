@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.nginx_config import REPO_ROOT
+from service.paths import REPO_ROOT
 from tests.e2e.conftest import Stack, running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from devstack.nginx_config import TEMPLATE_VARIABLES
+from devstack.nginx import TEMPLATE_VARIABLES
 from infra.contract import ALB_IDLE_TIMEOUT_S, APP_PORT, DEREGISTRATION_DELAY_S, NGINX_HTTPS_PORT
 from tests.infra.conftest import REPO, Synth
 from tests.infra.test_cdk_service import containers, env

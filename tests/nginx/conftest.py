@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from devstack import nginx, processes
-from devstack.nginx_config import local_config
+from devstack.nginx import local_config
 from tests.nginx.standin import Front, StandInHandler, StandInServer
 from tests.support import needs
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from devstack.nginx_config import NginxConfig
+from devstack.nginx import NginxConfig
 
 STATIC_JS = ("/* facesim stand-in asset */\n" + "function f(a) { return a + 1; }\n" * 300).encode()
 

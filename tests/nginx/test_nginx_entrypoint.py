@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from devstack import processes
-from devstack.nginx_config import ENTRYPOINT, TEMPLATE_PATH, TEMPLATE_VARIABLES
+from devstack.nginx import ENTRYPOINT, TEMPLATE_PATH, TEMPLATE_VARIABLES
 
 pytestmark = [pytest.mark.e2e]
 

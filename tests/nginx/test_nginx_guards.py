@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from devstack import processes
-from devstack.nginx_config import DEFAULT_MAX_REQUEST_BYTES
+from devstack.nginx import DEFAULT_MAX_REQUEST_BYTES
 from tests.nginx.standin import Front
 
 pytestmark = [pytest.mark.e2e]

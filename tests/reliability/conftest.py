@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from devstack import nginx, processes
-from devstack.nginx_config import NginxConfig, local_config
+from devstack.nginx import NginxConfig, local_config
 from devstack.servers import service_env, service_process
 from service.logs import JsonFormatter, configure_logging
 from tests.support import needs

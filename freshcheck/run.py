@@ -1,4 +1,4 @@
-"""Run make fresh-check's steps (rehearse/fresh_check.py) in a podman container and report each one.
+"""Run make fresh-check's steps (freshcheck/plan.py) in a podman container and report each one.
 
 Every step's output goes to .cache/fresh-check/NN-<step>.log; the terminal gets each step's time,
 the disk figures and make test's closing line. Exit 0 only when every step did what it should and
@@ -15,11 +15,11 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from rehearse import fresh_check as plan
+from freshcheck import plan
+from freshcheck.progress import StepProgress
 from rehearse.bases import ensure_base
 from rehearse.compose import HOST_CA_BUNDLE
 from rehearse.engine import REPO_ROOT, Engine
-from rehearse.step_progress import StepProgress
 
 STATE = REPO_ROOT / ".cache" / "fresh-check"
 TIMINGS = STATE / "timings.json"
@@ -70,7 +70,7 @@ def main(pytest_args: str = "", *, plain: bool = False) -> int:
             elif not ok:
                 return 1
     finally:
-        progress.close()
+        progress.bar.close()
         engine.podman("rm", "--force", "--time=5", name, check=False, timeout=120)
         TIMINGS.write_text(json.dumps(timings, indent=1))
     return _report(test_log, sum(timings.values()))

@@ -1,8 +1,8 @@
-"""Steps run one after another under one progress bar whose time-left comes from estimated durations.
+"""Steps run one after another under one tqdm bar whose time left comes from estimated durations.
 
 The estimates are each step's time on the last run (or a first guess); while a step runs the bar moves
 with the clock up to that step's estimate, so tqdm's rate, and its time left, stay meaningful. Under
-CI (CI=true) or without a terminal: plain lines, one when a step starts and one when it ends.
+CI (CI=true) or without a terminal: a plain line when a step starts instead of the bar.
 """
 
 from __future__ import annotations
@@ -31,33 +31,31 @@ class StepProgress:
     def __init__(
         self, estimates: Sequence[float], *, plain: bool, out: TextIO = sys.stderr
     ) -> None:
-        self._estimates = list(estimates)
+        self._estimates = iter(estimates)
         self._plain = plain
         self._out = out
         self._done = 0.0
-        self._index = 0
         fmt = "{l_bar}{bar}| {elapsed} spent, about {remaining} left"
-        self._bar = tqdm(
-            total=round(sum(self._estimates)), bar_format=fmt, file=out, disable=plain, leave=True
-        )
+        self.bar = tqdm(total=round(sum(estimates)), bar_format=fmt, file=out, disable=plain)
 
     def say(self, line: str) -> None:
         """A line above the bar (or a plain line)."""
-        if self._plain:
-            print(line, file=self._out, flush=True)
-        else:
-            self._bar.write(line, file=self._out)
+        self.bar.write(line, file=self._out)
 
     def step(self, name: str, work: Callable[[], T]) -> tuple[T, float]:
         """Run one step's work under the bar; its result and how many seconds it took."""
-        estimate = self._estimates[self._index]
-        self._index += 1
-        self._bar.set_description_str(name[:40])
+        estimate = next(self._estimates)
+        self.bar.set_description_str(name[:40])
         if self._plain:
             self.say(f"... {name} (took {estimate:.0f} s last time)")
         start = time.monotonic()
         stop = threading.Event()
-        ticker = threading.Thread(target=self._tick, args=(estimate, start, stop), daemon=True)
+
+        def tick() -> None:
+            while not stop.wait(1.0):
+                self._move(bar_position(self._done, estimate, time.monotonic() - start))
+
+        ticker = threading.Thread(target=tick, daemon=True)
         ticker.start()
         try:
             result = work()
@@ -68,14 +66,6 @@ class StepProgress:
         self._move(self._done)
         return result, time.monotonic() - start
 
-    def close(self) -> None:
-        """Finish the bar."""
-        self._bar.close()
-
-    def _tick(self, estimate: float, start: float, stop: threading.Event) -> None:
-        while not stop.wait(1.0):
-            self._move(bar_position(self._done, estimate, time.monotonic() - start))
-
     def _move(self, position: float) -> None:
-        self._bar.n = round(position)
-        self._bar.refresh()
+        self.bar.n = round(position)
+        self.bar.refresh()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from devstack import nginx
-from devstack.nginx_config import (
+from devstack.nginx import (
     ENTRYPOINT,
     TEMPLATE_PATH,
     TEMPLATE_VARIABLES,

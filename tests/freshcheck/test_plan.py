@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
-from rehearse import fresh_check as plan
+from freshcheck import plan
 from rehearse.engine import REPO_ROOT
-from rehearse.step_progress import StepProgress, bar_position
 
 LOG = """\
 tests/service/test_platforms.py ....
@@ -91,21 +89,6 @@ def test_estimates_are_the_last_runs_times_where_known() -> None:
     steps = plan.steps("")
     last = {steps[0].name: 12.5}
     assert plan.estimates(steps, last) == [12.5, *(s.estimate_s for s in steps[1:])]
-
-
-def test_the_bar_never_runs_past_a_steps_estimate_until_it_ends() -> None:
-    assert bar_position(100.0, 50.0, 10.0) == 110.0
-    assert bar_position(100.0, 50.0, 500.0) == 100.0 + 50.0 * 0.98
-
-
-def test_plain_progress_prints_one_line_per_step_and_no_bar() -> None:
-    out = io.StringIO()
-    progress = StepProgress([3.0], plain=True, out=out)
-    result, seconds = progress.step("git clone", lambda: 42)
-    progress.say("done")
-    progress.close()
-    assert result == 42 and seconds >= 0
-    assert out.getvalue() == "... git clone (took 3 s last time)\ndone\n"
 
 
 def test_the_readme_asks_for_exactly_what_fresh_check_installs() -> None:
