@@ -119,9 +119,9 @@ class Settings(BaseSettings):
     tf_threads: int = Field(
         1, ge=0, description="TensorFlow intra-op threads; 0 = the CPUs the process may use"
     )
-    # The CPUs: the face model's three towers are independent branches of one graph, so a lone
-    # triplet's forward pass ran in 24 ms instead of 39 ms on 2 vCPUs, a batch of four in 79 ms
-    # instead of 146, for the same CPU per triplet (docs/BENCHMARKS.md).
+    # The CPUs: with one intra-op thread, operations of the graph that do not depend on each other
+    # run at once, so a lone triplet's forward pass took 24 ms instead of 39 ms on 2 vCPUs, a
+    # batch of four 79 ms instead of 146, for the same CPU per triplet (docs/BENCHMARKS.md).
     tf_inter_threads: int = Field(
         0,
         ge=0,
