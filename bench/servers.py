@@ -48,9 +48,8 @@ def service_spec(
 
 def naive_spec(name: str, model: Path) -> ServerSpec:
     """FastAPI + `model.predict` per request, on any kind's model."""
-    return ServerSpec(
-        name, NAIVE_LABEL, (sys.executable, "-m", "bench.naive_app", "--model", str(model))
-    )
+    command = (sys.executable, "-m", "bench.peers", "naive", "--model", str(model))
+    return ServerSpec(name, NAIVE_LABEL, command)
 
 
 def face_specs(
@@ -61,7 +60,9 @@ def face_specs(
     specs = [
         service_spec("facesim", "facesim (this service)", model, workdir / "model-cache", env),
         naive_spec("naive", model),
-        ServerSpec("face_recognition", label, (sys.executable, "-m", "bench.face_recognition_app")),
+        ServerSpec(
+            "face_recognition", label, (sys.executable, "-m", "bench.peers", "face_recognition")
+        ),
     ]
     if bentoml is None:
         return specs

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.inputs import load_triplet
+from bench.photos import load_triplet
 from bench.procstats import cpu_hogs, load_average
 from bench.results import Tuning, load
 from bench.rounds import log
