@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from bench.results import InProcess, KindResult, Level, Server, Startup, Timing, Verdict
 
@@ -35,17 +36,13 @@ TARGETS = {
     **{f"limit_fraction_{w}": (">=", 0.85) for w in WORKLOADS},
 }
 KINDS = ("image", "tabular")
+SUMMARY = ("p50", "p95", "p99", "mean", "max")  # a latency summary's figures, in order
 
 
 def summarize_ms(ms: Sequence[float]) -> dict[str, float]:
     """p50/p95/p99 (linear between closest ranks), mean and max of latencies; NaN when empty."""
-    if len(ms) < 2:
-        p = {f"p{q}": ms[0] if ms else math.nan for q in (50, 95, 99)}
-    else:
-        cuts = statistics.quantiles(ms, n=100, method="inclusive")
-        p = {f"p{q}": cuts[q - 1] for q in (50, 95, 99)}
-    mean, top = (statistics.fmean(ms), max(ms)) if ms else (math.nan, math.nan)
-    return {f"{k}_ms": round(v, 3) for k, v in (*p.items(), ("mean", mean), ("max", top))}
+    found = [*np.percentile(ms, (50, 95, 99)), np.mean(ms), max(ms)] if ms else [math.nan] * 5
+    return {f"{k}_ms": round(float(v), 3) for k, v in zip(SUMMARY, found, strict=True)}
 
 
 def timing(latencies_ms: list[float], *, cpu_s: float, rounds: int = 1) -> Timing:
@@ -173,11 +170,8 @@ def workload_figures(
         c16_rps(ours_phone.levels), c16_rps(phone["bentoml"].levels if "bentoml" in phone else None)
     )
     for peer in ("naive", "face_recognition"):  # one worker each: its best level, one client
-        best = (
-            max((lv.throughput_rps for lv in phone[peer].levels.values()), default=None)
-            if peer in phone
-            else None
-        )
+        levels = phone[peer].levels.values() if peer in phone else []
+        best = max((lv.throughput_rps for lv in levels), default=None)
         out[f"phone_ratio_throughput_c16_vs_{peer}"] = ratio(c16_rps(ours_phone.levels), best)
     out["phone_ratio_p99_vs_p50_c16"] = ratio(c16.p99_ms, c16.p50_ms) if c16 else None
     out["phone_http_cpu_ms_per_request"] = (
