@@ -142,7 +142,7 @@ def kind_contestants(
         label, payloads = f"this service ({w.kind})", w.requests.payloads
         ours = service_spec(w.server("ours"), label, w.model, cache / w.name, env)
         contestants += [
-            Contestant(ours, payloads, levels, required=True),
+            Contestant(ours, payloads, levels),
             Contestant(naive_spec(w.server("naive"), w.model), payloads, levels),
         ]
     return contestants

@@ -92,17 +92,15 @@ def face_contestants(
     config: BenchConfig, specs: list[ServerSpec], small: Triplet, phone: Triplet | None
 ) -> list[Contestant]:
     """Each face server on the small photos and, given them, on the phone photos (its own process)."""
-    found = [
-        Contestant(spec, [small.multipart()], config.levels, required=spec.ours) for spec in specs
-    ]
+    found = [Contestant(spec, [small.multipart()], config.levels) for spec in specs]
     if phone is None:
         return found
     for spec in specs:
         renamed, payloads = replace(spec, name=spec.name + PHONE), [phone.multipart()]
         if spec.ours or spec.name == "bentoml":
-            found.append(Contestant(renamed, payloads, config.levels, required=spec.ours))
+            found.append(Contestant(renamed, payloads, config.levels))
         else:
-            slow = (config.phone_peer_levels, False, config.phone_peer_duration_s)
+            slow = (config.phone_peer_levels, config.phone_peer_duration_s)
             found.append(Contestant(renamed, payloads, *slow))
     return found
 
@@ -145,8 +143,8 @@ def run(config: BenchConfig) -> Results:
     config.workdir.mkdir(parents=True)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     workloads = kind_workloads(config.kind_models, skipped)
-    cache, env = config.workdir / "model-cache", config.service_env
-    kinds_at_start = kind_contestants(workloads, config.kind_levels, cache, env)
+    cache = config.workdir / "model-cache"
+    kinds_at_start = kind_contestants(workloads, config.kind_levels, cache, config.service_env)
     machine_at_start = procstats.machine("start")
     triplet = load_triplet()
     phone = phone_triplet(triplet) if config.phone else None
