@@ -32,10 +32,9 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request, UploadFile
 from PIL import Image, ImageOps
 
-from bench.face import UploadCropper, answer
+from bench.face import DEFAULTS, LIMITS, UploadCropper, answer
 from dlib_port.files import LANDMARKS_FILE, RESNET_FILE, package_models_dir
-from service.config import Settings
-from service.images import ImageLimits, decode_upright
+from service.images import decode_upright
 from service.kinds.classification import predictions
 from service.kinds.image.manifest import ImageManifest
 from service.kinds.image.preprocess import prepare
@@ -44,8 +43,6 @@ from service.kinds.tabular.manifest import TabularManifest
 from service.kinds.tabular.request import parse_rows, request_model
 from service.manifest import manifest_path_for, read_manifest, validate_manifest
 
-DEFAULTS = Settings.model_fields  # the service's default limits, so both accept the same requests
-LIMITS = ImageLimits(DEFAULTS["max_upload_bytes"].default, DEFAULTS["max_image_pixels"].default)
 # Loaded once in the lifespan: three uploads by field name -> the two distances.
 Predict = Callable[[dict[str, bytes]], tuple[float, float]]
 
