@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import plot, procstats, tables
-from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
+from bench.bentoml_env import bentoml_executable
 from bench.figures import (
     TARGETS,
     derived,
@@ -124,18 +124,6 @@ def merge_inprocess(parts: list[InProcess]) -> InProcess:
     return replace(first, **merged)
 
 
-def bentoml_executable(config: BenchConfig, skipped: dict[str, str]) -> Path | None:
-    """BentoML's `bentoml` when it is wanted and can be installed; why not, in `skipped`."""
-    if not config.bentoml:
-        skipped["bentoml"] = "skipped on request (--no-bentoml)"
-        return None
-    try:
-        return ensure_bentoml(log=config.workdir / "bentoml-install.log")
-    except BentoUnavailable as exc:
-        skipped["bentoml"] = f"cannot install {BENTOML} here: {exc}"
-        return None
-
-
 def run(config: BenchConfig) -> Results:
     """Measure everything once and write the results, the tables and the plot."""
     clock, skipped = time.perf_counter(), dict[str, str]()
@@ -148,9 +136,12 @@ def run(config: BenchConfig) -> Results:
     machine_at_start = procstats.machine("start")
     triplet = load_triplet()
     phone = phone_triplet(triplet) if config.phone else None
-    specs = face_specs(
-        config.model, config.workdir, config.service_env, bentoml_executable(config, skipped)
-    )
+    bentoml = None
+    if config.bentoml:
+        bentoml = bentoml_executable(skipped, config.workdir / "bentoml-install.log")
+    else:
+        skipped["bentoml"] = "skipped on request (--no-bentoml)"
+    specs = face_specs(config.model, config.workdir, config.service_env, bentoml)
     parts: list[InProcess] = []
     measured, failed = measure_rounds(
         [*face_contestants(config, specs, triplet, phone), *kinds_at_start], config.rounds,
