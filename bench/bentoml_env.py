@@ -24,28 +24,23 @@ PACKAGES = (
 )
 
 
-class BentoUnavailable(RuntimeError):
-    """BentoML could not be installed here; the message says why."""
-
-
-def ensure_bentoml(venv: Path = VENV, log: Path | None = None) -> Path:
-    """The `bentoml` executable of the benchmark's venv, creating and installing it on first use."""
-    stamp, executable, wanted = (
-        venv / ".bench-packages",
-        venv / "bin" / "bentoml",
-        "\n".join(PACKAGES),
-    )
+def bentoml_executable(skipped: dict[str, str], log: Path, venv: Path = VENV) -> Path | None:
+    """The `bentoml` of the benchmark's venv, made and installed on first use; None, and why in
+    `skipped`, where it cannot be installed here."""
+    stamp, executable = venv / ".bench-packages", venv / "bin" / "bentoml"
+    wanted = "\n".join(PACKAGES)
     if executable.is_file() and stamp.is_file() and stamp.read_text() == wanted:
         return executable
+    log.parent.mkdir(parents=True, exist_ok=True)
     for step in ([sys.executable, "-m", "venv", str(venv)],
                  [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *PACKAGES]):  # fmt: skip
         done = subprocess.run(step, capture_output=True, text=True, check=False)
-        if log is not None:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("a") as out:
-                out.write(f"$ {' '.join(step)}\n{done.stdout}{done.stderr}\n")
+        with log.open("a") as out:
+            out.write(f"$ {' '.join(step)}\n{done.stdout}{done.stderr}\n")
         if done.returncode != 0:
-            last = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            raise BentoUnavailable(f"`{' '.join(step[:4])} ...` failed: {' | '.join(last)}")
+            last = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+            failed = f"`{' '.join(step[:4])} ...` failed: {last}"
+            skipped["bentoml"] = f"cannot install {BENTOML} here: {failed}"
+            return None
     stamp.write_text(wanted)
     return executable

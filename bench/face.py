@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from service.config import DEFAULT_FACE_ASSETS
+from service.config import DEFAULT_FACE_ASSETS, Settings
 from service.images import ImageLimits, decode_image
 from service.kinds.face.crop import cropper_for
 from service.kinds.face.manifest import read_face_manifest
 from service.manifest import manifest_path_for
 
-LIMITS = ImageLimits(max_bytes=8 * 1024 * 1024, max_pixels=40_000_000)
+DEFAULTS = Settings.model_fields  # the service's default limits, so all accept the same requests
+LIMITS = ImageLimits(DEFAULTS["max_upload_bytes"].default, DEFAULTS["max_image_pixels"].default)
 
 
 class UploadCropper:

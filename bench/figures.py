@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from bench.results import InProcess, KindResult, Level, Server, Startup, Timing, Verdict
 
@@ -35,17 +36,13 @@ TARGETS = {
     **{f"limit_fraction_{w}": (">=", 0.85) for w in WORKLOADS},
 }
 KINDS = ("image", "tabular")
+SUMMARY = ("p50", "p95", "p99", "mean", "max")  # a latency summary's figures, in order
 
 
 def summarize_ms(ms: Sequence[float]) -> dict[str, float]:
     """p50/p95/p99 (linear between closest ranks), mean and max of latencies; NaN when empty."""
-    if len(ms) < 2:
-        p = {f"p{q}": ms[0] if ms else math.nan for q in (50, 95, 99)}
-    else:
-        cuts = statistics.quantiles(ms, n=100, method="inclusive")
-        p = {f"p{q}": cuts[q - 1] for q in (50, 95, 99)}
-    mean, top = (statistics.fmean(ms), max(ms)) if ms else (math.nan, math.nan)
-    return {f"{k}_ms": round(v, 3) for k, v in (*p.items(), ("mean", mean), ("max", top))}
+    found = [*np.percentile(ms, (50, 95, 99)), np.mean(ms), max(ms)] if ms else [math.nan] * 5
+    return {f"{k}_ms": round(float(v), 3) for k, v in zip(SUMMARY, found, strict=True)}
 
 
 def timing(latencies_ms: list[float], *, cpu_s: float, rounds: int = 1) -> Timing:
@@ -164,33 +161,27 @@ def workload_figures(
         out[f"limit_fraction_{workload}"] = round(c16.server_cpu_cores / cpus, 3) if c16 else None
     if (ours_phone := phone.get("facesim")) is None:
         return out
-    c1, c16 = at(ours_phone.levels, 1), at(ours_phone.levels, 16)
-    pipeline = inprocess.phone_pipeline
-    out["phone_ratio_p50_c1_vs_inprocess"] = (
-        ratio(c1.p50_ms, pipeline.p50_ms) if c1 and pipeline else None
-    )
+    c1, c16, c64 = (at(ours_phone.levels, n) for n in (1, 16, 64))
+    pipeline, bento_phone = inprocess.phone_pipeline, phone.get("bentoml")
+    if c1 and pipeline:
+        out["phone_ratio_p50_c1_vs_inprocess"] = ratio(c1.p50_ms, pipeline.p50_ms)
     out["phone_ratio_throughput_c16_vs_bentoml"] = ratio(
-        c16_rps(ours_phone.levels), c16_rps(phone["bentoml"].levels if "bentoml" in phone else None)
+        c16_rps(ours_phone.levels), c16_rps(bento_phone.levels if bento_phone else None)
     )
     for peer in ("naive", "face_recognition"):  # one worker each: its best level, one client
-        best = (
-            max((lv.throughput_rps for lv in phone[peer].levels.values()), default=None)
-            if peer in phone
-            else None
-        )
+        levels = phone[peer].levels.values() if peer in phone else []
+        best = max((lv.throughput_rps for lv in levels), default=None)
         out[f"phone_ratio_throughput_c16_vs_{peer}"] = ratio(c16_rps(ours_phone.levels), best)
-    out["phone_ratio_p99_vs_p50_c16"] = ratio(c16.p99_ms, c16.p50_ms) if c16 else None
-    out["phone_http_cpu_ms_per_request"] = (
-        round(c16.server_cpu_ms_per_request - pipeline.cpu_ms_per_call, 2)
-        if c16 and pipeline
-        else None
-    )
+    if c16:
+        out["phone_ratio_p99_vs_p50_c16"] = ratio(c16.p99_ms, c16.p50_ms)
+    if c16 and pipeline:
+        http = c16.server_cpu_ms_per_request - pipeline.cpu_ms_per_call
+        out["phone_http_cpu_ms_per_request"] = round(http, 2)
     if (ours_small := small.get("facesim")) is not None:
         out["phone_same_winner"] = float(ours_phone.most_similar == ours_small.most_similar)
         changes = [abs(p - s) for p, s in zip(ours_phone.distances, ours_small.distances, strict=True)
                    if p is not None and s is not None]  # fmt: skip
         out["phone_max_distance_change"] = round(max(changes), 4) if changes else None
-    c64 = at(ours_phone.levels, 64)
     out["phone_peak_rss_mb_c64"] = c64.server_peak_rss_mb if c64 else None
     return out
 

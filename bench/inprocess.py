@@ -98,56 +98,45 @@ def measure(
 ) -> InProcess:
     """Forward pass alone, the in-process pipeline (parallel and sequential), and predict(); the
     pipeline and its stages again on the phone photos when given (the same faces, 12 MP)."""
+    import dlib
+
     settings = Settings(model_uri=str(model_path))
     face, distances_of = open_local(model_path, settings)
     aligner = cast(ChipAligner, face.cropper)  # the dlib recipe: its stages are timed one by one
     gc_pause = full_collection_ms()
     limits = ImageLimits(settings.max_upload_bytes, settings.max_image_pixels)
 
+    def decoded(photos: dict[str, bytes]) -> dict[str, RGBImage]:
+        return {n: decode_image(data, field=n, limits=limits) for n, data in photos.items()}
+
     def crops_of(found: list[Any]) -> list[np.ndarray[Any, Any]]:
         return [c.pixels[None].astype(np.float32) for c in found]
 
     def sequential() -> object:
-        return distances_of(
-            crops_of(
-                [prepare_one(data, n, face.cropper, limits).crop for n, data in images.items()]
-            )
-        )
+        found = [prepare_one(data, n, face.cropper, limits).crop for n, data in images.items()]
+        return distances_of(crops_of(found))
+
+    def stages_of(photos: dict[str, bytes]) -> Stages:
+        decode_ms = timed_loop(lambda: decoded(photos), seconds / 4)
+        found = profile(decoded(photos), aligner, distances_of, seconds / 4)
+        found.cpu_ms = {"decode": round(decode_ms.cpu_ms_per_call, 2)} | found.cpu_ms
+        return found
 
     crops = [prepare_one(data, n, face.cropper, limits).crop for n, data in images.items()]
     forward = timed_loop(lambda: distances_of(crops_of(crops)), seconds)
-    dlib_descriptor = (
-        None  # dlib's own network on the same chips: 150x150 only (not a tiny model's)
-    )
+    # dlib's own network on the same chips: 150x150 only (not a tiny model's)
+    dlib_descriptor = None
     if crops[0].pixels.shape[:2] == (DLIB_CHIP_SIDE, DLIB_CHIP_SIDE):
-        import dlib
-
         net = dlib.face_recognition_model_v1(str(package_models_dir() / RESNET_FILE))
         dlib_descriptor = timed_loop(
             lambda: [net.compute_face_descriptor(c.pixels) for c in crops], seconds / 2
         )
-
-    def stages_of(photos: dict[str, bytes]) -> Stages:
-        decode_ms = timed_loop(
-            lambda: [decode_image(d, field=n, limits=limits) for n, d in photos.items()],
-            seconds / 4,
-        )
-        decoded = {n: decode_image(data, field=n, limits=limits) for n, data in photos.items()}
-        found = profile(decoded, aligner, distances_of, seconds / 4)
-        found.cpu_ms = {"decode": round(decode_ms.cpu_ms_per_call, 2)} | found.cpu_ms
-        return found
-
-    stages = stages_of(images)
-    decoded = {n: decode_image(data, field=n, limits=limits) for n, data in images.items()}
-    import dlib
-
+    stages, small = stages_of(images), decoded(images).values()
     hog = dlib.get_frontal_face_detector()
-    detect = timed_loop(lambda: [aligner.detect(im) for im in decoded.values()], seconds / 4)
-    detect_single = timed_loop(lambda: [hog(im, 1) for im in decoded.values()], seconds / 4)
-    loop, pool = (
-        asyncio.new_event_loop(),
-        ThreadPoolExecutor(settings.preprocess_workers),
-    )  # as the service sizes it
+    detect = timed_loop(lambda: [aligner.detect(im) for im in small], seconds / 4)
+    detect_single = timed_loop(lambda: [hog(im, 1) for im in small], seconds / 4)
+    # The service's own preparation, with its pool sized as the service sizes it.
+    loop, pool = asyncio.new_event_loop(), ThreadPoolExecutor(settings.preprocess_workers)
 
     def pipeline(photos: dict[str, bytes] = images) -> object:
         faces = loop.run_until_complete(
@@ -163,12 +152,11 @@ def measure(
     import keras  # predict() as the naive peer calls it (TensorFlow is loaded by open_local already)
 
     keras_model, one = keras.models.load_model(model_path, compile=False), crops_of(crops)
-    predict = timed_loop(lambda: keras_model.predict(one, verbose=0), seconds / 2)
     return InProcess(
         forward_b1=forward,
         pipeline=in_pipeline,
         pipeline_sequential=in_sequence,
-        predict_b1=predict,
+        predict_b1=timed_loop(lambda: keras_model.predict(one, verbose=0), seconds / 2),
         detect_3=detect,
         detect_3_single_pass=detect_single,
         dlib_descriptor_3=dlib_descriptor,

@@ -71,9 +71,7 @@ class Tally:
     @property
     def stop_at(self) -> float:
         """When connections stop sending: the window's end, or a cap if it never opened."""
-        if self.window_start == math.inf:
-            return self.begin + self.warmup + MAX_STEADY_WAIT_S + self.duration
-        return self.window_start + self.duration
+        return self.window()[1] + (MAX_STEADY_WAIT_S if self.window_start == math.inf else 0.0)
 
     def window(self) -> tuple[float, float]:
         """The measured window (the plain warm-up + duration if steady state never came)."""
@@ -124,10 +122,8 @@ def run_level(
     """Drive one concurrency level; what completed inside the measured window is `measured()`."""
     if not payloads:
         raise ValueError("no payloads to send")
-    tally, cpu_before = (
-        Tally(concurrency, time.perf_counter(), warmup, duration),
-        time.process_time(),
-    )
+    tally = Tally(concurrency, time.perf_counter(), warmup, duration)
+    cpu_before = time.process_time()
     asyncio.run(_drive(url, payloads, tally))
     tally.cpu_s = time.process_time() - cpu_before
     return tally

@@ -221,21 +221,6 @@ class Results:
     history: list[dict[str, Any]]
 
 
-@dataclass
-class KindsRun:
-    """`scripts/bench.py --kinds-only`: the classifier kinds alone, in a run of their own."""
-
-    ratio_throughput_c16_vs_naive_image: float | None
-    ratio_throughput_c16_vs_naive_tabular: float | None
-    generated_at: str
-    command: str
-    config: dict[str, Any]
-    machine: dict[str, Any]
-    skipped: dict[str, str]
-    kinds: dict[str, KindResult]
-    wall_seconds: float
-
-
 def load(path: Path, kind: type[Any] = Results) -> Any:
     """A record (Results by default) from its JSON file."""
     return TypeAdapter(kind).validate_json(path.read_bytes())

@@ -34,7 +34,6 @@ class Contestant:
     spec: ServerSpec
     payloads: list[Payload]
     levels: tuple[int, ...]
-    required: bool = False  # a failed start ends the run (our service); a peer's is recorded
     duration_s: float | None = None  # per level over all rounds, where the run's is too short
 
 
@@ -86,7 +85,7 @@ def measure_rounds(
             try:
                 started[c.spec.name] = c, start_server(c.spec, c.payloads, workdir, stack)
             except RuntimeError as exc:
-                if c.required:
+                if c.spec.ours:  # a failed start of our service ends the run; a peer's is recorded
                     raise
                 failed[c.spec.name] = f"failed to start: {exc}"[:1000]
         levels = sorted({level for c, _ in started.values() for level in c.levels})

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import plot, procstats, tables
-from bench.bentoml_env import BENTOML, BentoUnavailable, ensure_bentoml
+from bench.bentoml_env import bentoml_executable
 from bench.figures import (
     TARGETS,
     derived,
@@ -24,19 +24,17 @@ from bench.figures import (
     workload_figures,
 )
 from bench.inprocess import measure as measure_limit
-from bench.inputs import Triplet, load_triplet
 from bench.kinds import (
     KIND_LEVELS,
     KIND_MODELS,
-    KindWorkload,
     kind_contestants,
     kind_results,
     kind_workloads,
     manifest_keys,
 )
-from bench.phone_photos import phone_triplet
-from bench.results import LATEST, InProcess, KindsRun, Results, Server, Stages, Timing, save
-from bench.rounds import Contestant, Measured, log, measure_rounds
+from bench.photos import Triplet, load_triplet, phone_triplet
+from bench.results import LATEST, InProcess, Results, Server, Stages, Timing, save
+from bench.rounds import Contestant, log, measure_rounds
 from bench.servers import ServerSpec, face_specs
 from bench.startup import measure_startup
 from bench.tuning import read_tuning
@@ -60,9 +58,7 @@ class BenchConfig:
     startup_runs: int = 3
     rounds: int = 5  # levels are measured in this many interleaved slices per server
     bentoml: bool = True
-    phone: bool = (
-        True  # the same faces as 12 MP phone photos (bench/phone_photos.py), beside the small ones
-    )
+    phone: bool = True  # the same faces as 12 MP phone photos (bench/photos.py) too
     # The peers that take seconds per phone request (one worker: as fast at one client as at 16)
     # are measured at one client, long enough for each slice to hold answers.
     phone_peer_levels: tuple[int, ...] = (1,)
@@ -82,34 +78,6 @@ class BenchConfig:
         return found | {"model": repo_relative(self.model)}
 
 
-@dataclass
-class Start:
-    """What a run knows before it measures: when it began, the machine, the kinds' workloads."""
-
-    clock: float
-    generated_at: str
-    machine: dict[str, Any]
-    skipped: dict[str, str]
-    workloads: list[KindWorkload]
-    kinds: list[Contestant]
-
-    def seconds(self) -> float:
-        """Wall time since the start."""
-        return round(time.perf_counter() - self.clock, 1)
-
-
-def begin(config: BenchConfig) -> Start:
-    """An empty work folder, the machine as it is now, and the kinds whose models are here."""
-    clock, skipped = time.perf_counter(), dict[str, str]()
-    shutil.rmtree(config.workdir, ignore_errors=True)
-    config.workdir.mkdir(parents=True)
-    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
-    workloads = kind_workloads(config.kind_models, skipped)
-    cache, env = config.workdir / "model-cache", config.service_env
-    kinds = kind_contestants(workloads, config.kind_levels, cache, env)
-    return Start(clock, generated_at, procstats.machine("start"), skipped, workloads, kinds)
-
-
 def run_inprocess(
     config: BenchConfig, small: Triplet, phone: Triplet | None, round_: int
 ) -> InProcess:
@@ -124,17 +92,15 @@ def face_contestants(
     config: BenchConfig, specs: list[ServerSpec], small: Triplet, phone: Triplet | None
 ) -> list[Contestant]:
     """Each face server on the small photos and, given them, on the phone photos (its own process)."""
-    found = [
-        Contestant(spec, [small.multipart()], config.levels, required=spec.ours) for spec in specs
-    ]
+    found = [Contestant(spec, [small.multipart()], config.levels) for spec in specs]
     if phone is None:
         return found
     for spec in specs:
         renamed, payloads = replace(spec, name=spec.name + PHONE), [phone.multipart()]
         if spec.ours or spec.name == "bentoml":
-            found.append(Contestant(renamed, payloads, config.levels, required=spec.ours))
+            found.append(Contestant(renamed, payloads, config.levels))
         else:
-            slow = (config.phone_peer_levels, False, config.phone_peer_duration_s)
+            slow = (config.phone_peer_levels, config.phone_peer_duration_s)
             found.append(Contestant(renamed, payloads, *slow))
     return found
 
@@ -158,29 +124,27 @@ def merge_inprocess(parts: list[InProcess]) -> InProcess:
     return replace(first, **merged)
 
 
-def bentoml_executable(config: BenchConfig, skipped: dict[str, str]) -> Path | None:
-    """BentoML's `bentoml` when it is wanted and can be installed; why not, in `skipped`."""
-    if not config.bentoml:
-        skipped["bentoml"] = "skipped on request (--no-bentoml)"
-        return None
-    try:
-        return ensure_bentoml(log=config.workdir / "bentoml-install.log")
-    except BentoUnavailable as exc:
-        skipped["bentoml"] = f"cannot install {BENTOML} here: {exc}"
-        return None
-
-
 def run(config: BenchConfig) -> Results:
     """Measure everything once and write the results, the tables and the plot."""
-    start = begin(config)
+    clock, skipped = time.perf_counter(), dict[str, str]()
+    shutil.rmtree(config.workdir, ignore_errors=True)
+    config.workdir.mkdir(parents=True)
+    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    workloads = kind_workloads(config.kind_models, skipped)
+    cache = config.workdir / "model-cache"
+    kinds_at_start = kind_contestants(workloads, config.kind_levels, cache, config.service_env)
+    machine_at_start = procstats.machine("start")
     triplet = load_triplet()
     phone = phone_triplet(triplet) if config.phone else None
-    specs = face_specs(
-        config.model, config.workdir, config.service_env, bentoml_executable(config, start.skipped)
-    )
+    bentoml = None
+    if config.bentoml:
+        bentoml = bentoml_executable(skipped, config.workdir / "bentoml-install.log")
+    else:
+        skipped["bentoml"] = "skipped on request (--no-bentoml)"
+    specs = face_specs(config.model, config.workdir, config.service_env, bentoml)
     parts: list[InProcess] = []
     measured, failed = measure_rounds(
-        [*face_contestants(config, specs, triplet, phone), *start.kinds], config.rounds,
+        [*face_contestants(config, specs, triplet, phone), *kinds_at_start], config.rounds,
         config.duration_s, config.warmup_s, config.workdir,
         before_round=lambda round_: parts.append(run_inprocess(config, triplet, phone, round_)),
     )  # fmt: skip
@@ -191,10 +155,10 @@ def run(config: BenchConfig) -> Results:
         for name, m in measured.items()
         if name.endswith(PHONE)
     }
-    kinds = kind_results(start.workloads, measured, failed, start.skipped)
+    kinds = kind_results(workloads, measured, failed, skipped)
     log(f"start-up from S3 (moto), {config.startup_runs} run(s)")
     startup = measure_startup(config.model, runs=config.startup_runs, workdir=config.workdir)
-    machine = start.machine | procstats.machine("end")
+    machine = machine_at_start | procstats.machine("end")
     cpus = machine["cpu_count"] or 1
     figures = headline(inprocess, servers, startup) | kind_ratios(kinds)
     figures |= workload_figures(inprocess, servers, phone_servers, cpus)
@@ -202,13 +166,13 @@ def run(config: BenchConfig) -> Results:
     results = Results(
         **figures,
         targets=verdicts(figures),
-        generated_at=start.generated_at,
+        generated_at=generated_at,
         command=config.command,
         config=config.settings(),
         machine=machine,
         model={"path": repo_relative(config.model), "manifest": manifest},
         inputs=triplet.source + (f"; phone photos: {phone.source}" if phone else ""),
-        skipped=start.skipped
+        skipped=skipped
         | {k: v for k, v in failed.items() if k.removesuffix(PHONE) in FACE_SERVERS},
         inprocess=inprocess,
         servers=servers,
@@ -216,7 +180,7 @@ def run(config: BenchConfig) -> Results:
         kinds=kinds,
         startup=startup,
         tuning=read_tuning(config.out_json.parent / "tuning.json"),
-        wall_seconds=start.seconds(),
+        wall_seconds=round(time.perf_counter() - clock, 1),
         derived=derived(inprocess, servers, cpus),
         history=[],
     )
@@ -231,28 +195,6 @@ def report(results: Results, markdown: Path, results_json: Path) -> None:
     """The document's tables, and the plot beside the results (drawn from them alone: no measuring)."""
     tables.update(markdown, results)
     plot.servers(results, results_json.with_name(plot.FILE))
-
-
-def run_kinds_only(config: BenchConfig) -> KindsRun:
-    """The classifier kinds alone (no face servers, limit or start-up); written to out_json."""
-    start = begin(config)
-    measured: dict[str, Measured]
-    measured, failed = measure_rounds(
-        start.kinds, config.rounds, config.duration_s, config.warmup_s, config.workdir
-    )
-    kinds = kind_results(start.workloads, measured, failed, start.skipped)
-    results = KindsRun(
-        **kind_ratios(kinds),
-        generated_at=start.generated_at,
-        command=config.command,
-        config=config.settings(),
-        machine=start.machine | procstats.machine("end"),
-        skipped=start.skipped,
-        kinds=kinds,
-        wall_seconds=start.seconds(),
-    )
-    save(config.out_json, results)
-    return results
 
 
 def append_history(path: Path, results: Results) -> list[dict[str, Any]]:

@@ -48,9 +48,8 @@ def service_spec(
 
 def naive_spec(name: str, model: Path) -> ServerSpec:
     """FastAPI + `model.predict` per request, on any kind's model."""
-    return ServerSpec(
-        name, NAIVE_LABEL, (sys.executable, "-m", "bench.naive_app", "--model", str(model))
-    )
+    command = (sys.executable, "-m", "bench.peers", "naive", "--model", str(model))
+    return ServerSpec(name, NAIVE_LABEL, command)
 
 
 def face_specs(
@@ -61,7 +60,9 @@ def face_specs(
     specs = [
         service_spec("facesim", "facesim (this service)", model, workdir / "model-cache", env),
         naive_spec("naive", model),
-        ServerSpec("face_recognition", label, (sys.executable, "-m", "bench.face_recognition_app")),
+        ServerSpec(
+            "face_recognition", label, (sys.executable, "-m", "bench.peers", "face_recognition")
+        ),
     ]
     if bentoml is None:
         return specs
@@ -141,24 +142,14 @@ def measure_level(
     warmup: float,
 ) -> Slice:
     """One concurrency level: the load generator's figures plus the server's CPU and memory."""
-    (sum0, count0), before, started = (
-        _batch_totals(server.base_url),
-        snapshot(server.pid),
-        time.perf_counter(),
-    )
+    (sum0, count0), before = _batch_totals(server.base_url), snapshot(server.pid)
+    started = time.perf_counter()
     run = run_level(f"{server.base_url}/predict", payloads,
                     concurrency=concurrency, duration=duration, warmup=warmup)  # fmt: skip
     after, (sum1, count1) = snapshot(server.pid), _batch_totals(server.base_url)
     wall = time.perf_counter() - started
-    return Slice(
-        run,
-        after.cpu_s - before.cpu_s,
-        wall,
-        after.hwm_mb,
-        after.rss_mb,
-        sum1 - sum0,
-        count1 - count0,
-    )
+    cpu, batches = after.cpu_s - before.cpu_s, (sum1 - sum0, count1 - count0)
+    return Slice(run, cpu, wall, after.hwm_mb, after.rss_mb, *batches)
 
 
 def merge_levels(parts: list[Slice]) -> Level:

@@ -29,12 +29,8 @@ def measure_startup(model: Path, *, runs: int, workdir: Path) -> Startup:
                 phases = {k: float(v) for k, v in PHASE.findall(httpx.get(f"{base}/metrics").text)}
             # boot: interpreter start, FastAPI/uvicorn imports and binding the port
             found = {"ready_s": ready, **{f"{k}_s": v for k, v in phases.items()}}
-            results.append(
-                {
-                    k: round(v, 3)
-                    for k, v in (found | {"boot_s": ready - sum(phases.values())}).items()
-                }
-            )
+            found["boot_s"] = ready - sum(phases.values())
+            results.append({k: round(v, 3) for k, v in found.items()})
     median = sorted(results, key=lambda r: r["ready_s"])[len(results) // 2]
     ready_seconds = round(statistics.median(r["ready_s"] for r in results), 3)
     return Startup(model_uri=uri, runs=results, ready_seconds=ready_seconds, median_run=median)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.inputs import load_triplet
+from bench.photos import load_triplet
 from bench.procstats import cpu_hogs, load_average
 from bench.results import Tuning, load
 from bench.rounds import log
@@ -36,11 +36,8 @@ def run_ab(model: Path, variants: dict[str, dict[str, str]], *, levels: tuple[in
             with ExitStack() as stack:
                 server = start_server(spec, payloads, workdir, stack)
                 for n in levels:
-                    level = asdict(
-                        merge_levels(
-                            [measure_level(server, payloads, n, duration=duration, warmup=2.0)]
-                        )
-                    )
+                    measured = measure_level(server, payloads, n, duration=duration, warmup=2.0)
+                    level = asdict(merge_levels([measured]))
                     runs.append(
                         {"variant": name, "repeat": repeat, "concurrency": n}
                         | {k: level[k] for k in FIGURES}

@@ -11,12 +11,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.kinds import KIND_MODELS
 from bench.results import BENCH_DIR, load, save
-from bench.run import BenchConfig, report, run, run_kinds_only
+from bench.run import BenchConfig, report, run
 from bench.tuning import read_tuning, run_ab
 from service.config import DEFAULT_MODEL
 from service.paths import REPO_ROOT as ROOT
-
-KINDS_ONLY_OUT = ROOT / ".cache" / "bench" / "kinds-only.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,11 +30,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-phone", action="store_true", help="skip the phone-photo workload (12 MP photos)"
     )
-    parser.add_argument(
-        "--kinds-only", action="store_true",
-        help="only the classifier kinds (ours and the naive peer), written to --out "
-        f"(default {KINDS_ONLY_OUT.relative_to(ROOT)}); no report",
-    )  # fmt: skip
     for name, model in KIND_MODELS.items():
         parser.add_argument(
             f"--{name}-model",
@@ -71,14 +64,14 @@ def main(argv: list[str] | None = None) -> int:
         help="only rewrite the report's tables and plot (and the A/B figures in the JSON) from --out",
     )
     args = parser.parse_args(argv)
-    out = args.out or (KINDS_ONLY_OUT if args.kinds_only else BenchConfig.out_json)
+    out = args.out or BenchConfig.out_json
     if args.render:
         results = load(out)
         results.tuning = read_tuning(out.parent / "tuning.json")
         save(out, results)
         report(results, args.markdown, out)
         return 0
-    if not args.model.is_file() and not args.kinds_only:
+    if not args.model.is_file():
         parser.error(f"model {args.model} not found (build it with `make port` or pass --model)")
     if args.ab:
         variants = {"defaults": {}} | {
@@ -112,15 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         service_env=dict(item.split("=", 1) for item in args.service_env),
         workdir=args.workdir,
         out_json=out,
-        out_md=None if args.no_markdown or args.kinds_only else args.markdown,
+        out_md=None if args.no_markdown else args.markdown,
         command=" ".join([".venv/bin/python scripts/bench.py", *given]) if given else "make bench",
     )
-    if args.kinds_only:
-        kinds = run_kinds_only(config)
-        for name, kind in kinds.kinds.items():
-            print(f"{name}: ours / naive at c16 = {kind.ratio_throughput_c16_vs_naive}")
-        print(f"skipped: {kinds.skipped or 'nothing'}; results in {out}")
-        return 0
     results = run(config)
     for key, verdict in results.targets.items():
         print(f"{key}: {verdict.value} (target {verdict.target}, met: {verdict.met})")

@@ -23,8 +23,7 @@ from unittest import mock
 import numpy as np
 
 from bench.inprocess import profile, timed_loop
-from bench.inputs import FIELDS, Triplet, load_triplet
-from bench.phone_photos import phone_triplet
+from bench.photos import FIELDS, Triplet, load_triplet, phone_triplet
 from service import images as images_module
 from service import jpeg
 from service.config import DEFAULT_MODEL, Settings

@@ -164,20 +164,3 @@ def test_quick_bench_writes_every_figure(
         assert blocks[name].startswith("| "), (name, blocks[name])
     # ...and the plot beside it, drawn from the same results.
     assert (tmp_path / FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_kinds_only_measures_the_kinds_whose_models_are_here(
-    kind_models: dict[str, Path], tmp_path: Path
-) -> None:
-    out = tmp_path / "kinds.json"
-    missing = tmp_path / "no-such-digits.h5"
-    bench(
-        "--kinds-only", "--out", str(out), "--workdir", str(tmp_path / "work"),
-        "--image-model", str(missing), "--tabular-model", str(kind_models["tabular"]),
-    )  # fmt: skip
-    results = json.loads(out.read_text())
-    assert set(results["kinds"]) == {"tabular"}
-    assert_kind_measured(results["kinds"]["tabular"], requests=8)
-    assert sane(results["ratio_throughput_c16_vs_naive_tabular"])
-    assert results["ratio_throughput_c16_vs_naive_image"] is None
-    assert str(missing) in results["skipped"]["image kind"]

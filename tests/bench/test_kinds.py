@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 
 from bench import tables
-from bench.inputs import SPREAD_ROWS, Requests, row_requests, spread_row
-from bench.kinds import KindWorkload, kind_results
+from bench.kinds import (
+    SPREAD_ROWS,
+    KindWorkload,
+    Requests,
+    kind_results,
+    kind_workloads,
+    row_requests,
+    spread_row,
+)
 from bench.procstats import TreeStats
 from bench.results import LATEST, Results, load
 from bench.rounds import Measured
@@ -48,6 +55,16 @@ def test_spread_rows_stay_within_bounds_and_whole_when_the_bounds_are() -> None:
     xs, ns = [r["x"] for r in rows], [r["n"] for r in rows]
     assert all(isinstance(x, float) and 0.5 <= x <= 1.5 for x in xs) and xs[0] != xs[-1]
     assert all(isinstance(n, int) and 1 <= n <= 99 for n in ns)
+
+
+def test_a_kind_whose_model_is_absent_is_recorded_as_skipped(
+    table_model: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-digits.h5"
+    skipped: dict[str, str] = {}
+    found = kind_workloads({"image": missing, "tabular": table_model}, skipped)
+    assert [w.name for w in found] == ["tabular"] and len(found[0].requests.payloads) == 8
+    assert set(skipped) == {"image kind"} and "no-such-digits.h5" in skipped["image kind"]
 
 
 def test_a_classifier_answer_is_an_image_answer_or_the_first_row_of_a_table_answer() -> None:

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from bench.inputs import FIELDS, Triplet, load_triplet
-from bench.phone_photos import SCENES, phone_triplet, upright_size
+from bench.photos import FIELDS, SCENES, Triplet, load_triplet, phone_triplet, upright_size
 from service.config import DEFAULT_MODEL, Settings
 from service.images import ImageLimits
 from service.inference import BatchFunction

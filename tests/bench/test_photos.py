@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench.inputs import FIELDS, load_triplet
-from bench.phone_photos import EXIF_ORIENTATION, PHONE_SIZE, SCENES, phone_triplet
+from bench.photos import EXIF_ORIENTATION, FIELDS, PHONE_SIZE, SCENES, load_triplet, phone_triplet
 from tests.support import needs
 
 

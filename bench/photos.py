@@ -1,4 +1,4 @@
-"""The phone-photo workload: the small workload's three LFW faces, each placed in a 12-megapixel scene.
+"""The face servers' workloads: three small LFW photos, and the same faces in 12-megapixel scenes.
 
 A phone sends 4032x3024 JPEGs at about quality 90, often stored sideways with an EXIF orientation,
 the face a small part of the picture. These are built, deterministically, from data we have (the
@@ -10,23 +10,57 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 from skimage import data as skimage_data
 
-from bench.inputs import FIELDS, Triplet
-from service.paths import REPO_ROOT
+from bench.loadgen import Payload
+from service.paths import LFW_DIR, REPO_ROOT
 
+LFW_ARCHIVE = LFW_DIR / "lfw-deepfunneled.tgz"
+# anchor and img1 show the same person, img2 another; all three early in the archive (fast to find).
+LFW_MEMBERS = {
+    "anchor": "lfw-deepfunneled/Padraig_Harrington/Padraig_Harrington_0001.jpg",
+    "img1": "lfw-deepfunneled/Padraig_Harrington/Padraig_Harrington_0002.jpg",
+    "img2": "lfw-deepfunneled/Hal_Sutton/Hal_Sutton_0001.jpg",
+}
+FIELDS = tuple(LFW_MEMBERS)  # the face kind's request fields, in order
 PHONE_SIZE = (4032, 3024)  # a 12 MP phone sensor, as stored (landscape)
 QUALITY = 90
 # In LFW's deep-funneled 250x250 pictures the face is about 115 px wide (the data set's README).
-LFW_SIDE, LFW_FACE_PX = 250, 115
+LFW_FACE_PX = 115
 CACHE_DIR = REPO_ROOT / ".cache" / "bench" / "phone"
 EXIF_ORIENTATION = 0x0112
 # What a viewer does to stored pixels for an orientation; the recipe stores the inverse.
 _STORE = {1: None, 3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90}
+
+
+@dataclass(frozen=True)
+class Triplet:
+    """The three face images by field name, and where they came from."""
+
+    images: dict[str, bytes]
+    source: str
+
+    def multipart(self) -> Payload:
+        """A multipart/form-data request with the three fields."""
+        return Payload.multipart({k: (f"{k}.jpg", v, "image/jpeg") for k, v in self.images.items()})
+
+
+def load_triplet(archive: Path = LFW_ARCHIVE) -> Triplet:
+    """The three LFW JPEGs straight from the .tgz."""
+    wanted, found = {member: name for name, member in LFW_MEMBERS.items()}, dict[str, bytes]()
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            if member.name in wanted and (handle := tar.extractfile(member)):
+                found[wanted[member.name]] = handle.read()
+            if len(found) == len(wanted):
+                images = {name: found[name] for name in LFW_MEMBERS}
+                return Triplet(images, f"{archive.name}: {', '.join(LFW_MEMBERS.values())}")
+    raise FileNotFoundError(f"{archive} lacks {sorted(set(LFW_MEMBERS) - set(found))}")
 
 
 @dataclass(frozen=True)
