@@ -120,8 +120,8 @@ class Settings(BaseSettings):
         1, ge=0, description="TensorFlow intra-op threads; 0 = the CPUs the process may use"
     )
     # The CPUs: with one intra-op thread, operations of the graph that do not depend on each other
-    # run at once, so a lone triplet's forward pass took 24 ms instead of 39 ms on 2 vCPUs, a
-    # batch of four 79 ms instead of 146, for the same CPU per triplet (docs/BENCHMARKS.md).
+    # run at once, so a lone request's forward pass uses the idle cores, for the same CPU per
+    # request (the A/B against TF_INTER_THREADS=1 in docs/BENCHMARKS.md).
     tf_inter_threads: int = Field(
         0,
         ge=0,

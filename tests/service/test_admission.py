@@ -167,7 +167,7 @@ def test_a_client_that_leaves_the_line_hands_its_turn_on() -> None:
     assert run(scenario) == [0, 2]
 
 
-def test_retry_after_is_when_the_work_in_the_service_is_done_not_when_a_newcomer_would_start() -> None:
+def test_retry_after_is_when_the_work_in_the_service_is_done_not_when_a_newcomer_starts() -> None:
     clock = Clock()
     admission = Admission(max_queue=32, max_active=10, queue_timeout=10.0, clock=clock)
 
