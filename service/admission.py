@@ -4,11 +4,11 @@ A request takes a place before its body is read (MAX_QUEUE places: a full servic
 once, having read nothing), then waits in line for one of MAX_ACTIVE turns, in which it is decoded,
 cropped and sent to the model. A request that would wait longer than QUEUE_TIMEOUT for its turn is
 answered 503 at once (the wait is estimated from how long recent turns took), or when the wait
-runs out; Retry-After says about when the work in the service now will be done (a client told
-to come back when a newcomer would merely start would find it full again and resend its upload for
-nothing). So the work in progress,
-and the memory it holds, stay the same however many clients come, and every answered request was
-served in time.
+runs out. Retry-After says about when there will be room for the refused client: when the work in
+the service now is done, after the clients refused before it that have not come back yet (each is
+told a later time, so refused clients come back spread out instead of together, and a client does
+not resend its upload to a service that is still full). So the work in progress, and the memory it
+holds, stay the same however many clients come, and every answered request was served in time.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class Admission:
         self._placed = 0
         self._active = 0
         self._line: deque[asyncio.Future[None]] = deque()
+        self._returns: list[float] = []  # when refused clients were told to come back
         self.mean_turn: float | None = None  # seconds, once a turn has ended
 
     @property
@@ -65,6 +66,16 @@ class Admission:
             return 0.0
         return max(self._placed, self._active + len(self._line)) * self.mean_turn / self.max_active
 
+    def retry_after(self) -> int:
+        """Whole seconds a refused client should wait: the work in the service, then the work of the
+        clients refused before it that are still to come back (recorded: the next one waits longer)."""
+        now = self._clock()
+        self._returns = [t for t in self._returns if t > now]
+        ahead = len(self._returns) * (self.mean_turn or 0.0) / self.max_active
+        seconds = max(1, math.ceil(self.done_in() + ahead))
+        self._returns.append(now + seconds)
+        return seconds
+
     @contextlib.asynccontextmanager
     async def place(self) -> AsyncIterator[None]:
         """A place in the service, or 503 at once when all are taken or the wait would be too long."""
@@ -72,13 +83,13 @@ class Admission:
         if self._placed >= self.max_queue:
             raise Overloaded(
                 f"the service is at capacity ({self.max_queue} requests in progress); retry shortly",
-                retry_after=math.ceil(self.done_in()),
+                retry_after=self.retry_after(),
             )
         if wait > self.queue_timeout:
             raise Overloaded(
                 f"the service is at capacity (about {wait:.1f} s of work queued, more than "
                 f"{self.queue_timeout:g} s); retry shortly",
-                retry_after=math.ceil(self.done_in()),
+                retry_after=self.retry_after(),
             )
         self._placed += 1  # the event loop's thread only: no lock needed
         try:
@@ -112,7 +123,7 @@ class Admission:
             raise Overloaded(
                 f"the service is at capacity (no turn within {self.queue_timeout:g} s); "
                 "retry shortly",
-                retry_after=math.ceil(self.done_in()),
+                retry_after=self.retry_after(),
             ) from None
         except asyncio.CancelledError:  # the client went away
             if ticket.done() and not ticket.cancelled():  # a turn had just been handed over

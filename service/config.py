@@ -111,8 +111,7 @@ class Settings(BaseSettings):
         3.0,
         gt=0,
         description="seconds a request may wait in line for its turn; one expected to wait "
-        "longer is answered 503 overloaded at once (Retry-After: when the work in the service now "
-        "should be done)",
+        "longer is answered 503 overloaded at once (Retry-After: when there should be room for it)",
     )
     # One: the decode threads already fill the cores, and a single-threaded forward pass cost 6 %
     # less CPU per request and gave 7 % more throughput on 2 vCPUs (docs/BENCHMARKS.md).

@@ -117,12 +117,12 @@ def test_a_newcomer_is_refused_at_once_when_the_line_would_outlast_the_timeout()
     clock = Clock()
     admission = Admission(max_queue=100, max_active=2, queue_timeout=3.0, clock=clock)
 
-    async def scenario() -> int:
+    async def scenario() -> list[str]:
         async with admission.turn():  # one turn of 1 s: the estimate's first measurement
             clock.now += 1.0
         assert admission.mean_turn == pytest.approx(1.0)
         release, entered = asyncio.Event(), list[int]()
-        tasks, refused = [], 0
+        tasks, refused = [], list[str]()
         try:
             # Two served at a time, 1 s each: the k-th in line waits about (k + 1) / 2 s.
             for k in range(12):
@@ -131,8 +131,7 @@ def test_a_newcomer_is_refused_at_once_when_the_line_would_outlast_the_timeout()
                 if task.done():
                     error = task.exception()
                     assert isinstance(error, Overloaded)
-                    assert error.headers() == {"Retry-After": "4"}, "8 in, 2 at a time: 4 s of work"
-                    refused += 1
+                    refused.append(error.headers()["Retry-After"])
                 else:
                     tasks.append(task)
             assert admission.waiting == 6, "the 6th in line waits 3 s; a 7th would wait 3.5 s"
@@ -141,7 +140,9 @@ def test_a_newcomer_is_refused_at_once_when_the_line_would_outlast_the_timeout()
         await asyncio.gather(*tasks)
         return refused
 
-    assert run(scenario) == 12 - 2 - 6
+    # 8 in the service, 2 at a time, 1 s each: room in 4 s; each refused client after the first
+    # also waits for the half second of work of each one refused before it.
+    assert run(scenario) == ["4", "5", "5", "6"]
 
 
 def test_a_client_that_leaves_the_line_hands_its_turn_on() -> None:
@@ -184,6 +185,19 @@ def test_retry_after_is_when_the_work_in_the_service_is_done_not_when_a_newcomer
                     pass
             # A newcomer would start in (22 + 1) / 10 = 2.3 s; the 32 in the service are done in 3.2 s.
             assert refused.value.headers() == {"Retry-After": "4"}
+            told = []
+            for _ in range(9):
+                with pytest.raises(Overloaded) as again:
+                    async with admission.place():
+                        pass
+                told.append(again.value.retry_after)
+            # Each client refused before adds its 0.1 s of work: 3.2 + 0.1 ... 3.2 + 0.9 s.
+            assert (told[:7], told[-1]) == ([4] * 7, 5), "the 10th refused: 3.2 + 0.9 = 4.1 s"
+            clock.now += 10.0  # every refused client has come back (and found it full again)
+            with pytest.raises(Overloaded) as later:
+                async with admission.place():
+                    pass
+            assert later.value.retry_after == 4, "only the clients still to come back count"
         finally:
             release.set()
         await asyncio.gather(*held)
