@@ -45,11 +45,7 @@ class FaceSimBento:
 
         uploads = {"anchor": anchor, "img1": img1, "img2": img2}
         crops = [
-            self.crop.cropper.crop(
-                np.asarray(ImageOps.exif_transpose(image).convert("RGB")), field=name
-            )
-            .pixels[None]
-            .astype(np.float32)
+            self.crop.crop_pixels(np.asarray(ImageOps.exif_transpose(image).convert("RGB")), name)
             for name, image in uploads.items()
         ]
         d1, d2 = (float(v) for v in self.distances(crops)[0])

@@ -29,9 +29,11 @@ class UploadCropper:
 
     def __call__(self, data: bytes, field: str) -> np.ndarray[Any, Any]:
         """One upload as a batch of one float32 crop."""
-        image = decode_image(data, field=field, limits=LIMITS)
-        crop = self.cropper.crop(image, field=field)
-        return crop.pixels[None].astype(np.float32)
+        return self.crop_pixels(decode_image(data, field=field, limits=LIMITS), field)
+
+    def crop_pixels(self, image: np.ndarray[Any, Any], field: str) -> np.ndarray[Any, Any]:
+        """An already decoded upright RGB image as a batch of one float32 crop."""
+        return self.cropper.crop(image, field=field).pixels[None].astype(np.float32)
 
     def blank(self) -> np.ndarray[Any, Any]:
         """A batch of one all-zero chip, for a warm-up call."""
