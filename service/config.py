@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     s3_connect_timeout: float = Field(5.0, gt=0, description="seconds to connect to S3")
     s3_read_timeout: float = Field(30.0, gt=0, description="seconds to wait for S3's next bytes")
     max_batch_size: int = Field(8, ge=1, le=256, description="requests fused into one forward pass")
-    # 24: with 64 clients on 2 vCPUs the p99 stayed at 1.7x that of 16 clients (32: 2.1x), for 0.86x
-    # their throughput (32: 0.97x); docs/BENCHMARKS.md, Overload.
+    # 24: with 64 clients on 2 vCPUs the p99 stayed at 1.5x that of 16 clients (32: 2.1x) for 0.96x
+    # their throughput; docs/BENCHMARKS.md, Overload.
     max_queue: int = Field(
         24,
         ge=1,

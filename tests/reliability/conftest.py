@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.loadgen import Clients
 from devstack import nginx, processes
 from devstack.nginx import NginxConfig, local_config
 from devstack.servers import service_env, service_process
@@ -55,6 +56,11 @@ class Service:
         return self.log.read_text(errors="replace")
 
 
+def own_address(client: int) -> dict[str, str]:
+    """Load client i's address, as a trusted hop in front of nginx would send it."""
+    return {"X-Forwarded-For": f"198.51.100.{client + 1}"}
+
+
 @dataclass(frozen=True)
 class Front:
     """A running nginx from nginx/nginx.conf.template in front of a service."""
@@ -69,8 +75,16 @@ class Front:
 
     def client(self, **kwargs: Any) -> httpx.Client:
         """HTTPS through nginx, verifying the generated certificate."""
-        context = ssl.create_default_context(cafile=str(self.cert))
-        return httpx.Client(base_url=self.https_url, verify=context, timeout=60.0, **kwargs)
+        return httpx.Client(base_url=self.https_url, verify=self.tls(), timeout=60.0, **kwargs)
+
+    def load_clients(self, **behaviour: Any) -> Clients:
+        """The load generator's clients through nginx: HTTPS, each its own client address (sent
+        by a trusted hop, as real users' would be, so each has its own rate limit)."""
+        return Clients(headers=own_address, ssl=self.tls(), **behaviour)
+
+    def tls(self) -> ssl.SSLContext:
+        """A TLS context that trusts the generated certificate."""
+        return ssl.create_default_context(cafile=str(self.cert))
 
 
 @contextmanager

@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from bench.procstats import snapshot
 from tests.reliability.conftest import Service
 from tests.reliability.corpus import Case, all_cases, sample_faces
-from tests.reliability.procinfo import peak_rss_mib, rss_mib
 
 pytestmark = [pytest.mark.e2e]
 
@@ -50,18 +50,18 @@ def test_exif_rotation_is_reported_in_upright_pixels(shared_service: Service) ->
 
 def test_corpus_leaves_memory_bounded_and_the_service_ready(shared_service: Service) -> None:
     """Three passes over the corpus: no pixel bomb is decoded, nothing accumulates."""
-    peak_before = peak_rss_mib(shared_service.pid)
+    peak_before = snapshot(shared_service.pid).hwm_mb
     with shared_service.client() as client:
         for case in CASES.values():  # warm-up pass: allocator pools and caches fill here
             send(client, case)
-        after_warmup = rss_mib(shared_service.pid)
+        after_warmup = snapshot(shared_service.pid).rss_mb
         for _ in range(2):
             for case in CASES.values():
                 assert send(client, case).status_code == case.status, case.name
-        after = rss_mib(shared_service.pid)
+        after = snapshot(shared_service.pid).rss_mb
         assert client.get("/readyz").status_code == 200
         assert client.get("/healthz").status_code == 200
-    peak_growth = peak_rss_mib(shared_service.pid) - peak_before
+    peak_growth = snapshot(shared_service.pid).hwm_mb - peak_before
     print(
         f"corpus x3: RSS after warm-up {after_warmup:.0f} MiB, after {after:.0f} MiB; "
         f"peak grew {peak_growth:.0f} MiB"

@@ -20,12 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.loadgen import Clients, Payload, Tally, run_level
 from devstack.processes import free_port
 from tests.reliability.conftest import Service, nginx_front, running_service
 from tests.reliability.corpus import form, sample_faces
 from tests.reliability.fake_s3 import Behaviour, fake_s3
 from tests.reliability.held_upload import HeldUpload, wait_drained
-from tests.reliability.loadgen import LoadResult, run_load
 
 pytestmark = [pytest.mark.e2e]
 
@@ -35,7 +35,8 @@ RETRY = re.compile(
 )
 # What a client may see from a server that is shutting down besides a 200: its connection refused
 # or closed before any response. Never a 5xx, never a half-written answer.
-REFUSED = {"ConnectError", "RemoteProtocolError", "ReadError", "WriteError"}
+REFUSED = {"ClientConnectorError", "ServerDisconnectedError", "ClientOSError",
+           "ClientConnectionResetError"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def test_sigterm_finishes_in_flight_requests_and_refuses_new_ones(
     with running_service(tiny_model, tmp_path, GRACEFUL_TIMEOUT=str(GRACE)) as service:
         held = held_uploads(service, 4)
         stop = threading.Event()
-        results: list[LoadResult] = []
+        results: list[Tally] = []
         loader = threading.Thread(
             target=lambda: results.append(_load_until(service, stop)), daemon=True
         )
@@ -257,21 +258,15 @@ def test_sigterm_finishes_in_flight_requests_and_refuses_new_ones(
     # interpreter's teardown, within the 10 s ECS allows beyond it (see the next test).
     assert drained_after < GRACE and "graceful shutdown exceeded" not in log
     assert exited_after <= GRACE + 10
-    outcomes = set(results[0].statuses)
-    assert outcomes <= {"200"} | REFUSED, results[0].summary()
-    assert results[0].statuses["200"] > 0
+    outcomes = results[0].statuses()
+    assert set(outcomes) <= {"200"} | REFUSED, results[0].summary()
+    assert outcomes["200"] > 0
 
 
-def _load_until(service: Service, stop: threading.Event) -> LoadResult:
-    faces = sample_faces()
-    return run_load(
-        lambda _: httpx.Client(base_url=service.base, timeout=30),
-        lambda client, _: client.post("/predict", files=form(faces)),
-        concurrency=4,
-        seconds=60,
-        max_requests=3000,
-        stop=stop,
-    )
+def _load_until(service: Service, stop: threading.Event) -> Tally:
+    payloads = [Payload.multipart(form(sample_faces()))]
+    return run_level(f"{service.base}/predict", payloads, concurrency=4, duration=60.0,
+                     warmup=0.0, clients=Clients(stop=stop))  # fmt: skip
 
 
 @pytest.mark.slow
@@ -323,27 +318,21 @@ def test_nginx_answers_json_503_while_the_app_is_down_and_recovers(
     faces = sample_faces()
     port = free_port()
     stop = threading.Event()
-    results: list[LoadResult] = []
+    results: list[Tally] = []
     with (
         running_service(tiny_model, tmp_path / "first", port=port) as first,
         nginx_front(port) as front,
         front.client() as client,
     ):
-
-        def through_nginx(index: int) -> httpx.Client:
-            # Each worker is its own client address (from a trusted hop) for the rate limit.
-            return front.client(headers={"X-Forwarded-For": f"198.51.100.{index + 1}"})
-
         loader = threading.Thread(
             target=lambda: results.append(
-                run_load(
-                    through_nginx,
-                    lambda c, _: c.post("/predict", files=form(faces)),
+                run_level(
+                    f"{front.https_url}/predict",
+                    [Payload.multipart(form(faces))],
                     concurrency=2,
-                    seconds=120,
-                    max_requests=5000,
-                    stop=stop,
-                    backoff=0.25,
+                    duration=120.0,
+                    warmup=0.0,
+                    clients=front.load_clients(stop=stop, retry_wait=0.25),
                 )
             ),
             daemon=True,
@@ -376,12 +365,12 @@ def test_nginx_answers_json_503_while_the_app_is_down_and_recovers(
     assert again.status_code == 200
     # Across the kill and the restart every answer was a 200 or a JSON error with Retry-After.
     load = results[0]
-    assert set(load.statuses) <= {"200", "503", "429"}, load.summary()
-    assert set(load.error_codes) <= {
+    assert set(load.statuses()) <= {"200", "503", "429"}, load.summary()
+    assert set(load.error_codes()) <= {
         "503 upstream_unavailable", "503 not_ready", "429 rate_limited"
     }, load.summary()  # fmt: skip
-    assert load.missing_retry_after == 0
-    assert load.statuses["200"] > 0 and load.statuses["503"] > 0
+    assert load.missing_retry_after() == 0
+    assert load.statuses()["200"] > 0 and load.statuses()["503"] > 0
 
 
 def _poll_until_ready(client: httpx.Client, timeout: float = 120.0) -> list[str]:

@@ -10,16 +10,16 @@ import os
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bench.loadgen import Payload, run_level
+from bench.procstats import snapshot
 from tests.reliability.conftest import Front, Service, nginx_front, running_service
 from tests.reliability.corpus import form, sample_faces
-from tests.reliability.loadgen import LoadResult, Send, run_load
-from tests.reliability.procinfo import peak_rss_mib, rss_mib
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -32,24 +32,12 @@ OVERLOAD_SECONDS = 15.0
 TRIPLETS = (("a1", "a2", "b1"), ("b1", "b2", "c1"), ("a3", "c1", "a1"), ("c1", "b2", "c1"))
 
 
-def through(front: Front) -> Callable[[int], httpx.Client]:
-    """Worker i is its own client address (sent by a trusted hop), as 32 real users would be."""
-
-    def make(index: int) -> httpx.Client:
-        return front.client(headers={"X-Forwarded-For": f"198.51.100.{index + 1}"})
-
-    return make
-
-
-def predict(faces: dict[str, bytes]) -> Send:
-    """Post one of a few triplets per request (all show faces: every answer should be 200)."""
-
-    def send(client: httpx.Client, index: int) -> httpx.Response:
-        anchor, img1, img2 = TRIPLETS[index % len(TRIPLETS)]
-        chosen = {"anchor": faces[anchor], "img1": faces[img1], "img2": faces[img2]}
-        return client.post("/predict", files=form(faces, **chosen))
-
-    return send
+def triplets(faces: dict[str, bytes]) -> list[Payload]:
+    """A few triplets, each client starting at its own (all show faces: every answer should be 200)."""
+    return [
+        Payload.multipart(form(faces, anchor=faces[a], img1=faces[b], img2=faces[c]))
+        for a, b, c in TRIPLETS
+    ]
 
 
 def batch_sizes(service: Service) -> float:
@@ -75,28 +63,31 @@ def test_soak_through_nginx_answers_and_keeps_memory_flat(
     soak_stack: tuple[Service, Front],
 ) -> None:
     service, front = soak_stack
-    faces = sample_faces()
-    clients, send = through(front), predict(faces)
-    warmup = run_load(
-        clients, send, concurrency=CONCURRENCY, seconds=WARMUP_SECONDS, max_requests=10**5
+    url, payloads, clients = (
+        f"{front.https_url}/predict",
+        triplets(sample_faces()),
+        front.load_clients(),
     )
-    before = rss_mib(service.pid)
-    soak = run_load(
-        clients, send, concurrency=CONCURRENCY, seconds=SOAK_SECONDS, max_requests=10**5
+    warmup = run_level(
+        url, payloads, concurrency=CONCURRENCY, duration=WARMUP_SECONDS, warmup=0.0, clients=clients
     )
-    after = rss_mib(service.pid)
+    before = snapshot(service.pid).rss_mb
+    soak = run_level(
+        url, payloads, concurrency=CONCURRENCY, duration=SOAK_SECONDS, warmup=0.0, clients=clients
+    )
+    after = snapshot(service.pid).rss_mb
     with front.client() as client:
         assert client.get("/readyz").status_code == 200
     print(
         f"\nsoak warm-up: {warmup.summary()}\nsoak: {soak.summary()}\n"
         f"RSS after warm-up {before:.0f} MiB, after soak {after:.0f} MiB "
-        f"({(after / before - 1) * 100:+.1f} %), peak {peak_rss_mib(service.pid):.0f} MiB; "
+        f"({(after / before - 1) * 100:+.1f} %), peak {snapshot(service.pid).hwm_mb:.0f} MiB; "
         f"mean batch {batch_sizes(service):.2f}"
     )
-    assert set(warmup.statuses) | set(soak.statuses) <= {"200", "429", "503"}, soak.summary()
-    assert set(soak.error_codes) <= {"429 rate_limited", "503 overloaded"}, soak.summary()
-    assert soak.missing_retry_after == 0
-    assert soak.statuses["200"] >= CONCURRENCY, "the soak barely ran"
+    assert set(warmup.statuses()) | set(soak.statuses()) <= {"200", "429", "503"}, soak.summary()
+    assert set(soak.error_codes()) <= {"429 rate_limited", "503 overloaded"}, soak.summary()
+    assert soak.missing_retry_after() == 0
+    assert soak.statuses()["200"] >= CONCURRENCY, "the soak barely ran"
     assert after < before * 1.10, f"RSS grew {before:.0f} -> {after:.0f} MiB during the soak"
 
 
@@ -116,13 +107,13 @@ def test_overload_is_shed_with_503_instead_of_growing_latency(
                 assert client.post("/predict", files=form(faces)).status_code == 200
                 single.append(time.perf_counter() - began)
         unloaded = statistics.median(single[1:])
-        overload: LoadResult = run_load(
-            through(front),
-            predict(faces),
+        overload = run_level(
+            f"{front.https_url}/predict",
+            triplets(faces),
             concurrency=OVERLOAD_CONCURRENCY,
-            seconds=OVERLOAD_SECONDS,
-            max_requests=100_000,
-            backoff=0.25,  # a client that honours Retry-After, impatiently
+            duration=OVERLOAD_SECONDS,
+            warmup=0.0,
+            clients=front.load_clients(retry_wait=0.25),  # honours Retry-After, impatiently
         )
         with front.client() as client:
             assert client.get("/readyz").status_code == 200
@@ -132,14 +123,15 @@ def test_overload_is_shed_with_503_instead_of_growing_latency(
         f"{overload.summary()}; successful requests in the system on average: {in_system:.1f}"
         f"\none request alone: {unloaded * 1000:.0f} ms"
     )
-    assert set(overload.statuses) <= {"200", "429", "503"}, overload.summary()
-    assert overload.error_codes["503 overloaded"] > 0, "nothing was shed"
-    assert set(overload.error_codes) <= {"429 rate_limited", "503 overloaded"}
-    assert overload.missing_retry_after == 0
-    assert overload.statuses["200"] > 0
+    assert set(overload.statuses()) <= {"200", "429", "503"}, overload.summary()
+    assert overload.error_codes()["503 overloaded"] > 0, "nothing was shed"
+    assert set(overload.error_codes()) <= {"429 rate_limited", "503 overloaded"}
+    assert overload.missing_retry_after() == 0
+    assert overload.statuses()["200"] > 0
     # Latency is bounded by the admitted work, not by the crowd: on average about MAX_QUEUE
     # successful requests are in the system (plus a few in nginx and on the wire), where a queue
     # without a bound holds nearly all 48 clients (45 measured before the fix) and every one waits.
     assert in_system < 2 * OVERLOAD_QUEUE + 4, overload.summary()
     # A refusal does not wait for the work in progress.
-    assert overload.percentile(50, "503") < overload.percentile(50, "200"), overload.summary()
+    refused, answered = (statistics.median(overload.latencies_ms(s)) for s in ("503", "200"))
+    assert refused < answered, overload.summary()

@@ -11,17 +11,36 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from PIL import Image
 
 from tests.reliability.conftest import API_KEY, Front, Service, nginx_front
 from tests.reliability.corpus import FIELDS, encode, sample_faces
 from tests.reliability.held_upload import HeldUpload, wait_drained
-from tests.reliability.procinfo import open_files, written_bytes
+from tests.support import needs
 
 pytestmark = [pytest.mark.e2e]
 
 MARKER = f"FACESIM-PRIVACY-{uuid.uuid4().hex}".encode()
+
+
+def written_bytes(pid: int) -> int:
+    """Bytes the process passed to write() and friends (files, pipes, ttys; not socket sends)."""
+    return int(psutil.Process(pid).io_counters().write_chars)
+
+
+def open_files(pid: int) -> list[str]:
+    """Where the process's file descriptors point. Read from /proc, not psutil's open_files(),
+    which leaves out deleted files: an unlinked temporary file is what a spooled upload would be."""
+    needs.linux_proc()
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            found.append(str(fd.readlink()))
+        except OSError:
+            continue  # closed while we looked
+    return found
 
 
 def with_comment(jpeg: bytes, text: bytes) -> bytes:
