@@ -124,7 +124,7 @@ class Slice:
     batch_count: float
 
 
-def _batch_totals(base_url: str) -> tuple[float, float]:
+def batch_totals(base_url: str) -> tuple[float, float]:
     """(sum, count) of the service's batch-size histogram; zeros for servers without it."""
     try:
         found = dict(BATCH.findall(httpx.get(f"{base_url}/metrics", timeout=5).text))
@@ -142,11 +142,11 @@ def measure_level(
     warmup: float,
 ) -> Slice:
     """One concurrency level: the load generator's figures plus the server's CPU and memory."""
-    (sum0, count0), before = _batch_totals(server.base_url), snapshot(server.pid)
+    (sum0, count0), before = batch_totals(server.base_url), snapshot(server.pid)
     started = time.perf_counter()
     run = run_level(f"{server.base_url}/predict", payloads,
                     concurrency=concurrency, duration=duration, warmup=warmup)  # fmt: skip
-    after, (sum1, count1) = snapshot(server.pid), _batch_totals(server.base_url)
+    after, (sum1, count1) = snapshot(server.pid), batch_totals(server.base_url)
     wall = time.perf_counter() - started
     cpu, batches = after.cpu_s - before.cpu_s, (sum1 - sum0, count1 - count0)
     return Slice(run, cpu, wall, after.hwm_mb, after.rss_mb, *batches)

@@ -7,17 +7,16 @@ FACESIM_SOAK_SECONDS lengthens the soak for a manual run (the suite's default ke
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bench.loadgen import Payload, run_level
 from bench.procstats import snapshot
+from bench.servers import batch_totals
 from tests.reliability.conftest import Front, Service, nginx_front, running_service
 from tests.reliability.corpus import form, sample_faces
 
@@ -42,9 +41,8 @@ def triplets(faces: dict[str, bytes]) -> list[Payload]:
 
 def batch_sizes(service: Service) -> float:
     """Mean triplets per forward pass so far, from the service's own /metrics."""
-    text = httpx.get(f"{service.base}/metrics", timeout=10).text
-    found = dict(re.findall(r"^facesim_inference_batch_size_(sum|count) (\S+)$", text, re.M))
-    return float(found["sum"]) / float(found["count"]) if float(found["count"]) else 0.0
+    total, count = batch_totals(service.base)
+    return total / count if count else 0.0
 
 
 @pytest.fixture(scope="module")
