@@ -93,6 +93,22 @@ class Settings(BaseSettings):
     s3_connect_timeout: float = Field(5.0, gt=0, description="seconds to connect to S3")
     s3_read_timeout: float = Field(30.0, gt=0, description="seconds to wait for S3's next bytes")
     max_batch_size: int = Field(8, ge=1, le=256, description="requests fused into one forward pass")
+    # Four: a forward pass costs less CPU per request in a batch of 4 than of 1 or 2; with four
+    # clients on 2 vCPUs batches grew from 1.8 to 4 requests, CPU per request fell 10 %, throughput
+    # rose 6 % and the p99 fell from 221 to 174 ms (docs/BENCHMARKS.md, the BATCH_FILL A/B).
+    batch_fill: int = Field(
+        4,
+        ge=1,
+        description="a batch smaller than this waits (up to BATCH_WAIT) for requests whose images "
+        "are being decoded and cropped right now; 1 = never wait",
+    )
+    # Cropping the small photos of four clients takes tens of milliseconds; the bound is for phone
+    # photos, whose crops take about a second under load (a batch would wait for nothing then).
+    batch_wait: float = Field(
+        0.15,
+        ge=0,
+        description="the longest such wait in seconds; a lone request never waits",
+    )
     # 24: with 64 clients on 2 vCPUs the p99 stayed at 1.5x that of 16 clients (32: 2.1x) for 0.96x
     # their throughput; docs/BENCHMARKS.md, Overload.
     max_queue: int = Field(

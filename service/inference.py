@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,8 +37,9 @@ class _Job:
 class InferenceQueue:
     """Serialises model calls on one thread; whatever queued while the model ran becomes one batch.
 
-    There is no waiting for a batch to fill, so a lone request pays nothing; under load the batch
-    grows up to max_batch. At most max_queue requests wait (service.admission lets fewer in).
+    A batch smaller than `fill` may wait, up to `max_wait` seconds, for requests whose inputs are
+    being prepared right now (and only for them), so a lone request pays nothing; under load the
+    batch grows up to max_batch. At most max_queue requests wait (service.admission lets fewer in).
     """
 
     def __init__(
@@ -48,9 +49,14 @@ class InferenceQueue:
         max_batch: int,
         max_queue: int,
         observe: Callable[[int, float], None] | None = None,
+        fill: int = 1,
+        max_wait: float = 0.0,
     ) -> None:
         self._model = model
         self._max_batch = max_batch
+        self._fill = min(fill, max_batch)
+        self._max_wait = max_wait
+        self._preparing = 0  # requests whose inputs are being prepared (preparing())
         self._queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=max_queue)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
         self._observe = observe
@@ -73,6 +79,15 @@ class InferenceQueue:
         """Requests waiting for the model."""
         return self._queue.qsize()
 
+    @contextlib.contextmanager
+    def preparing(self) -> Iterator[None]:
+        """Mark a request whose inputs are being prepared: a small batch may wait for it."""
+        self._preparing += 1
+        try:
+            yield
+        finally:
+            self._preparing -= 1
+
     async def run(self, *inputs: Array) -> NDArray[np.float64]:
         """Queue one request's inputs (rows on axis 0) and wait for its rows of the answer."""
         rows = int(inputs[0].shape[0])
@@ -89,9 +104,7 @@ class InferenceQueue:
         """Take what is queued (up to max_batch), run it on the model thread, hand back results."""
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self._max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            batch = await self._take()
             try:
                 result = await loop.run_in_executor(self._executor, self._forward, batch)
             except Exception as exc:  # delivered to every waiting request, which reports it
@@ -104,6 +117,27 @@ class InferenceQueue:
                 if not job.done.done():
                     job.done.set_result(result[start : start + job.rows])
                 start += job.rows
+
+    async def _take(self) -> list[_Job]:
+        """The next batch: what is queued, and while it is under `fill`, what is being prepared.
+
+        Waiting costs the cores nothing (they are preparing the requests waited for) and the forward
+        pass's CPU per request falls with the batch (docs/BENCHMARKS.md, the BATCH_FILL A/B).
+        """
+        batch = [await self._queue.get()]
+        deadline = asyncio.get_running_loop().time() + self._max_wait
+        while len(batch) < self._max_batch:
+            if not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+                continue
+            left = deadline - asyncio.get_running_loop().time()
+            if len(batch) >= self._fill or self._preparing <= 0 or left <= 0:
+                return batch
+            try:
+                batch.append(await asyncio.wait_for(self._queue.get(), left))
+            except TimeoutError:
+                return batch
+        return batch
 
     def _forward(self, batch: list[_Job]) -> NDArray[np.float64]:
         """Concatenate the requests' inputs and run one forward pass (on the inference thread)."""

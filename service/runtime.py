@@ -107,6 +107,8 @@ class Runtime:
             max_batch=self.settings.max_batch_size,
             max_queue=self.settings.max_queue,
             observe=self.metrics.observe_batch,
+            fill=self.settings.batch_fill,
+            max_wait=self.settings.batch_wait,
         )
         queue.start()
         self.queue = queue

@@ -59,11 +59,15 @@ def run_with_queue(
     *,
     max_batch: int = 8,
     max_queue: int = 32,
+    fill: int = 1,
+    max_wait: float = 0.0,
 ) -> T:
     """Start a queue on a fresh event loop, run the scenario, stop the queue."""
 
     async def main() -> T:
-        queue = InferenceQueue(model, max_batch=max_batch, max_queue=max_queue)
+        queue = InferenceQueue(
+            model, max_batch=max_batch, max_queue=max_queue, fill=fill, max_wait=max_wait
+        )
         queue.start()
         try:
             return await scenario(queue)
@@ -156,3 +160,59 @@ def test_requests_of_several_rows_each_get_their_own_rows_back_in_order() -> Non
     assert model.batches == [1, 6], "three requests of 3, 1 and 2 rows ran as one batch of six"
     want = [[0], [1, 2, 3], [4], [5, 6]]
     assert answers == [[pytest.approx(expected(k)) for k in ks] for ks in want]
+
+
+async def prepared_later(queue: InferenceQueue, k: int, seconds: float) -> tuple[float, float]:
+    """Request k, whose inputs take `seconds` to prepare, marked as being prepared meanwhile."""
+    with queue.preparing():
+        await asyncio.sleep(seconds)
+    return await ask(queue, k)
+
+
+def test_a_small_batch_waits_for_the_requests_being_prepared() -> None:
+    model = RowWiseModel()
+
+    async def scenario(queue: InferenceQueue) -> list[tuple[float, float]]:
+        return await asyncio.gather(
+            ask(queue, 0), prepared_later(queue, 1, 0.05), prepared_later(queue, 2, 0.1)
+        )
+
+    answers = run_with_queue(model, scenario, fill=4, max_wait=5.0)
+    assert model.batches == [3], "the ready request waited for the two being prepared"
+    assert answers == [expected(k) for k in range(3)]
+
+
+def test_a_batch_waits_no_longer_than_max_wait_nor_once_it_holds_fill() -> None:
+    model = RowWiseModel()
+
+    async def scenario(queue: InferenceQueue) -> list[tuple[float, float]]:
+        late = [prepared_later(queue, k, 0.05) for k in (1, 2)] + [prepared_later(queue, 3, 0.3)]
+        return await asyncio.gather(ask(queue, 0), *late)
+
+    answers = run_with_queue(model, scenario, fill=3, max_wait=2.0)
+    assert model.batches == [3, 1], "full at fill=3: the slower fourth request was not waited for"
+    assert answers == [expected(k) for k in range(4)]
+    slow = RowWiseModel()
+
+    async def waits_out(queue: InferenceQueue) -> float:
+        started = asyncio.get_running_loop().time()
+        with queue.preparing():  # a request that never reaches the model in time
+            await ask(queue, 0)
+        return asyncio.get_running_loop().time() - started
+
+    waited = run_with_queue(slow, waits_out, fill=4, max_wait=0.2)
+    assert slow.batches == [1]
+    assert 0.2 <= waited < 5.0, "the batch went once max_wait had passed"
+
+
+def test_a_lone_request_never_waits_for_a_batch() -> None:
+    model = RowWiseModel()
+
+    async def scenario(queue: InferenceQueue) -> float:
+        started = asyncio.get_running_loop().time()
+        await ask(queue, 0)
+        return asyncio.get_running_loop().time() - started
+
+    waited = run_with_queue(model, scenario, fill=8, max_wait=30.0)
+    assert model.batches == [1]
+    assert waited < 5.0, "nothing was being prepared, so the batch went at once"

@@ -51,14 +51,15 @@ async def _run(
     async with runtime.admission.place():
         images = await read_images(request, fields, settings.max_request_bytes)
         async with runtime.admission.turn():
-            faces = await prepare_faces(
-                images,
-                face.cropper,
-                settings,
-                metrics,
-                runtime.preprocess_pool,
-                min_face_px=face.manifest.min_face_px,
-            )
+            with queue.preparing():
+                faces = await prepare_faces(
+                    images,
+                    face.cropper,
+                    settings,
+                    metrics,
+                    runtime.preprocess_pool,
+                    min_face_px=face.manifest.min_face_px,
+                )
             chips = (faces[n].crop.pixels[np.newaxis] for n in (fields[0], fields[1], fields[-1]))
             row = (await queue.run(*chips))[0]
     return loaded, faces, (float(row[0]), float(row[1]))
