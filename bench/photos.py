@@ -18,9 +18,8 @@ from PIL import Image, ImageDraw, ImageFilter
 from skimage import data as skimage_data
 
 from bench.loadgen import Payload
-from service.paths import LFW_DIR, REPO_ROOT
+from service.paths import LFW_ARCHIVE, REPO_ROOT
 
-LFW_ARCHIVE = LFW_DIR / "lfw-deepfunneled.tgz"
 # anchor and img1 show the same person, img2 another; all three early in the archive (fast to find).
 LFW_MEMBERS = {
     "anchor": "lfw-deepfunneled/Padraig_Harrington/Padraig_Harrington_0001.jpg",

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.tar_extract import extract_data
-from service.paths import LFW_DIR, REPO_ROOT
+from service.paths import LFW_ARCHIVE, LFW_DIR, REPO_ROOT
 
 DEFAULT_DATA = LFW_DIR
 DEFAULT_CACHE = REPO_ROOT / ".cache"
 IMAGES_DIRNAME = "lfw-deepfunneled"
-TARBALL_NAME = "lfw-deepfunneled.tgz"
+TARBALL_NAME = LFW_ARCHIVE.name
 N_FOLDS = 10
 
 

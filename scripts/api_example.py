@@ -18,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from service.config import Settings
 from service.main import create_app
 from service.paths import REPO_ROOT as REPO
+from service.paths import SAMPLE_FACES as FACES
 from tests.conftest import wait_ready
 
-FACES = REPO / "tests" / "data" / "faces"
 REQUEST = {"anchor": "a2.jpg", "img1": "b1.jpg", "img2": "a1.jpg"}
 API_DOC = REPO / "docs" / "API.md"
 README = REPO / "README.md"

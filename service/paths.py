@@ -7,6 +7,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 LFW_DIR = REPO_ROOT.parent / "shared" / "data" / "lfw"
 # The example kinds' data sets (digits, census, banknotes), beside LFW.
 EXAMPLES_DIR = REPO_ROOT.parent / "shared" / "data" / "examples"
+# The official deep-funneled tarball, as LFW's README names it (read in place, or extracted once).
+LFW_ARCHIVE = LFW_DIR / "lfw-deepfunneled.tgz"
+# The handful of committed sample faces (attribution beside them): tests, the page, the README's example.
+SAMPLE_FACES = REPO_ROOT / "tests" / "data" / "faces"
 
 
 def repo_relative(path: Path) -> str:

@@ -14,12 +14,11 @@ from fastapi.testclient import TestClient
 
 from service.config import DEFAULT_MODEL, Settings
 from service.main import create_app
-from service.paths import LFW_DIR
-from service.paths import REPO_ROOT as REPO
+from service.paths import LFW_ARCHIVE, LFW_DIR, SAMPLE_FACES
 from service.runtime import Runtime
 from tests.support.tiny_model import write_model
 
-FACES = REPO / "tests" / "data" / "faces"
+FACES = SAMPLE_FACES
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +32,7 @@ def lfw_sample() -> dict[str, bytes]:
     """48 LFW images spread over the whole set (every 275th), read from the tarball, not extracted."""
     import tarfile
 
-    tarball = LFW_DIR / "lfw-deepfunneled.tgz"
+    tarball = LFW_ARCHIVE
     if not tarball.is_file():
         pytest.fail(f"LFW is not at {LFW_DIR} (see its README)")
     images: dict[str, bytes] = {}

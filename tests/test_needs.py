@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from service.paths import LFW_ARCHIVE
 from tests.support import needs
 
 TESTS = Path(__file__).resolve().parent
@@ -22,10 +23,10 @@ ALLOWED = {
 def lfw_copy(directory: Path, *, corrupt: bool = False) -> Path:
     directory.mkdir()
     (directory / "pairs.txt").write_text("10\t300\n")
-    (directory / "lfw-deepfunneled.tgz").write_bytes(b"not really a tarball")
+    (directory / LFW_ARCHIVE.name).write_bytes(b"not really a tarball")
     sums = "".join(
         f"{hashlib.sha256((directory / name).read_bytes()).hexdigest()}  {name}\n"
-        for name in ("lfw-deepfunneled.tgz", "pairs.txt")
+        for name in (LFW_ARCHIVE.name, "pairs.txt")
     )
     (directory / "SHA256SUMS").write_text(sums)
     if corrupt:

@@ -24,9 +24,9 @@ from infra.constructs.ingress import TestTraffic
 from infra.constructs.log_retention import RETENTION
 from infra.nag import acknowledge
 from infra.probe import examples
+from service.paths import REPO_ROOT
 
-REPO: Final = Path(__file__).resolve().parents[2]
-PROBE: Final = REPO / "infra" / "probe"
+PROBE: Final = REPO_ROOT / "infra" / "probe"
 HANDLER: Final = "probe.hook.handler"
 # Three attempts of readiness + model + one request per route, each up to 25 s, with pauses.
 TIMEOUT: Final = Duration.minutes(5)
@@ -40,7 +40,7 @@ def build_bundle(kind: str, into: Path, model: str | None = None) -> Path:
     target = package / "examples" / kind
     target.mkdir(parents=True)
     for name in sorted(kind_examples.file_names):
-        shutil.copyfile(REPO / kind_examples.source / name, target / name)
+        shutil.copyfile(REPO_ROOT / kind_examples.source / name, target / name)
     return into
 
 

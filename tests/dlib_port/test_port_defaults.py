@@ -10,8 +10,7 @@ import pytest
 
 from dlib_port import release
 from scripts import port_dlib
-
-REPO = Path(__file__).resolve().parents[2]
+from service.paths import REPO_ROOT as REPO
 
 
 class PortStarted(Exception):

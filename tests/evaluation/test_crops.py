@@ -16,8 +16,8 @@ from service.kinds.face.crop import cropper_for
 from service.kinds.face.manifest import read_face_manifest
 from service.kinds.face.prepare import prepare_one
 from service.manifest import manifest_path_for
+from service.paths import SAMPLE_FACES as FACES
 
-FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
 # The committed samples are LFW deep-funneled images; their LFW names.
 LFW_NAMES = {
     "a1": "Colin_Powell_0001",

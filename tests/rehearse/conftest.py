@@ -20,6 +20,7 @@ import pytest
 from devstack.processes import free_port
 from rehearse.compose import Stack, read_config
 from rehearse.engine import Engine, EngineUnavailable
+from service.paths import REPO_ROOT
 from tests.support import needs
 
 # What compose.yaml reads from the environment: unset, its own defaults apply.
@@ -107,4 +108,4 @@ def wait_ready(stack: Stack, timeout: float = READY_TIMEOUT_S) -> float:
 def model_file(stack: Stack) -> Path:
     """The models/ file the stack serves (compose.yaml's MODEL)."""
     uri = stack.config()["services"]["app"]["environment"]["MODEL_URI"]
-    return Path(__file__).resolve().parents[2] / "models" / uri.rsplit("/", 1)[-1]
+    return REPO_ROOT / "models" / uri.rsplit("/", 1)[-1]

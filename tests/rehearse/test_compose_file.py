@@ -11,9 +11,9 @@ import pytest
 from rehearse.compose import Stack
 from rehearse.engine import Engine
 from service.config import DEFAULT_MODEL
+from service.paths import REPO_ROOT as REPO
 from tests.rehearse.conftest import compose_config
 
-REPO = Path(__file__).resolve().parents[2]
 HADOLINT = REPO / ".venv" / "bin" / "hadolint"
 SERVICES = {"task", "s3", "model-publish", "app", "nginx"}
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
+from service.paths import REPO_ROOT as REPO
 from tests.infra.conftest import DEFAULT_CONTEXT, synthesize
 from tests.rehearse.conftest import compose_config
 from tests.rehearse.task_shape import ContainerShape, from_compose, from_task
 
 pytestmark = [pytest.mark.infra]
 
-REPO = Path(__file__).resolve().parents[2]
 CONTAINERS = ["app", "nginx"]
 # The build context of each ECR repository's image, as scripts/deploy.sh's push_image builds them.
 IMAGE_CONTEXTS = {"app": REPO, "nginx": REPO / "nginx"}

@@ -18,12 +18,12 @@ import boto3
 import pytest
 
 from rehearse.compose import Stack
+from service.paths import SAMPLE_FACES as FACES
 from tests.rehearse.conftest import client, readiness, wait_ready
 
 # A cold session builds the bases and the images (~7 min on 2 cores); pytest-timeout's default is 15.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.containers, pytest.mark.timeout(2400)]
 
-FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
 # anchor and img1 are the same person, img2 another: the README's example request.
 PREDICT_FILES = {"anchor": "a1.jpg", "img1": "a2.jpg", "img2": "b1.jpg"}
 # Fargate pulls the whole image at every task start (docs/DEPLOY.md, image hygiene).

@@ -13,13 +13,13 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
+from service.paths import SAMPLE_FACES as FACES
+
 FIELDS = ("anchor", "img1", "img2")
 MIB = 1024 * 1024
 # The shared service's limits (tests/reliability/conftest.py).

@@ -10,7 +10,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 import service
-from tests.conftest import REPO, ClientFactory, wait_ready
+from service.paths import REPO_ROOT as REPO
+from tests.conftest import ClientFactory, wait_ready
 
 
 def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 
 from service.checksums import sha256_of
+from service.paths import REPO_ROOT as REPO
 from training.examples import card
 from training.examples.records import VERSION, Probe, Trained
 
-REPO = Path(__file__).resolve().parents[2]
 # The reloaded file may differ from the in-process model only by float rounding.
 RELOAD_TOLERANCE = 1e-5
 # Layers Keras ships (keras.src.layers.*) and the functional Model: nothing custom, no Lambda.

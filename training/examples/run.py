@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from service.paths import REPO_ROOT as REPO
 from training.examples import digits, tabular
 from training.examples.provenance import commit_of
-from training.examples.publish import REPO, Published, publish
+from training.examples.publish import Published, publish
 from training.examples.records import Trained
 from training.examples.tables import BANKNOTE, CENSUS
 

@@ -17,7 +17,8 @@ from service.kinds.face.faces import Box, FaceCrop
 from service.kinds.face.manifest import Calibration
 from service.kinds.face.prepare import Prepared, face_out
 from service.main import create_app
-from tests.conftest import REPO, wait_ready
+from service.paths import REPO_ROOT as REPO
+from tests.conftest import wait_ready
 from tests.support import large_photos
 from tests.support.tiny_model import write_model
 

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from service.config import Settings
 from service.main import create_app
-from tests.conftest import REPO, wait_ready
+from service.paths import REPO_ROOT as REPO
+from tests.conftest import wait_ready
 from tests.kinds.face.test_face_quality import shrunk
 from tests.support.tiny_model import write_model
 

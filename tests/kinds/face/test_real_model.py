@@ -17,6 +17,7 @@ from scripts.api_example import API_DOC, BLOCK, FACES, README, README_LINE, REQU
 from service.config import DEFAULT_MODEL, Settings
 from service.kinds.face.manifest import read_face_manifest
 from service.main import create_app
+from service.paths import LFW_ARCHIVE
 from tests.conftest import LFW_DIR, wait_ready
 from tests.kinds.face.test_face_quality import shrunk
 from tests.support import needs
@@ -54,7 +55,7 @@ def lfw_pairs() -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
 
     wanted = {member(n, i) for p in same + diff for n, i in ((p[0], p[1]), (p[2], p[3]))}
     images: dict[str, bytes] = {}
-    with tarfile.open(LFW_DIR / "lfw-deepfunneled.tgz", "r:gz") as tar:
+    with tarfile.open(LFW_ARCHIVE, "r:gz") as tar:
         for info in tar:
             if info.name in wanted:
                 fh = tar.extractfile(info)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from tests.conftest import REPO
+from service.paths import REPO_ROOT as REPO
 from tests.support import needs
 from training.examples.datasets import read_idx
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from service.paths import REPO_ROOT as REPO
 from tests.support import needs
 
 EXAMPLES_DIR = REPO.parent / "shared" / "data" / "examples"

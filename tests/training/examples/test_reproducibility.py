@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from service.paths import REPO_ROOT as REPO
 
 
 def _train(out: Path, seed: int, order: str) -> dict[str, str]:
