@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from types import FrameType
 
 import uvicorn
 from pydantic import ValidationError
@@ -11,6 +12,21 @@ from pydantic import ValidationError
 from service.config import Settings, describe_error
 from service.logs import configure_logging
 from service.main import create_app
+from service.runtime import Runtime
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the runtime when its graceful shutdown begins (uploads still
+    arriving at its end are answered 503, not 500)."""
+
+    def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
+        super().__init__(config)
+        self._runtime = runtime
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """SIGTERM or SIGINT: drain."""
+        self._runtime.draining = True
+        super().handle_exit(sig, frame)
 
 
 def main() -> int:
@@ -40,7 +56,7 @@ def main() -> int:
         forwarded_allow_ips="127.0.0.1",
         server_header=False,
     )
-    servers.append(uvicorn.Server(config))
+    servers.append(_Server(config, app.state.runtime))
     # uvicorn re-raises SIGTERM/SIGINT once its graceful shutdown is over (the process would then
     # die by the signal, exit status 143); every request was answered or GRACEFUL_TIMEOUT passed by
     # then, so this is a clean stop: the handlers uvicorn restores ignore it and we exit 0.

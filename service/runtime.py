@@ -46,6 +46,7 @@ class Runtime:
         self.queue: InferenceQueue | None = None
         self.fatal_error: str | None = None
         self.stopping = False
+        self.draining = False  # the server takes no new connections (SIGTERM); set by __main__
         self._task: asyncio.Task[None] | None = None
         self.admission = Admission(
             max_queue=settings.max_queue,

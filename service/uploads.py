@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -11,7 +12,13 @@ from dataclasses import dataclass, field
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from service.errors import InvalidImage, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from service.errors import (
+    InvalidImage,
+    InvalidRequest,
+    ModelNotReady,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 # Far more than any route's fields; a body of thousands of tiny parts is refused while parsing
 # (it would otherwise cost ~10x its size in memory and seconds of event-loop time).
@@ -39,10 +46,19 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {limit} bytes")
     received = bytearray()
-    async for chunk in request.stream():
-        received.extend(chunk)
-        if len(received) > limit:
-            raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+    try:
+        async for chunk in request.stream():
+            received.extend(chunk)
+            if len(received) > limit:
+                raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
+    except asyncio.CancelledError:
+        # At the end of GRACEFUL_TIMEOUT uvicorn cancels what still runs and answers 500; an upload
+        # still arriving then is the client's delay, not a fault: 503, retry (on another task).
+        if not getattr(request.app.state.runtime, "draining", False):
+            raise
+        if (task := asyncio.current_task()) is not None:
+            task.uncancel()
+        raise ModelNotReady("the service is shutting down; the upload had not arrived") from None
     return bytes(received)
 
 
