@@ -9,10 +9,10 @@ from typing import Any
 
 from devstack import browser
 from devstack.servers import service_env, service_process
-from service.paths import REPO_ROOT, SAMPLE_FACES
+from service.paths import REPO_ROOT
+from service.paths import SAMPLE_FACES as FACES
 
 OUTPUT = REPO_ROOT / "docs" / "page.png"
-FACES = SAMPLE_FACES
 # Anchor, candidate 1 (another person), candidate 2 (the anchor's person): the README's example.
 CHOSEN = {"anchor": "a2.jpg", "img1": "b1.jpg", "img2": "a1.jpg"}
 VIEWPORT = {"width": 1000, "height": 900}

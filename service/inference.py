@@ -124,13 +124,14 @@ class InferenceQueue:
         Waiting costs the cores nothing (they are preparing the requests waited for) and the forward
         pass's CPU per request falls with the batch (docs/BENCHMARKS.md, the BATCH_FILL A/B).
         """
+        loop = asyncio.get_running_loop()
         batch = [await self._queue.get()]
-        deadline = asyncio.get_running_loop().time() + self._max_wait
+        deadline = loop.time() + self._max_wait
         while len(batch) < self._max_batch:
             if not self._queue.empty():
                 batch.append(self._queue.get_nowait())
                 continue
-            left = deadline - asyncio.get_running_loop().time()
+            left = deadline - loop.time()
             if len(batch) >= self._fill or self._preparing <= 0 or left <= 0:
                 return batch
             try:

@@ -54,7 +54,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     except asyncio.CancelledError:
         # At the end of GRACEFUL_TIMEOUT uvicorn cancels what still runs and answers 500; an upload
         # still arriving then is the client's delay, not a fault: 503, retry (on another task).
-        if not getattr(request.app.state.runtime, "draining", False):
+        if not request.app.state.runtime.draining:
             raise
         if (task := asyncio.current_task()) is not None:
             task.uncancel()

@@ -14,11 +14,10 @@ from fastapi.testclient import TestClient
 
 from service.config import DEFAULT_MODEL, Settings
 from service.main import create_app
-from service.paths import LFW_ARCHIVE, LFW_DIR, SAMPLE_FACES
+from service.paths import LFW_ARCHIVE, LFW_DIR
+from service.paths import SAMPLE_FACES as FACES
 from service.runtime import Runtime
 from tests.support.tiny_model import write_model
-
-FACES = SAMPLE_FACES
 
 
 @pytest.fixture(scope="session")

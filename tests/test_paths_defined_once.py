@@ -4,24 +4,16 @@ worked it out again would go wrong alone when the layout changes."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 from service.paths import REPO_ROOT
+from tests.test_repo_paths import tracked_text_files
 
 OWNER = "service/paths.py"
 # Path(__file__)[.resolve()] then .parent... or .parents[N]: a folder found from the file's own place.
 FROM_FILE = re.compile(r"Path\(__file__\)(?:\.resolve\(\))?((?:\.parent\b)+|\.parents\[(\d+)\])")
 # What only the owner names: the LFW tarball and the sample faces' folder.
 NAMED = re.compile(r'lfw-deepfunneled\.tgz|"tests"\s*/\s*"data"\s*/\s*"faces"')
-
-
-def python_files() -> list[str]:
-    """Every tracked Python file, relative to the repository."""
-    listed = subprocess.run(
-        ["git", "ls-files", "*.py"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    )
-    return listed.stdout.split()
 
 
 def reached(relative: str, match: re.Match[str]) -> Path:
@@ -46,9 +38,9 @@ def offenders(relative: str, text: str) -> list[str]:
 def test_only_service_paths_locates_the_repository_lfw_and_the_sample_faces() -> None:
     found = [
         line
-        for relative in python_files()
-        if relative not in (OWNER, "tests/test_paths_defined_once.py")
-        for line in offenders(relative, (REPO_ROOT / relative).read_text())
+        for relative, text in tracked_text_files()
+        if relative.endswith(".py") and relative not in (OWNER, "tests/test_paths_defined_once.py")
+        for line in offenders(relative, text)
     ]
     assert not found, "import them from service.paths instead:\n" + "\n".join(found)
 

@@ -25,11 +25,11 @@ import pytest
 
 from devstack import processes
 from devstack.stack import read_state
-from service.paths import REPO_ROOT, SAMPLE_FACES
+from service.paths import REPO_ROOT
+from service.paths import SAMPLE_FACES as FACES
 from tests.support import needs
 
 STACK_CLI = REPO_ROOT / "scripts" / "stack.py"
-FACES = SAMPLE_FACES
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,11 @@ from infra.probe import canary, hook
 from infra.probe.client import Endpoint, fetch
 from infra.probe.examples import EXAMPLES, MODEL_EXAMPLES, examples_for
 from infra.probe.release import Expected, passed, release_checks
-from service.paths import SAMPLE_FACES
+from service.paths import SAMPLE_FACES as FACES
 from tests.infra.conftest import REPO
 
 KEY = "test-key-0123456789"
 HEADER = ("X-Facesim-Release", "candidate")
-FACES = SAMPLE_FACES
 
 
 class FakeRelease(BaseHTTPRequestHandler):
