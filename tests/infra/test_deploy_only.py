@@ -19,6 +19,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from service.config import DEFAULT_MODEL
 from tests.infra.conftest import CDK_JSON_CONTEXT, REPO
 
 DEPLOY_REQUIREMENTS = REPO / "requirements-deploy.txt"
@@ -126,6 +127,4 @@ sys.exit(model or plan)
 
 
 def _default_model() -> str:
-    from service.config import DEFAULT_MODEL
-
     return str(DEFAULT_MODEL)

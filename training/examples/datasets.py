@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from service.checksums import sha256_of
+
 # IDX magic numbers: unsigned bytes, 3 dimensions (images) or 1 (labels).
 IDX_IMAGES = 0x00000803
 IDX_LABELS = 0x00000801
@@ -34,8 +36,6 @@ class Table:
 
 def data_file(root: Path, relative: str) -> DataFile:
     """The file's recorded sha256 (from SHA256SUMS beside it), checked against the file's bytes."""
-    from service.checksums import sha256_of
-
     path = root / relative
     sums = path.parent / "SHA256SUMS"
     listed = {}

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from service.kinds.image.preprocess import ImagePreprocessing, prepare
-from training.examples import datasets, samples
+from training.examples import datasets, keras_models, samples
 from training.examples.keras_models import Augmentation, FitSettings
 from training.examples.metrics import evaluate
 from training.examples.records import VERSION, CardText, Probe, Trained
@@ -92,8 +92,6 @@ def load(root: Path) -> Digits:
 
 def train(root: Path, *, log: Any = print) -> Trained:
     """Split, fit with augmentation (early stopping on a validation slice), evaluate on held-out."""
-    from training.examples import keras_models
-
     files = [datasets.data_file(root, IMAGES), datasets.data_file(root, LABELS)]
     digits = load(root)
     labels = [str(d) for d in range(10)]
@@ -171,7 +169,5 @@ def train(root: Path, *, log: Any = print) -> Trained:
 
 def _label_of(model: Any, image: NDArray[np.uint8]) -> int:
     """The model's digit for an RGB image, prepared as the service prepares it."""
-    from training.examples import keras_models
-
     pixels = prepare(image, PREPROCESSING, INPUT_SHAPE).astype(np.float32)[None]
     return int(keras_models.predict(model, pixels).argmax(axis=1)[0])

@@ -15,7 +15,7 @@ import numpy as np
 
 from service.checksums import sha256_of
 from service.paths import REPO_ROOT as REPO
-from training.examples import card
+from training.examples import card, keras_models
 from training.examples.records import VERSION, Probe, Trained
 
 # The reloaded file may differ from the in-process model only by float rounding.
@@ -77,8 +77,6 @@ def publish(
     log: Any = print,
 ) -> Published:
     """Write models/<name>-1.0.0.{h5,json,md} and the samples; the manifest carries no time or host."""
-    from training.examples import keras_models
-
     stem = f"{trained.name}-{VERSION}"
     model_path = out_dir / f"{stem}.h5"
     keras_models.save(trained.model, model_path)

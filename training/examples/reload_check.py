@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from training.examples import keras_models
+
 
 def main(argv: list[str]) -> int:
     """Print {"probabilities": [[...]], "layers": [...], "inputs": [...]} for the model and inputs."""
-    from training.examples import keras_models
-
     model_path, inputs_path = Path(argv[0]), Path(argv[1])
     model = keras_models.load(model_path)
     with np.load(inputs_path) as archive:

@@ -18,7 +18,7 @@ from service.kinds.tabular.features import (
     NumericFeature,
     encode_rows,
 )
-from training.examples import datasets
+from training.examples import datasets, keras_models
 from training.examples.metrics import evaluate, slices
 from training.examples.records import VERSION, Probe, Trained
 from training.examples.split import stratified_split, within
@@ -73,8 +73,6 @@ def refusal(row: Row, features: Sequence[Feature]) -> str | None:
 
 def train(spec: TableSpec, root: Path, *, log: Any = print) -> Trained:
     """Split, fit (early stopping on a validation slice), evaluate on held-out rows the service accepts."""
-    from training.examples import keras_models
-
     source = datasets.data_file(root, spec.data)
     table = datasets.read_table(root / spec.data)
     values = list(spec.labels)
