@@ -163,7 +163,7 @@ def _ms(event: Event) -> float:
 
 
 def _error_code(status: int, body: bytes) -> str | None:
-    """An error answer's JSON `error.code`; "not-json" when it has none; None below 400."""
+    """An error answer's JSON `error.code`; "no-code" when it has none; None below 400."""
     if status < 400:
         return None
     try:

@@ -46,16 +46,6 @@ def snapshot(root: int) -> TreeStats:
     return TreeStats(tuple(pids), cpu, round(rss, 1), round(hwm, 1))
 
 
-def busy_processes() -> list[str]:
-    """Command lines of running processes that match BUSY_PATTERNS (training, evaluation)."""
-    commands = (
-        " ".join(p.info["cmdline"] or [])
-        for p in psutil.process_iter(["cmdline"])
-        if p.pid != os.getpid()
-    )
-    return [command[:200] for command in commands if any(p in command for p in BUSY_PATTERNS)]
-
-
 def cpu_hogs(seconds: float = 1.0, threshold: float = 0.1) -> list[dict[str, Any]]:
     """Other processes using more than `threshold` of a core over `seconds`: what the run competes with."""
     procs = [p for p in psutil.process_iter(["cpu_times", "cmdline"]) if p.pid != os.getpid()]
@@ -71,6 +61,11 @@ def cpu_hogs(seconds: float = 1.0, threshold: float = 0.1) -> list[dict[str, Any
     return sorted(hogs, key=lambda h: -float(h["cores"]))
 
 
+def training(hogs: list[dict[str, Any]]) -> list[str]:
+    """The CPU users that are model training or evaluation (BUSY_PATTERNS)."""
+    return [str(h["command"]) for h in hogs if any(p in str(h["command"]) for p in BUSY_PATTERNS)]
+
+
 def load_average() -> list[float]:
     """The 1, 5 and 15 minute load averages."""
     return [round(v, 2) for v in psutil.getloadavg()]
@@ -78,19 +73,16 @@ def load_average() -> list[float]:
 
 def machine(at: str) -> dict[str, Any]:
     """The load at the run's `at` ("start" or "end"), with the machine itself at the start."""
-    load = {f"load_average_at_{at}": load_average()}
+    load, hogs = {f"load_average_at_{at}": load_average()}, cpu_hogs()
     if at == "end":
-        return load | {
-            "training_running_at_end": busy_processes(),
-            "other_cpu_users_at_end": cpu_hogs(),
-        }
+        return load | {"training_running_at_end": training(hogs), "other_cpu_users_at_end": hogs}
     return {
         "cpu_count": os.cpu_count(),
         "cpu_model": _field("/proc/cpuinfo", "model name") or "unknown",  # psutil does not name it
         "memory_gib": round(psutil.virtual_memory().total / 1024**3, 1),
         **load,
-        "training_running": busy_processes(),
-        "other_cpu_users_at_start": cpu_hogs(),
+        "training_running": training(hogs),
+        "other_cpu_users_at_start": hogs,
         "python": platform.python_version(),
         "platform": platform.platform(),
     }

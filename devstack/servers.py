@@ -80,7 +80,6 @@ def service_process(
     port: int | None = None,
     log: Path | None = None,
     wait_ready: bool = True,
-    timeout: float = 180.0,
 ) -> Iterator[tuple[str, psutil.Popen]]:
     """`python -m service` (the real server command) for a `with` block; yields (base URL, process)."""
     base = f"http://{HOST}:{port or (port := free_port())}"
@@ -91,6 +90,5 @@ def service_process(
         env={**env, "PORT": str(port)},
         cwd=REPO_ROOT,
         ready_url=f"{base}/readyz" if wait_ready else None,
-        timeout=timeout,
     ) as proc:
         yield base, proc

@@ -12,10 +12,7 @@ from devstack.stack import StackState
 
 def _shown(path: str) -> str:
     """Paths relative to the current directory when under it (shorter to copy)."""
-    try:
-        return os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else path
-    except ValueError:
-        return path
+    return os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else path
 
 
 def describe(current: StackState) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.conftest import FACES
+from service.paths import SAMPLE_FACES as FACES
 
 SIZE = (4000, 3000)  # a phone photo, landscape, upright
 FACE_AT = (2600, 1400)  # where the enlarged sample face is pasted

@@ -37,26 +37,23 @@ def build_tiny_siamese(input_shape: tuple[int, int, int] = (32, 32, 3), seed: in
 def write_model(
     directory: Path,
     *,
-    name: str = "tiny",
-    version: str = "0.0.1",
-    threshold: float = 0.5,
     input_shape: tuple[int, int, int] = (32, 32, 3),
     manifest_overrides: dict[str, Any] | None = None,
 ) -> Path:
-    """Save the tiny model as <name>-<version>.h5 with a correct manifest beside it."""
+    """Save the tiny model as tiny-0.0.1.h5 with a correct manifest beside it."""
     bundled = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
     manifest: dict[str, Any] = {
-        "name": name,
-        "version": version,
+        "name": "tiny",
+        "version": "0.0.1",
         "input_shape": list(input_shape),
         # The bundled model's dlib recipe cutting side x side chips, without the slow CNN pass.
         "crop": {**bundled["crop"], "chip_size": input_shape[0], "cnn_detector": None},
-        "threshold": threshold,
+        "threshold": 0.5,
         "distance": "cosine",
         **(manifest_overrides or {}),
     }
     return _save_with_manifest(
-        build_tiny_siamese(input_shape), directory / f"{name}-{version}.h5", manifest
+        build_tiny_siamese(input_shape), directory / "tiny-0.0.1.h5", manifest
     )
 
 
