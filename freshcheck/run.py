@@ -20,10 +20,10 @@ from freshcheck.progress import StepProgress
 from rehearse.bases import ensure_base
 from rehearse.compose import HOST_CA_BUNDLE
 from rehearse.engine import REPO_ROOT, Engine
+from service.paths import SHARED_DIR
 
 STATE = REPO_ROOT / ".cache" / "fresh-check"
 TIMINGS = STATE / "timings.json"
-SHARED = REPO_ROOT.parent / "shared"
 
 
 def main(pytest_args: str = "", *, plain: bool = False) -> int:
@@ -90,7 +90,7 @@ def _start(engine: Engine, name: str) -> None:
     args = plan.run_args(
         name,
         bundle=bundle,
-        shared=SHARED.resolve(),
+        shared=SHARED_DIR.resolve(),
         caches=STATE / "cache",
         ca=ca,
         env=plan.container_env(os.environ, with_ca=ca is not None),

@@ -3,10 +3,11 @@
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# ../shared/data beside the checkout (README: data is never committed).
-LFW_DIR = REPO_ROOT.parent / "shared" / "data" / "lfw"
+# ../shared beside the checkout: the data sets live there (README: data is never committed).
+SHARED_DIR = REPO_ROOT.parent / "shared"
+LFW_DIR = SHARED_DIR / "data" / "lfw"
 # The example kinds' data sets (digits, census, banknotes), beside LFW.
-EXAMPLES_DIR = REPO_ROOT.parent / "shared" / "data" / "examples"
+EXAMPLES_DIR = SHARED_DIR / "data" / "examples"
 # The official deep-funneled tarball, as LFW's README names it (read in place, or extracted once).
 LFW_ARCHIVE = LFW_DIR / "lfw-deepfunneled.tgz"
 # The handful of committed sample faces (attribution beside them): tests, the page, the README's example.

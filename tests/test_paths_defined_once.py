@@ -12,8 +12,11 @@ from tests.test_repo_paths import tracked_text_files
 OWNER = "service/paths.py"
 # Path(__file__)[.resolve()] then .parent... or .parents[N]: a folder found from the file's own place.
 FROM_FILE = re.compile(r"Path\(__file__\)(?:\.resolve\(\))?((?:\.parent\b)+|\.parents\[(\d+)\])")
-# What only the owner names: the LFW tarball and the sample faces' folder.
-NAMED = re.compile(r'lfw-deepfunneled\.tgz|"tests"\s*/\s*"data"\s*/\s*"faces"')
+# What only the owner names: the shared data folder beside the checkout, the LFW tarball and the
+# sample faces' folder.
+NAMED = re.compile(
+    r'parent\s*/\s*"shared"|lfw-deepfunneled\.tgz|"tests"\s*/\s*"data"\s*/\s*"faces"'
+)
 
 
 def reached(relative: str, match: re.Match[str]) -> Path:
@@ -50,3 +53,4 @@ def test_a_module_working_out_the_root_again_is_caught() -> None:
     assert offenders("tests/example.py", copy) == [f"tests/example.py:1: {copy.splitlines()[0]}"]
     assert offenders("bench/x.py", 'ROOT = Path(__file__).parent.parent / "models"')
     assert offenders("bench/x.py", 'A = LFW / "lfw-deepfunneled.tgz"')
+    assert offenders("bench/x.py", 'DATA = REPO.parent / "shared" / "data"')

@@ -9,7 +9,6 @@ import pytest
 from service.paths import REPO_ROOT as REPO
 from tests.support import needs
 
-EXAMPLES_DIR = REPO.parent / "shared" / "data" / "examples"
 SAMPLES_DIR = REPO / "tests" / "data" / "examples"
 MODELS_DIR = REPO / "models"
 EXAMPLE_MODELS = ("digits-cnn", "census-income", "banknote-authentication")
@@ -18,4 +17,4 @@ EXAMPLE_MODELS = ("digits-cnn", "census-income", "banknote-authentication")
 @pytest.fixture(scope="session")
 def examples_dir() -> Path:
     """The data folder; the tests that read it skip, saying why, where it is missing."""
-    return needs.example_data(EXAMPLES_DIR)
+    return needs.example_data()
